@@ -1,0 +1,84 @@
+"""The audit use case: request in, result out — rules loaded, datasets found, one evaluation, exit code decided."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import __version__
+from .compiler import DEFAULT_TZ
+from .datasets import RowReader, discover
+from .engine import RunSettings, Source, evaluate
+from .errors import DataError, UsageError
+from .model import AuditResult, FailOn, RejectedRow
+from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    """Everything the user asked for, as one value (the CLI builds it; tests can too)."""
+
+    data_dir: Path
+    rules_dir: Path | None = None
+    as_of: date | None = None
+    timezone: str = DEFAULT_TZ
+    fail_on: FailOn = FailOn.HIGH
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    encoding: str | None = None
+    require: tuple[str, ...] = ()
+
+
+@dataclass
+class AuditRun:
+    """An audit's result plus what is needed to prove what was checked (the report's run section)."""
+
+    request: AuditRequest
+    rules: list[Rule]
+    result: AuditResult
+    as_of: date
+    started_at: datetime
+    finished_at: datetime
+    rules_location: str
+    fingerprint: str
+    exit_code: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown time zone {name!r} (use an IANA name such as Asia/Hong_Kong)") from None
+
+
+def exit_code_for(result: AuditResult, fail_on: FailOn) -> int:
+    """1 when an unwaived violation is at or above the fail threshold, else 0."""
+    return 1 if any(not v.waived and fail_on.counts(v.severity) for v in result.violations) else 0
+
+
+def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
+    started = datetime.now(timezone.utc)
+    tz = resolve_zone(request.timezone)
+    as_of = request.as_of or datetime.now(tz).date()
+    all_rules = load_rules(request.rules_dir)
+    rules = select_rules(all_rules, list(request.only), list(request.skip))
+    files, ignored = discover(request.data_dir)
+    for name in request.require:
+        if name not in files:
+            raise DataError(f"required dataset {name!r} not found (looked for {name}.csv/.json/.jsonl/.xlsx)",
+                            str(request.data_dir))
+    rejected: list[RejectedRow] = []
+    sources: dict[str, Source] = {name: RowReader(f, rejected, request.encoding) for name, f in files.items()}
+    result = evaluate(rules, sources, RunSettings(as_of=as_of, tz=tz), rejected, progress)
+    result.ignored_files = ignored
+    result.rejected.sort(key=lambda r: (r.dataset, r.row))
+    return AuditRun(request=request, rules=rules, result=result, as_of=as_of, started_at=started,
+                    finished_at=datetime.now(timezone.utc),
+                    rules_location=str(request.rules_dir) if request.rules_dir else "bundled",
+                    fingerprint=pack_fingerprint(all_rules), exit_code=exit_code_for(result, request.fail_on))
+
+
+__all__ = ["AuditRequest", "AuditRun", "run_audit", "exit_code_for", "__version__"]

@@ -1,0 +1,225 @@
+"""The command line: options → request → library call → reporters → exit code. Nothing else lives here."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .audit import AuditRequest, run_audit
+from .compiler import DEFAULT_TZ
+from .console import (ProgressBars, make_console, render_audit, render_example_results, render_explain,
+                      render_rule_list, summary_line)
+from .errors import SfcCheckError, UsageError
+from .model import FailOn
+from .output import check_writable, write_atomic
+from .report.document import build_document
+from .report.json_report import render_json
+from .rulepack import find_rule_files, load_rule_file, load_rules
+from .ruledoc import explain_markdown, rules_markdown
+from .selftest import run_examples
+
+app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "
+                       "paragraph.")
+rules_app = typer.Typer(no_args_is_help=True, help="List, show, validate and test the rule pack.")
+app.add_typer(rules_app, name="rules")
+
+_state = {"debug": False}
+
+
+class Format(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class ListFormat(str, Enum):
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+OUTPUT_FORMATS = {".json": Format.JSON}
+
+RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rule folder (default: the bundled pack).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"sfc-check {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on unexpected errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command()
+def audit(
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the exported files (clients.csv, …).")],
+    rules: RulesOption = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Audit date YYYY-MM-DD (default: today).")] = None,
+    tz: Annotated[str, typer.Option("--timezone", help="Zone in which date-times become dates.")] = DEFAULT_TZ,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.")]
+    = FailOn.HIGH,
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="Run only this rule id or tag (repeatable).")]
+    = None,
+    skip: Annotated[Optional[list[str]], typer.Option("--skip", help="Skip this rule id or tag (repeatable).")]
+    = None,
+    fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout (and the format of --output "
+                                                          "files whose extension does not say).")] = Format.TABLE,
+    output: Annotated[Optional[list[Path]], typer.Option("--output", help="Write the report to FILE, atomically "
+                                                                          "(repeatable; .json → JSON).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print one summary line (for cron).")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour even on a terminal.")] = False,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the input files "
+                                                                       "(default: UTF-8, BOM honoured).")] = None,
+    require: Annotated[Optional[list[str]], typer.Option("--require", help="Fail (exit 2) if this dataset is "
+                                                                           "absent (repeatable).")] = None,
+) -> None:
+    """Evaluate every applicable rule on the exports in DATA_DIR and report the violations."""
+    targets = []
+    for path in output or []:
+        check_writable(path)
+        targets.append((path, OUTPUT_FORMATS.get(path.suffix.lower(), fmt)))
+    if encoding:
+        import codecs
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, big5hkscs, gb18030, cp1252)") from None
+    request = AuditRequest(data_dir=data_dir, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
+                           fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
+                           require=tuple(require or ()))
+    console = make_console(no_color=no_color)
+    err = make_console(stderr=True, no_color=no_color)
+    if err.is_terminal and not quiet:
+        with ProgressBars(err) as bars:
+            run = run_audit(request, bars)
+    else:
+        run = run_audit(request)
+    doc = build_document(run)
+    for path, target_fmt in targets:
+        write_atomic(path, _render(doc, target_fmt if target_fmt is not Format.TABLE else Format.JSON))
+    if quiet:
+        print(summary_line(doc))
+    elif fmt is Format.JSON and not targets:
+        sys.stdout.write(render_json(doc))
+    else:
+        render_audit(console, doc)
+    raise typer.Exit(run.exit_code)
+
+
+def _render(doc: dict, fmt: Format) -> str:
+    return render_json(doc)
+
+
+@rules_app.command("list")
+def rules_list(
+    rules: RulesOption = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table, markdown (docs/rules.md) or json.")]
+    = ListFormat.TABLE,
+) -> None:
+    """One line per rule: id, severity, title, citation, effective dates."""
+    pack = load_rules(rules)
+    if fmt is ListFormat.MARKDOWN:
+        sys.stdout.write(rules_markdown(pack))
+    elif fmt is ListFormat.JSON:
+        sys.stdout.write(json.dumps([{"id": r.id, "severity": r.severity.value, "title": r.title,
+                                      "citation": r.citation, "dataset": r.dataset, "tags": list(r.tags),
+                                      "effective_from": r.effective_from.isoformat(),
+                                      "effective_to": r.effective_to.isoformat() if r.effective_to else None}
+                                     for r in pack], indent=2, ensure_ascii=False) + "\n")
+    else:
+        render_rule_list(make_console(), pack)
+
+
+def _explain(rule_id: str, rules: Path | None) -> None:
+    pack = load_rules(rules)
+    found = [r for r in pack if r.id == rule_id.upper()]
+    if not found:
+        import difflib
+        close = difflib.get_close_matches(rule_id.upper(), [r.id for r in pack], n=1)
+        raise UsageError(f"no rule {rule_id!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+    render_explain(make_console(), explain_markdown(found[0]))
+
+
+@rules_app.command("show")
+def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. FIN-COLL-002.")],
+               rules: RulesOption = None) -> None:
+    """The rule in full: what it checks, why, parameters and their sources, examples."""
+    _explain(rule_id, rules)
+
+
+@app.command()
+def explain(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. PERP-ACCESS-001.")],
+            rules: RulesOption = None) -> None:
+    """Explain a rule: what it checks, why (citation and plain words), parameters, examples."""
+    _explain(rule_id, rules)
+
+
+@rules_app.command("validate")
+def rules_validate(path: Annotated[Optional[Path], typer.Argument(help="Rule file or folder (default: bundled).")]
+                   = None) -> None:
+    """Validate rule files against the rule schema and the data dictionary."""
+    pack = load_rules(path)
+    print(f"{len(pack)} rule(s) valid")
+
+
+@rules_app.command("test")
+def rules_test(path: Annotated[Optional[Path], typer.Argument(help="Rule file or folder (default: bundled).")]
+               = None) -> None:
+    """Run every rule's own examples; a failing example names the rule and the example."""
+    pack = load_rules(path)
+    results = run_examples(pack)
+    render_example_results(make_console(), results)
+    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+
+
+def main() -> None:
+    """Console entry point: every failure becomes a short message and exit 2, never a traceback.
+
+    typer runs in standalone mode, so usage errors already exit 2 with click's message; what reaches us
+    here is ours (SfcCheckError), the operating system's (OSError) or a bug.
+    """
+    try:
+        app()
+    except SfcCheckError as exc:
+        print(f"sfc-check: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("sfc-check: interrupted", file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"sfc-check: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as exc:  # the last line of defence: no traceback reaches the user
+        if _state["debug"]:
+            raise
+        print(f"sfc-check: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,446 @@
+"""Compile a validated rule into closures over row positions, once per run, before any data is read.
+
+Record rules become `check(ctx)`; group rules become feeders (one per dataset they aggregate) plus a final
+check per group. Lookups and `exists` indexes are shared per dataset through a SlotPlan, so two rules that look
+up the same client cost one dictionary probe per row.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .conditions import (Cond, CompileError, Fn, Name, Scope, Typed, compile_condition, compile_value)
+from .dictionary import DatasetSpec, load_dictionary
+from .errors import RuleFileError
+from .rulepack import Parameter, Rule
+
+DEFAULT_TZ = "Asia/Hong_Kong"
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+
+class TableRef:
+    """A keyed table of a dataset's rows, filled by the engine during that dataset's pass."""
+
+    def __init__(self, dataset: str, fields: tuple[str, ...], unique: bool) -> None:
+        self.dataset, self.fields, self.unique = dataset, fields, unique
+        self.table: dict[Any, Any] = {}
+
+
+@dataclass
+class SlotPlan:
+    """The ctx layout of one dataset's pass: slot 0 the row, then one slot per distinct lookup or exists."""
+
+    dataset: str
+    size: int = 1
+    lookups: list[tuple[int, tuple[int, ...], TableRef]] = field(default_factory=list)
+    _lookup_slots: dict[tuple[str, tuple[int, ...]], int] = field(default_factory=dict)
+
+    def lookup_slot(self, local_positions: tuple[int, ...], ref: TableRef) -> int:
+        k = (ref.dataset, local_positions)
+        if k not in self._lookup_slots:
+            self._lookup_slots[k] = self.size
+            self.lookups.append((self.size, local_positions, ref))
+            self.size += 1
+        return self._lookup_slots[k]
+
+    def new_slot(self) -> int:
+        self.size += 1
+        return self.size - 1
+
+
+@dataclass
+class CompileEnv:
+    """What a run fixes before compiling: the audit date, time zone, parameter values and shared tables."""
+
+    as_of: date
+    tz: tzinfo
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id → param → value
+    plans: dict[str, SlotPlan] = field(default_factory=dict)
+    tables: dict[tuple[str, tuple[str, ...], bool], TableRef] = field(default_factory=dict)
+
+    def plan(self, dataset: str) -> SlotPlan:
+        return self.plans.setdefault(dataset, SlotPlan(dataset))
+
+    def table(self, dataset: str, fields: tuple[str, ...], unique: bool) -> TableRef:
+        k = (dataset, fields, unique)
+        if k not in self.tables:
+            self.tables[k] = TableRef(dataset, fields, unique)
+        return self.tables[k]
+
+
+def parameter_values(rule: Rule, as_of: date, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Typed parameter values in force on `as_of`, with any policy overrides already approved."""
+    out = {}
+    for p in rule.parameters:
+        raw = (overrides or {}).get(p.name, p.value_on(as_of))
+        out[p.name] = typed_parameter(p, raw)
+    return out
+
+
+def typed_parameter(p: Parameter, raw: Any) -> Any:
+    if p.type == "decimal":
+        return Decimal(str(raw))
+    if p.type == "integer":
+        return int(raw)
+    if p.type == "date":
+        return date.fromisoformat(str(raw))
+    if p.type == "list":
+        return [str(v) for v in raw]
+    return raw
+
+
+_PARAM_TYPE = {"decimal": "decimal", "integer": "integer", "list": "list", "string": "string", "date": "date",
+               "bool": "bool"}
+
+
+@dataclass
+class Missing:
+    """A lookup whose record is absent: either the rule is broken (violation) or the record is skipped."""
+
+    slot: int
+    alias: str
+    dataset: str
+    local_fields: tuple[str, ...]
+    local_positions: tuple[int, ...]
+    violation: bool
+    render: Callable[[list[Any]], str] | None = None
+
+
+@dataclass
+class CompiledRule:
+    """A rule ready to evaluate: closures, the fields it reads and what to show when it fires."""
+
+    rule: Rule
+    kind: str                                 # "record" or "group"
+    dataset: str
+    applies: Cond | None
+    condition: Cond
+    message: Callable[[list[Any]], str]
+    evidence: list[tuple[str, Fn]]
+    key_fields: tuple[str, ...]
+    key_positions: tuple[int, ...] = ()
+    missing: list[Missing] = field(default_factory=list)
+    reads: set[tuple[str, str]] = field(default_factory=set)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    feeders: list[GroupFeeder] = field(default_factory=list)
+    group: GroupState | None = None
+
+
+@dataclass
+class GroupFeeder:
+    """Adds one dataset's rows into a group rule's accumulators during that dataset's pass."""
+
+    dataset: str
+    feed: Callable[[list[Any]], None]
+
+
+@dataclass
+class GroupState:
+    """Accumulators of a group rule: the primary groups and each related dataset's per-key totals."""
+
+    by: tuple[str, ...]
+    primary: dict[Any, list[Any]] = field(default_factory=dict)
+    primary_init: Callable[[], list[Any]] = list
+    related: list[tuple[dict[Any, list[Any]], Callable[[], list[Any]]]] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """One tuple per group: by-values, primary aggregates, then each related block (zeros when absent)."""
+        out = []
+        for key in sorted(self.primary, key=lambda k: tuple(str(x) for x in k)):
+            row: list[Any] = list(key) + self.primary[key]
+            for table, init in self.related:
+                row.extend(table.get(key) or init())
+            out.append(tuple(row))
+        return out
+
+
+def _field_names(spec: DatasetSpec, slot: int, prefix: str = "") -> dict[str, Name]:
+    names = {}
+    for i, f in enumerate(spec.fields):
+        if slot == 0:
+            fn: Fn = (lambda ctx, i=i: ctx[0][i])
+        else:
+            fn = (lambda ctx, i=i, s=slot: r[i] if (r := ctx[s]) is not None else None)
+        names[prefix + f.name] = Name(Typed(fn, f.type, f.values, f.case), spec.name, f.name)
+    return names
+
+
+def _where(rule: Rule, path: tuple[Any, ...]) -> int | None:
+    return rule.yaml.line_of(list(path))
+
+
+def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
+    """Compile one rule against the run's environment; a CompileError carries the path inside the rule."""
+    dictionary = load_dictionary()
+    doc = rule.doc
+    params = parameter_values(rule, env.as_of, env.overrides.get(rule.id))
+    ptypes = {p.name: _PARAM_TYPE[p.type] for p in rule.parameters}
+    spec = dictionary[rule.dataset]
+
+    if "group" in doc:
+        return _compile_group(rule, env, params, ptypes, spec)
+
+    plan = env.plan(rule.dataset)
+    names = _field_names(spec, 0)
+    missing: list[Missing] = []
+    for alias, lk in (doc.get("lookups") or {}).items():
+        target = _dataset(lk["dataset"], ("lookups", alias, "dataset"))
+        local = tuple(lk["on"].keys())
+        remote = tuple(lk["on"].values())
+        for f in local:
+            if f not in spec.by_name:
+                raise CompileError(f"lookup {alias}: {rule.dataset} has no field {f!r}", ("lookups", alias, "on"))
+        if tuple(sorted(remote)) != tuple(sorted(target.key)):
+            raise CompileError(f"lookup {alias}: must join on the key of {target.name} "
+                               f"({', '.join(target.key)}); use exists: for a non-unique match",
+                               ("lookups", alias, "on"))
+        order = [remote.index(k) for k in target.key]
+        local_pos = tuple(spec.index(local[i]) for i in order)
+        ref = env.table(target.name, target.key, True)
+        slot = plan.lookup_slot(local_pos, ref)
+        names.update(_field_names(target, slot, alias + "."))
+        mode = lk.get("missing", "skip")
+        if mode != "null":
+            missing.append(Missing(slot, alias, target.name, tuple(local[i] for i in order), local_pos,
+                                   mode == "violation"))
+    scope = Scope(names, params, ptypes, env.as_of, env.tz)
+    for m, (alias, lk) in zip(missing, [(a, lk) for a, lk in (doc.get("lookups") or {}).items()
+                                        if lk.get("missing", "skip") != "null"]):
+        if m.violation:
+            default = f"{alias} " + " ".join(f"{{{f}}}" for f in m.local_fields) + f" is missing from {m.dataset}"
+            m.render = _message(lk.get("missing_message") or default, scope)
+    _add_lets(doc, scope)
+    exists = _exists_hook(env, plan, dictionary)
+    applies = (compile_condition(doc["applies_when"], scope, ("applies_when",), exists)
+               if "applies_when" in doc else None)
+    condition = compile_condition(doc["violation_when"], scope, ("violation_when",), exists)
+    message = _message(doc["message"], scope)
+    evidence = _evidence(scope, [m.local_fields for m in missing])
+    key_fields = rule.key
+    for k in key_fields:
+        if k not in spec.by_name:
+            raise CompileError(f"key field {k!r} is not a field of {rule.dataset}", ("key",))
+    return CompiledRule(rule=rule, kind="record", dataset=rule.dataset, applies=applies, condition=condition,
+                        message=message, evidence=evidence, key_fields=key_fields,
+                        key_positions=tuple(spec.index(k) for k in key_fields), missing=missing,
+                        reads=scope.reads, parameters={n: params[n] for n in params})
+
+
+def _dataset(name: str, where: tuple[Any, ...]) -> DatasetSpec:
+    dictionary = load_dictionary()
+    if name not in dictionary:
+        import difflib
+        close = difflib.get_close_matches(name, list(dictionary), n=1)
+        raise CompileError(f"unknown dataset {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                           where)
+    return dictionary[name]
+
+
+def _add_lets(doc: dict[str, Any], scope: Scope) -> None:
+    for name, expr in (doc.get("let") or {}).items():
+        if name in scope.names:
+            raise CompileError(f"let {name!r} hides a field of the same name", ("let", name))
+        typed = compile_value(expr, scope, ("let", name))
+        scope.names[name] = Name(typed)
+
+
+def _exists_hook(env: CompileEnv, plan: SlotPlan, dictionary: dict[str, DatasetSpec]
+                 ) -> Callable[[Any, Scope, tuple[Any, ...]], Cond]:
+    def hook(spec: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
+        target = _dataset(spec["dataset"], where + ("dataset",))
+        alias = spec["as"]
+        local = tuple(spec["on"].keys())
+        remote = tuple(spec["on"].values())
+        for f in remote:
+            if f not in target.by_name:
+                raise CompileError(f"exists: {target.name} has no field {f!r}", where + ("on",))
+        local_fns = [scope.name(f, where + ("on",)).fn for f in local]
+        ref = env.table(target.name, remote, False)
+        slot = plan.new_slot()
+        inner_names = dict(scope.names)
+        inner_names.update(_field_names(target, slot, alias + "."))
+        inner = Scope(inner_names, scope.params, scope.param_types, scope.as_of, scope.tz,
+                      scope.used, scope.used_params, scope.reads)
+        cond = compile_condition(spec["where"], inner, where + ("where",), hook) if "where" in spec else None
+        # the inner record's values change per candidate: they are not evidence of the outer record
+        scope.used[:] = [u for u in scope.used if not u.startswith(alias + ".")]
+        for f in remote:
+            scope.reads.add((target.name, f))
+        single = local_fns[0] if len(local_fns) == 1 else None
+
+        def exists(ctx: list[Any]) -> bool:
+            key = single(ctx) if single else tuple(f(ctx) for f in local_fns)
+            if key is None:
+                return False
+            for r in ref.table.get(key, ()):
+                ctx[slot] = r
+                if cond is None or cond(ctx):
+                    return True
+            return False
+        return exists
+    return hook
+
+
+def _message(template: str, scope: Scope) -> Callable[[list[Any]], str]:
+    """Render `{name}` placeholders (fields, lookups, lets, parameters) with readable values."""
+    parts: list[Callable[[list[Any]], str]] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(template):
+        literal = template[pos:m.start()]
+        parts.append(lambda ctx, s=literal: s)
+        name = m.group(1)
+        if name in scope.names:
+            fn = scope.names[name].typed.fn
+        elif name in scope.params:
+            v = scope.params[name]
+            fn = (lambda ctx, v=v: v)
+        else:
+            raise CompileError(f"message: unknown placeholder {{{name}}}", ("message",))
+        parts.append(lambda ctx, f=fn: format_value(f(ctx)))
+        pos = m.end()
+    tail = template[pos:]
+    parts.append(lambda ctx: tail)
+    return lambda ctx: "".join(p(ctx) for p in parts)
+
+
+def format_value(v: Any) -> str:
+    """A value as a compliance officer reads it: exact decimals without noise, ISO dates, 'null'."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        q = v.quantize(Decimal("0.0001")) if v.as_tuple().exponent < -4 else v  # type: ignore[operator]
+        text = format(q, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(v, list):
+        return ", ".join(format_value(x) for x in v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
+def _evidence(scope: Scope, extra_fields: list[tuple[str, ...]]) -> list[tuple[str, Fn]]:
+    names = [f for group in extra_fields for f in group] + list(scope.used)
+    out = []
+    for n in dict.fromkeys(names):
+        if n in scope.names:
+            out.append((n, scope.names[n].typed.fn))
+    return out
+
+
+def _aggregates(aggs: dict[str, Any], scope: Scope, where: tuple[Any, ...]
+                ) -> tuple[list[tuple[str, Fn | None, Cond | None]], list[tuple[str, Typed]], Callable[[], list[Any]]]:
+    plan: list[tuple[str, Fn | None, Cond | None]] = []
+    typed: list[tuple[str, Typed]] = []
+    init: list[Any] = []
+    for name, agg in aggs.items():
+        kind = next(k for k in ("sum", "count", "min", "max") if k in agg)
+        cond = compile_condition(agg["where"], scope, where + (name, "where")) if "where" in agg else None
+        if kind == "count":
+            plan.append(("count", None, cond))
+            typed.append((name, Typed(lambda ctx: None, "integer")))
+            init.append(0)
+            continue
+        value = compile_value(agg[kind], scope, where + (name, kind))
+        if kind == "sum" and value.type not in ("decimal", "integer", "any"):
+            raise CompileError(f"sum: expects numbers, got a {value.type}", where + (name, kind))
+        plan.append((kind, value.fn, cond))
+        typed.append((name, Typed(lambda ctx: None, "decimal" if kind == "sum" else value.type)))
+        init.append(Decimal(0) if kind == "sum" else None)
+    frozen = tuple(init)
+    return plan, typed, lambda: list(frozen)
+
+
+def _feeder(plan: list[tuple[str, Fn | None, Cond | None]], where: Cond | None, key_fns: list[Fn],
+            groups: dict[Any, list[Any]], init: Callable[[], list[Any]]) -> Callable[[list[Any]], None]:
+    steps = list(enumerate(plan))
+
+    def feed(ctx: list[Any]) -> None:
+        if where is not None and not where(ctx):
+            return
+        key = tuple(f(ctx) for f in key_fns)
+        if None in key:
+            return
+        acc = groups.get(key)
+        if acc is None:
+            acc = groups[key] = init()
+        for i, (kind, fn, cond) in steps:
+            if cond is not None and not cond(ctx):
+                continue
+            if kind == "count":
+                acc[i] += 1
+                continue
+            v = fn(ctx)  # type: ignore[misc]
+            if v is None:
+                continue
+            if kind == "sum":
+                acc[i] += v
+            elif acc[i] is None or (v < acc[i] if kind == "min" else v > acc[i]):
+                acc[i] = v
+    return feed
+
+
+def _compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: dict[str, str],
+                   spec: DatasetSpec) -> CompiledRule:
+    doc, g = rule.doc, rule.doc["group"]
+    by = tuple(g["by"])
+    for f in by:
+        if f not in spec.by_name:
+            raise CompileError(f"group by: {rule.dataset} has no field {f!r}", ("group", "by"))
+    env.plan(rule.dataset)
+    row_scope = Scope(_field_names(spec, 0), params, ptypes, env.as_of, env.tz)
+    where = compile_condition(g["where"], row_scope, ("group", "where")) if "where" in g else None
+    agg_plan, agg_typed, init = _aggregates(g["aggregates"], row_scope, ("group", "aggregates"))
+    state = GroupState(by=by, primary_init=init)
+    feeders = [GroupFeeder(rule.dataset, _feeder(agg_plan, where, [row_scope.name(f, ("group", "by")).fn
+                                                                  for f in by], state.primary, init))]
+    reads = set(row_scope.reads)
+    # the group row: by-values, primary aggregates, then each related block
+    group_names: dict[str, Name] = {}
+    layout: list[tuple[str, Typed]] = [(f, Typed(lambda ctx: None, spec.by_name[f].type,
+                                                 spec.by_name[f].values, spec.by_name[f].case)) for f in by]
+    layout += agg_typed
+    for alias, rel in (g.get("related") or {}).items():
+        rspec = _dataset(rel["dataset"], ("group", "related", alias, "dataset"))
+        env.plan(rspec.name)
+        rscope = Scope(_field_names(rspec, 0), params, ptypes, env.as_of, env.tz)
+        mapping = rel["on"]
+        if sorted(mapping.values()) != sorted(by):
+            raise CompileError(f"related {alias}: on must map a {rspec.name} field to each group field "
+                               f"({', '.join(by)})", ("group", "related", alias, "on"))
+        inverse = {v: k for k, v in mapping.items()}
+        key_fns = [rscope.name(inverse[f], ("group", "related", alias, "on")).fn for f in by]
+        rwhere = (compile_condition(rel["where"], rscope, ("group", "related", alias, "where"))
+                  if "where" in rel else None)
+        rplan, rtyped, rinit = _aggregates(rel["aggregates"], rscope, ("group", "related", alias, "aggregates"))
+        table: dict[Any, list[Any]] = {}
+        state.related.append((table, rinit))
+        feeders.append(GroupFeeder(rspec.name, _feeder(rplan, rwhere, key_fns, table, rinit)))
+        layout += [(f"{alias}.{n}", t) for n, t in rtyped]
+        reads |= rscope.reads
+    for i, (name, t) in enumerate(layout):
+        group_names[name] = Name(Typed(lambda ctx, i=i: ctx[0][i], t.type, t.enum_values, t.case))
+    scope = Scope(group_names, params, ptypes, env.as_of, env.tz)
+    _add_lets(doc, scope)
+    applies = compile_condition(doc["applies_when"], scope, ("applies_when",)) if "applies_when" in doc else None
+    condition = compile_condition(doc["violation_when"], scope, ("violation_when",))
+    message = _message(doc["message"], scope)
+    evidence = _evidence(scope, [by])
+    return CompiledRule(rule=rule, kind="group", dataset=rule.dataset, applies=applies, condition=condition,
+                        message=message, evidence=evidence, key_fields=by, key_positions=tuple(range(len(by))),
+                        reads=reads | scope.reads, parameters=params, feeders=feeders, group=state)
+
+
+def check_rule(rule: Rule) -> None:
+    """Semantic validation: compile the rule as a run would; errors name the file and line."""
+    env = CompileEnv(as_of=rule.effective_from, tz=ZoneInfo(DEFAULT_TZ))
+    try:
+        compile_rule(rule, env)
+    except CompileError as exc:
+        raise RuleFileError(str(exc), rule.path, _where(rule, exc.where)) from None

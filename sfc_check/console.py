@@ -1,0 +1,154 @@
+"""The terminal view: the only module that imports rich. Colour and progress bars only on a terminal."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .rulepack import Rule
+from .selftest import ExampleResult
+
+STATUS_STYLE = {"fail": "bold red", "pass": "green", "skipped": "yellow", "not_evaluable": "yellow",
+                "not_in_force": "dim"}
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+VIOLATIONS_SHOWN_PER_RULE = 5
+
+
+def make_console(stderr: bool = False, no_color: bool = False) -> Console:
+    """A console that writes plain text (no colour, ASCII table borders) when not attached to a terminal."""
+    stream = sys.stderr if stderr else sys.stdout
+    terminal = stream.isatty()
+    return Console(file=stream, no_color=no_color or not terminal, highlight=False,
+                   soft_wrap=not terminal, width=None if terminal else 160,
+                   emoji=False, force_terminal=terminal if terminal else False)
+
+
+def _box(console: Console) -> box.Box:
+    return box.ROUNDED if console.is_terminal else box.ASCII
+
+
+def render_audit(console: Console, doc: dict[str, Any]) -> None:
+    """Rules summary, then the first violations of each failing rule, then rejected rows and the verdict."""
+    run, summary = doc["run"], doc["summary"]
+    console.print(f"sfc-check {doc['tool']['version']} — audit of {escape(run['data_dir'])} as of {run['as_of']} "
+                  f"({run['timezone']}), rules: {escape(run['rules'])}")
+    inputs = Table(title="Inputs", box=_box(console), title_justify="left")
+    for col in ("dataset", "file", "rows read", "rejected"):
+        inputs.add_column(col, justify="right" if col in ("rows read", "rejected") else "left")
+    for i in doc["inputs"]:
+        inputs.add_row(i["dataset"], escape(i["path"]), f"{i['rows_read']:,}", f"{i['rows_rejected']:,}")
+    console.print(inputs)
+    if doc.get("ignored_files"):
+        console.print(f"Ignored files (no canonical dataset name): {escape(', '.join(doc['ignored_files']))}")
+
+    table = Table(title="Rules", box=_box(console), title_justify="left")
+    for col in ("rule", "severity", "status", "checked", "violations", "citation"):
+        table.add_column(col, justify="right" if col in ("checked", "violations") else "left",
+                         overflow="fold")
+    for r in doc["rules"]:
+        status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
+        table.add_row(r["id"], f"[{SEVERITY_STYLE[r['severity']]}]{r['severity']}[/]",
+                      f"[{STATUS_STYLE.get(r['status'], '')}]{escape(status)}[/]", f"{r['checked']:,}",
+                      f"{r['violations']:,}", escape(r["citation"]))
+    console.print(table)
+
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for v in doc["violations"]:
+        by_rule.setdefault(v["rule_id"], []).append(v)
+    for rule_id, items in by_rule.items():
+        first = items[0]
+        console.print(f"\n[{SEVERITY_STYLE[first['severity']]}]{rule_id}[/] ({first['severity']}) — "
+                      f"{len(items):,} violation(s) — {escape(first['citation'])}")
+        for v in items[:VIOLATIONS_SHOWN_PER_RULE]:
+            where = f"{v['path']}:{v['row']}" if v.get("row") else (v.get("path") or v["dataset"])
+            key = ", ".join(f"{k}={val}" for k, val in v["key"].items())
+            console.print(f"  {escape(where)} [{escape(key)}] {escape(v['message'])}")
+        if len(items) > VIOLATIONS_SHOWN_PER_RULE:
+            console.print(f"  … and {len(items) - VIOLATIONS_SHOWN_PER_RULE:,} more (see --format json)")
+
+    rejected = doc["rejected_rows"]
+    if rejected:
+        console.print(f"\n[yellow]{len(rejected):,} row(s) rejected[/] (not evaluated):")
+        for r in rejected[:10]:
+            col = f" column {r['column']}" if r.get("column") else ""
+            val = f" value {r['value']!r}" if r.get("value") is not None else ""
+            console.print(f"  {escape(r['path'])}:{r['row']}{escape(col)}{escape(val)}: {escape(r['reason'])}")
+        if len(rejected) > 10:
+            console.print(f"  … and {len(rejected) - 10:,} more (see --format json)")
+    console.print("\n" + summary_line(doc))
+
+
+def summary_line(doc: dict[str, Any]) -> str:
+    """One line for cron logs: verdict, counts by severity, rules and rows."""
+    s = doc["summary"]
+    sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n) or "none"
+    verdict = "FAIL" if s["exit_code"] == 1 else "PASS"
+    return (f"{verdict}: {s['violations']} violation(s) ({sev}); {s['rules_failed']} of {s['rules_checked']} "
+            f"rules failed, {s['rules_skipped']} skipped; {s['rows_read']:,} rows read, {s['rows_rejected']:,} "
+            f"rejected; fail-on {doc['run']['fail_on']}, as of {doc['run']['as_of']}")
+
+
+def render_rule_list(console: Console, rules: list[Rule]) -> None:
+    table = Table(box=_box(console))
+    for col in ("id", "severity", "title", "citation", "effective"):
+        table.add_column(col, overflow="fold")
+    for r in rules:
+        end = r.effective_to.isoformat() if r.effective_to else ""
+        table.add_row(r.id, f"[{SEVERITY_STYLE[r.severity.value]}]{r.severity.value}[/]", escape(r.title),
+                      escape(r.citation), f"{r.effective_from.isoformat()} – {end}")
+    console.print(table)
+
+
+def render_explain(console: Console, text: str) -> None:
+    from rich.markdown import Markdown
+    if console.is_terminal:
+        console.print(Markdown(text))
+    else:
+        console.print(text, markup=False)
+
+
+def render_example_results(console: Console, results: list[ExampleResult]) -> None:
+    for r in results:
+        mark = "[green]ok[/]  " if r.ok else "[bold red]FAIL[/]"
+        detail = "" if r.ok else f" — expected {r.expect}, got {r.got}: {escape(r.detail)}"
+        console.print(f"{mark} {escape(r.test_id)}{detail}")
+    failed = sum(1 for r in results if not r.ok)
+    console.print(f"{len(results) - failed} of {len(results)} examples passed"
+                  + (f", [bold red]{failed} failed[/]" if failed else ""))
+
+
+class ProgressBars:
+    """A rich progress bar per dataset pass, shown only on a terminal (never in cron logs)."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
+                                  TimeElapsedColumn(), console=console, transient=True)
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> ProgressBars:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._progress.stop()
+
+    def start(self, dataset: str, path: str) -> Callable[[], None]:
+        task = self._progress.add_task(f"reading {path}", total=None)
+        self._tasks[dataset] = task
+        count = [0]
+        progress = self._progress
+
+        def tick() -> None:
+            count[0] += 1
+            if count[0] % 20000 == 0:
+                progress.update(task, completed=count[0])
+        return tick
+
+    def finish(self, dataset: str) -> None:
+        self._progress.remove_task(self._tasks.pop(dataset))

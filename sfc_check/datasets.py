@@ -1,0 +1,369 @@
+"""LOAD DATA: find the export files in a folder and stream their rows, typed per the data dictionary."""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .dictionary import DatasetSpec, load_dictionary
+from .errors import DataError
+from .model import InputStats, RejectedRow
+from .values import BadValue, converter_for
+
+FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+CANDIDATE_ENCODINGS = ("utf-8", "big5hkscs", "gb18030", "cp1252")
+csv.field_size_limit(64 * 1024 * 1024)
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One export file and the canonical dataset it holds."""
+
+    dataset: DatasetSpec
+    path: Path
+    display: str
+    format: str
+
+
+def discover(data_dir: Path) -> tuple[dict[str, InputFile], list[str]]:
+    """Map dataset name → file by file stem; files of no known dataset are returned as ignored."""
+    if not data_dir.exists():
+        raise DataError("data folder not found", str(data_dir))
+    if not data_dir.is_dir():
+        raise DataError("not a folder: give the folder that holds the exported files", str(data_dir))
+    dictionary = load_dictionary()
+    found: dict[str, InputFile] = {}
+    ignored: list[str] = []
+    try:
+        entries = sorted(data_dir.iterdir())
+    except OSError as exc:
+        raise DataError(f"cannot list folder: {exc.strerror}", str(data_dir)) from None
+    for entry in entries:
+        if not entry.is_file():
+            continue
+        fmt = FORMATS.get(entry.suffix.lower())
+        spec = dictionary.get(entry.stem.lower())
+        if fmt is None or spec is None:
+            if not entry.name.startswith("."):
+                ignored.append(entry.name)
+            continue
+        if spec.name in found:
+            raise DataError(f"two files hold dataset {spec.name!r}: {found[spec.name].display} and {entry.name}; "
+                            "keep one", str(entry))
+        found[spec.name] = InputFile(spec, entry, entry.name, fmt)
+    return found, ignored
+
+
+class _RowProblem(Exception):
+    def __init__(self, column: str | None, value: Any, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.value, self.reason = column, value, reason
+
+
+def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None],
+              enforce_required: bool = True) -> Callable[[list[Any]], Row]:
+    """Compile a function: raw cells (by position) → typed canonical row, raising _RowProblem on a bad cell."""
+    plan: list[tuple[str, int | None, Callable[[Any], Any], bool]] = []
+    for f in spec.fields:
+        plan.append((f.name, positions.get(f.name), converter_for(f), f.required and enforce_required))
+
+    def type_row(cells: list[Any]) -> Row:
+        out = []
+        for name, pos, conv, required in plan:
+            raw = cells[pos] if pos is not None else None
+            try:
+                value = conv(raw)
+            except BadValue as exc:
+                raise _RowProblem(name, raw, str(exc)) from None
+            if value is None and required:
+                raise _RowProblem(name, raw, "required value is empty")
+            out.append(value)
+        return tuple(out)
+    return type_row
+
+
+class _HashingRaw(io.RawIOBase):
+    """Raw file wrapper that hashes the bytes as they are read, so the sha256 costs no second pass."""
+
+    def __init__(self, f: io.BufferedReader) -> None:
+        self._f = f
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self._f.readinto(b)
+        if n:
+            self.sha256.update(memoryview(b)[:n])
+        return n or 0
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _decode_error(path: Path, display: str, encoding: str) -> DataError:
+    """Name the byte offset where decoding fails and the encodings the whole file decodes in."""
+    raw = path.read_bytes()
+    offset = 0
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for offset in range(0, len(raw), 4096):
+            decoder.decode(raw[offset:offset + 4096])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        offset = offset + exc.start
+    line = raw[:offset].count(b"\n") + 1
+    fits = []
+    for cand in CANDIDATE_ENCODINGS:
+        try:
+            raw.decode(cand)
+            fits.append(cand)
+        except UnicodeDecodeError:
+            pass
+    hint = f"it decodes as {', '.join(fits)}" if fits else "no common encoding decodes it"
+    return DataError(f"cannot decode as {encoding} at byte offset {offset} (line {line}); {hint}; "
+                     "give the file's encoding with --encoding (characters are never replaced silently)",
+                     display, line)
+
+
+class RowReader:
+    """Streams (row number, typed row) of one input file; bad rows go to `rejected` with their reason."""
+
+    def __init__(self, source: InputFile, rejected: list[RejectedRow], encoding: str | None = None) -> None:
+        self.source = source
+        self.rejected = rejected
+        self.encoding = encoding
+        self.stats = InputStats(dataset=source.dataset.name, path=source.display, format=source.format)
+        spec = source.dataset
+        self._key_pos = [spec.index(k) for k in spec.key]
+        self._seen: dict[Any, int] = {}
+
+    def __iter__(self) -> Iterator[tuple[int, Row]]:
+        try:
+            reader = {"csv": self._csv_cells, "json": self._json_cells, "jsonl": self._jsonl_cells,
+                      "xlsx": self._xlsx_cells}[self.source.format]
+            yield from self._typed(reader())
+        except PermissionError:
+            raise DataError("cannot read file: permission denied", self.source.display) from None
+        except IsADirectoryError:
+            raise DataError("is a directory, not a file", self.source.display) from None
+
+    # --- typing, rejection and duplicate keys, shared by every format -------------------------------
+    def _typed(self, cells_iter: Iterator[tuple[int, Callable[[list[Any]], Row] | None, Any]]
+               ) -> Iterator[tuple[int, Row]]:
+        stats, rejected, name, display = self.stats, self.rejected, self.source.dataset.name, self.source.display
+        seen, key_pos = self._seen, self._key_pos
+        single = key_pos[0] if len(key_pos) == 1 else None
+        for rowno, typer, cells in cells_iter:
+            stats.rows_read += 1
+            if typer is None:  # the reader already knows the row is broken: cells holds the problem
+                stats.rows_rejected += 1
+                rejected.append(RejectedRow(name, display, rowno, cells.column, _shown(cells.value), cells.reason))
+                continue
+            try:
+                row = typer(cells)
+            except _RowProblem as exc:
+                stats.rows_rejected += 1
+                rejected.append(RejectedRow(name, display, rowno, exc.column, _shown(exc.value), exc.reason))
+                continue
+            key = row[single] if single is not None else tuple(row[i] for i in key_pos)
+            first = seen.setdefault(key, rowno)
+            if first != rowno:
+                stats.rows_rejected += 1
+                rejected.append(RejectedRow(name, display, rowno, self.source.dataset.key[0], _shown(key),
+                                            f"duplicate key (first seen at row {first})"))
+                continue
+            yield rowno, row
+
+    def _positions(self, header: list[str], where: str) -> dict[str, int]:
+        spec = self.source.dataset
+        positions: dict[str, int] = {}
+        for i, col in enumerate(header):
+            name = str(col).strip().lower() if col is not None else ""
+            if name in spec.by_name:
+                if name in positions:
+                    raise DataError(f"column {name!r} appears twice in the {where}", self.source.display, 1, name)
+                positions[name] = i
+        missing = [f.name for f in spec.fields if f.required and f.name not in positions]
+        if missing:
+            raise DataError(f"missing required column(s) {', '.join(missing)} for dataset {spec.name!r} "
+                            f"(found: {', '.join(str(h) for h in header) or 'no columns'})",
+                            self.source.display, 1, missing[0])
+        return positions
+
+    # --- formats -------------------------------------------------------------------------------------
+    def _open_text(self) -> tuple[io.TextIOWrapper, _HashingRaw, str]:
+        raw_file = self.source.path.open("rb")
+        head = raw_file.peek(3)[:3] if hasattr(raw_file, "peek") else b""
+        encoding = self.encoding or ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8")
+        hashing = _HashingRaw(raw_file)
+        text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 20), encoding=encoding, errors="strict",
+                                newline="")
+        return text, hashing, encoding
+
+    def _csv_cells(self) -> Iterator[tuple[int, Any, Any]]:
+        text, hashing, encoding = self._open_text()
+        try:
+            with text:
+                reader = csv.reader(text)
+                try:
+                    header = next(reader, None)
+                except csv.Error as exc:
+                    raise DataError(f"unreadable CSV header: {exc}", self.source.display, 1) from None
+                if header is None or not any(h.strip() for h in header):
+                    raise DataError("empty file: no header row (expected the canonical column names)",
+                                    self.source.display, 1)
+                positions = self._positions(header, "header")
+                typer = row_typer(self.source.dataset, positions)
+                width = len(header)
+                line = reader.line_num
+                while True:
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        break
+                    except csv.Error as exc:
+                        yield line + 1, None, _RowProblem(None, None, f"unreadable CSV record: {exc}")
+                        line = reader.line_num
+                        continue
+                    start, line = line + 1, reader.line_num
+                    if len(cells) != width:
+                        if not cells or not any(c.strip() for c in cells):
+                            continue  # blank line: no record
+                        yield start, None, _RowProblem(None, None,
+                                                       f"row has {len(cells)} cells, the header has {width}")
+                        continue
+                    yield start, typer, cells
+        except UnicodeDecodeError:
+            raise _decode_error(self.source.path, self.source.display, encoding) from None
+        self.stats.sha256 = hashing.sha256.hexdigest()
+
+    def _records(self, records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any, Any]]:
+        """Typed rows from JSON objects: a key is a column; a missing required key rejects that record."""
+        spec = self.source.dataset
+        names = [f.name for f in spec.fields]
+        typer = row_typer(spec, {n: i for i, n in enumerate(names)})
+        required = [f.name for f in spec.fields if f.required]
+        for rowno, obj in records:
+            if isinstance(obj, _RowProblem):
+                yield rowno, None, obj
+                continue
+            if not isinstance(obj, dict):
+                yield rowno, None, _RowProblem(None, None, f"not a JSON object ({type(obj).__name__})")
+                continue
+            lowered = {str(k).strip().lower(): v for k, v in obj.items()}
+            absent = [n for n in required if n not in lowered]
+            if absent:
+                yield rowno, None, _RowProblem(absent[0], None, "required field is missing from the record")
+                continue
+            yield rowno, typer, [lowered.get(n) for n in names]
+
+    def _json_cells(self) -> Iterator[tuple[int, Any, Any]]:
+        raw = self.source.path.read_bytes()
+        self.stats.sha256 = hashlib.sha256(raw).hexdigest()
+        try:
+            text = raw.decode(self.encoding or "utf-8-sig")
+        except UnicodeDecodeError:
+            raise _decode_error(self.source.path, self.source.display, self.encoding or "utf-8") from None
+        try:
+            data = json.loads(text, parse_float=Decimal) if text.strip() else None
+        except json.JSONDecodeError as exc:
+            raise DataError(f"invalid JSON: {exc.msg}", self.source.display, exc.lineno, exc.colno) from None
+        if data is None:
+            raise DataError("empty file: expected a JSON array of objects", self.source.display)
+        if isinstance(data, dict) and isinstance(data.get("records", data.get("data")), list):
+            data = data.get("records", data.get("data"))
+        if not isinstance(data, list):
+            raise DataError("expected a JSON array of objects (one per record)", self.source.display, 1)
+        yield from self._records(enumerate(data, 1))
+
+    def _jsonl_cells(self) -> Iterator[tuple[int, Any, Any]]:
+        text, hashing, encoding = self._open_text()
+
+        def objects() -> Iterator[tuple[int, Any]]:
+            for lineno, line in enumerate(text, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield lineno, json.loads(line, parse_float=Decimal)
+                except json.JSONDecodeError as exc:
+                    yield lineno, _RowProblem(None, line.strip()[:80], f"invalid JSON: {exc.msg} at column {exc.colno}")
+        try:
+            with text:
+                yield from self._records(objects())
+        except UnicodeDecodeError:
+            raise _decode_error(self.source.path, self.source.display, encoding) from None
+        self.stats.sha256 = hashing.sha256.hexdigest()
+
+    def _xlsx_cells(self) -> Iterator[tuple[int, Any, Any]]:
+        from openpyxl import load_workbook  # imported lazily: only Excel inputs pay for it
+        self.stats.sha256 = _file_sha256(self.source.path)
+        try:
+            book = load_workbook(self.source.path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a corrupt file
+            raise DataError(f"not a readable .xlsx workbook: {exc}", self.source.display) from None
+        try:
+            sheet = book.worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                raise DataError("empty sheet: no header row", self.source.display, 1)
+            positions = self._positions(list(header), "header row")
+            typer = row_typer(self.source.dataset, positions)
+            for rowno, values in enumerate(rows, 2):
+                cells = list(values) + [None] * (len(header) - len(values))
+                if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                    continue
+                yield rowno, typer, cells
+        finally:
+            book.close()
+
+
+def _shown(value: Any) -> str | None:
+    """A rejected cell as text for the report, cut to a readable length."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def typed_records(spec: DatasetSpec, records: list[dict[str, Any]], display: str,
+                  rejected: list[RejectedRow]) -> tuple[list[tuple[int, Row]], InputStats]:
+    """Type in-memory records (rule examples, product files) through the same converters as files."""
+    names = [f.name for f in spec.fields]
+    typer = row_typer(spec, {n: i for i, n in enumerate(names)}, enforce_required=False)
+    stats = InputStats(dataset=spec.name, path=display, format="inline")
+    rows: list[tuple[int, Row]] = []
+    for i, rec in enumerate(records, 1):
+        stats.rows_read += 1
+        try:
+            rows.append((i, typer([_yaml_scalar(rec.get(n)) for n in names])))
+        except _RowProblem as exc:
+            stats.rows_rejected += 1
+            rejected.append(RejectedRow(spec.name, display, i, exc.column, _shown(exc.value), exc.reason))
+    return rows, stats
+
+
+def _yaml_scalar(v: Any) -> Any:
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    return v

@@ -1,0 +1,209 @@
+"""EVALUATE: plan one pass per dataset, shared by every rule that reads it; count, collect violations.
+
+Datasets that other rules look up (clients, instruments, market makers, staff roles) pass first and are kept
+as keyed tables; everything else streams once. Group rules accumulate during the passes and are judged at the end.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+from typing import Any, Protocol
+
+from .compiler import CompileEnv, CompiledRule, compile_rule
+from .conditions import CompileError
+from .errors import RuleFileError
+from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
+from .rulepack import Rule
+
+
+class Source(Protocol):
+    """Rows of one dataset: (row number, typed row); `stats` fills as rows are read."""
+
+    stats: InputStats
+
+    def __iter__(self) -> Iterator[tuple[int, tuple[Any, ...]]]: ...
+
+
+@dataclass
+class InlineSource:
+    """Already-typed rows held in memory (rule examples, product definitions)."""
+
+    rows: list[tuple[int, tuple[Any, ...]]]
+    stats: InputStats
+
+    def __iter__(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        return iter(self.rows)
+
+
+@dataclass
+class RunSettings:
+    """What fixes the meaning of a run besides the data: date, zone, parameters, unavailable fields."""
+
+    as_of: date
+    tz: tzinfo
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unavailable: dict[str, set[str]] = field(default_factory=dict)  # dataset → fields the export lacks
+
+
+@dataclass
+class _Counter:
+    checked: int = 0
+    not_applicable: int = 0
+
+
+def _pass_order(datasets: Iterable[str], rules: list[CompiledRule]) -> list[str]:
+    """Lookup targets before the datasets that look them up (a topological order, stable by name)."""
+    deps: dict[str, set[str]] = {d: set() for d in datasets}
+    for cr in rules:
+        for d in cr.rule.datasets():
+            if d != cr.dataset and d in deps and cr.kind == "record":
+                deps[cr.dataset].add(d)
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(d: str) -> None:
+        if d in order:
+            return
+        if d in visiting:
+            raise RuleFileError(f"rules make datasets look each other up in a cycle through {d!r}")
+        visiting.add(d)
+        for dep in sorted(deps[d]):
+            visit(dep)
+        visiting.discard(d)
+        order.append(d)
+    for d in sorted(deps):
+        visit(d)
+    return order
+
+
+def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSettings,
+             rejected: list[RejectedRow], progress: Any = None) -> AuditResult:
+    """Evaluate `rules` over `sources`; every source is read exactly once, in dependency order."""
+    outcomes: dict[str, RuleOutcome] = {}
+    env = CompileEnv(as_of=settings.as_of, tz=settings.tz, overrides=settings.overrides)
+    compiled: list[CompiledRule] = []
+    for rule in rules:
+        if not rule.in_force(settings.as_of):
+            end = rule.effective_to.isoformat() if rule.effective_to else "open"
+            outcomes[rule.id] = RuleOutcome(rule.id, RuleStatus.NOT_IN_FORCE,
+                                            reason=f"in force {rule.effective_from.isoformat()} to {end}; "
+                                                   f"as-of is {settings.as_of.isoformat()}")
+            continue
+        absent = [d for d in rule.datasets() if d not in sources]
+        if absent:
+            outcomes[rule.id] = RuleOutcome(rule.id, RuleStatus.SKIPPED,
+                                            reason=f"dataset {', '.join(absent)} not found")
+            continue
+        if settings.unavailable:
+            probe = compile_rule(rule, CompileEnv(as_of=settings.as_of, tz=settings.tz,
+                                                  overrides=settings.overrides))
+            lacking = sorted(f"{d}.{f}" for d, f in probe.reads if f in settings.unavailable.get(d, ()))
+            if lacking:
+                outcomes[rule.id] = RuleOutcome(rule.id, RuleStatus.NOT_EVALUABLE,
+                                                reason=f"the export does not carry {', '.join(lacking)}")
+                continue
+        try:
+            compiled.append(compile_rule(rule, env))
+        except CompileError as exc:
+            raise RuleFileError(str(exc), rule.path, rule.yaml.line_of(list(exc.where))) from None
+
+    counters = {cr.rule.id: _Counter() for cr in compiled}
+    violations: list[Violation] = []
+    displays = {name: src.stats.path for name, src in sources.items()}
+    for dataset in _pass_order(sources, compiled):
+        _run_pass(dataset, sources[dataset], env, compiled, counters, violations, progress)
+    for cr in compiled:
+        if cr.kind == "group":
+            _judge_groups(cr, counters[cr.rule.id], violations, displays.get(cr.dataset))
+
+    per_rule: dict[str, int] = {}
+    for v in violations:
+        per_rule[v.rule_id] = per_rule.get(v.rule_id, 0) + 1
+    for cr in compiled:
+        c = counters[cr.rule.id]
+        n = per_rule.get(cr.rule.id, 0)
+        outcomes[cr.rule.id] = RuleOutcome(cr.rule.id, RuleStatus.FAIL if n else RuleStatus.PASS,
+                                           checked=c.checked, not_applicable=c.not_applicable, violations=n)
+    violations.sort(key=Violation.sort_key)
+    return AuditResult(outcomes=[outcomes[r.id] for r in rules], violations=violations,
+                       inputs=[sources[d].stats for d in sorted(sources)], rejected=rejected,
+                       parameters={cr.rule.id: cr.parameters for cr in compiled})
+
+
+def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[CompiledRule],
+              counters: dict[str, _Counter], violations: list[Violation], progress: Any) -> None:
+    plan = env.plans.get(dataset)
+    size = plan.size if plan else 1
+    lookups = plan.lookups if plan else []
+    fills = [t for t in env.tables.values() if t.dataset == dataset]
+    from .dictionary import load_dictionary
+    spec = load_dictionary()[dataset]
+    fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique) for t in fills]
+    checks = [(cr, counters[cr.rule.id]) for cr in compiled if cr.kind == "record" and cr.dataset == dataset]
+    feeds = [f.feed for cr in compiled if cr.kind == "group" for f in cr.feeders if f.dataset == dataset]
+    path = source.stats.path
+    ctx: list[Any] = [None] * size
+    tick = progress.start(dataset, path) if progress else None
+    for rowno, row in source:
+        ctx[0] = row
+        for slot, pos, ref in lookups:
+            ctx[slot] = ref.table.get(row[pos[0]] if len(pos) == 1 else tuple(row[i] for i in pos))
+        for table, pos, unique in fill_steps:
+            key = row[pos[0]] if len(pos) == 1 else tuple(row[i] for i in pos)
+            if unique:
+                table[key] = row
+            else:
+                table.setdefault(key, []).append(row)
+        for cr, counter in checks:
+            _check(cr, counter, ctx, rowno, path, violations)
+        for feed in feeds:
+            feed(ctx)
+        if tick is not None:
+            tick()
+    if progress:
+        progress.finish(dataset)
+
+
+def _check(cr: CompiledRule, counter: _Counter, ctx: list[Any], rowno: int, path: str,
+           violations: list[Violation]) -> None:
+    for m in cr.missing:
+        if ctx[m.slot] is None:
+            if not m.violation:
+                counter.not_applicable += 1
+                return
+            counter.checked += 1
+            evidence = {f: ctx[0][p] for f, p in zip(m.local_fields, m.local_positions)}
+            evidence[m.alias] = "missing"
+            violations.append(_violation(cr, ctx, rowno, path, m.render(ctx) if m.render else "", evidence))
+            return
+    if cr.applies is not None and not cr.applies(ctx):
+        counter.not_applicable += 1
+        return
+    counter.checked += 1
+    if cr.condition(ctx):
+        violations.append(_violation(cr, ctx, rowno, path, cr.message(ctx),
+                                     {name: fn(ctx) for name, fn in cr.evidence}))
+
+
+def _violation(cr: CompiledRule, ctx: list[Any], rowno: int | None, path: str | None, message: str,
+               evidence: dict[str, Any]) -> Violation:
+    row = ctx[0]
+    rule = cr.rule
+    return Violation(rule_id=rule.id, severity=rule.severity, dataset=cr.dataset,
+                     key={k: row[p] for k, p in zip(cr.key_fields, cr.key_positions)}, path=path, row=rowno,
+                     message=message, evidence=evidence, citation=rule.citation)
+
+
+def _judge_groups(cr: CompiledRule, counter: _Counter, violations: list[Violation], path: str | None) -> None:
+    assert cr.group is not None
+    ctx: list[Any] = [None]
+    for group_row in cr.group.rows():
+        ctx[0] = group_row
+        if cr.applies is not None and not cr.applies(ctx):
+            counter.not_applicable += 1
+            continue
+        counter.checked += 1
+        if cr.condition(ctx):
+            violations.append(_violation(cr, ctx, None, path, cr.message(ctx),
+                                         {name: fn(ctx) for name, fn in cr.evidence}))

@@ -1,0 +1,116 @@
+"""The result model: severities, statuses, violations and rejected rows as frozen values; no I/O here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical … 3 for low: sorts the worst first."""
+        return _SEVERITY_ORDER.index(self)
+
+
+_SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
+
+
+class FailOn(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NONE = "none"
+
+    def counts(self, severity: Severity) -> bool:
+        """Whether a violation of this severity makes the run fail."""
+        if self is FailOn.NONE:
+            return False
+        return severity.rank <= Severity(self.value).rank
+
+
+class RuleStatus(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    SKIPPED = "skipped"            # a dataset the rule reads is absent
+    NOT_EVALUABLE = "not_evaluable"  # a field the rule reads is declared unavailable by the profile
+    NOT_IN_FORCE = "not_in_force"  # as-of outside the rule's effective dates
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One record (or group) breaking one rule; the engine stamps rule identity, the rule supplies the why."""
+
+    rule_id: str
+    severity: Severity
+    dataset: str
+    key: dict[str, Any]
+    path: str | None
+    row: int | None
+    message: str
+    evidence: dict[str, Any]
+    citation: str
+    waived: bool = False
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.severity.rank, self.rule_id, self.path or "", self.row or 0,
+                tuple(str(v) for v in self.key.values()))
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """An input row that could not be typed; it is reported, never evaluated and never silently dropped."""
+
+    dataset: str
+    path: str
+    row: int
+    column: str | None
+    value: str | None
+    reason: str
+
+
+@dataclass
+class InputStats:
+    """What was read from one input file; rows_read = rows evaluated + rows_rejected."""
+
+    dataset: str
+    path: str
+    sha256: str = ""
+    rows_read: int = 0
+    rows_rejected: int = 0
+    format: str = "csv"
+
+    @property
+    def rows_evaluated(self) -> int:
+        return self.rows_read - self.rows_rejected
+
+
+@dataclass
+class RuleOutcome:
+    """How one rule fared in a run."""
+
+    rule_id: str
+    status: RuleStatus
+    checked: int = 0
+    not_applicable: int = 0
+    violations: int = 0
+    waived: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class AuditResult:
+    """Everything one audit produced; reporters render it, the CLI turns it into an exit code."""
+
+    outcomes: list[RuleOutcome]
+    violations: list[Violation]
+    inputs: list[InputStats]
+    rejected: list[RejectedRow]
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id → parameter values used
+    ignored_files: list[str] = field(default_factory=list)

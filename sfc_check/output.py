@@ -1,0 +1,39 @@
+"""Report files: checked before any work, written atomically (temp file + rename) so a crash leaves the old one."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import UsageError
+
+
+def check_writable(path: Path) -> None:
+    """Fail fast (exit 2) when an output could never be written, before minutes of auditing."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise UsageError("cannot write report: folder does not exist", str(path))
+    if not parent.is_dir():
+        raise UsageError("cannot write report: parent is not a folder", str(path))
+    if path.exists() and path.is_dir():
+        raise UsageError("cannot write report: path is a folder", str(path))
+    if not os.access(parent, os.W_OK):
+        raise UsageError("cannot write report: folder is not writable", str(path))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, flush to disk, then rename over it in one step."""
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,1 @@
+"""Report writers: pure functions of one neutral result document."""

@@ -1,0 +1,100 @@
+"""The neutral, sorted result document every report format renders (the JSON report contract)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from .. import __version__
+from ..audit import AuditRun
+from ..model import RuleStatus, Severity, Violation
+
+
+def json_value(v: Any) -> Any:
+    """Exact, JSON-safe values: decimals as strings (never binary floats), dates as ISO 8601."""
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return [json_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: json_value(x) for k, x in v.items()}
+    return v
+
+
+def violation_entry(v: Violation) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "rule_id": v.rule_id, "severity": v.severity.value, "dataset": v.dataset,
+        "key": json_value(v.key), "path": v.path,
+    }
+    if v.row is not None:
+        entry["row"] = v.row
+    entry.update({"message": v.message, "evidence": json_value(v.evidence), "citation": v.citation,
+                  "waived": v.waived})
+    return entry
+
+
+def build_document(run: AuditRun) -> dict[str, Any]:
+    result = run.result
+    outcomes = {o.rule_id: o for o in result.outcomes}
+    rules = []
+    for rule in run.rules:
+        o = outcomes[rule.id]
+        entry: dict[str, Any] = {
+            "id": rule.id, "title": rule.title, "severity": rule.severity.value, "citation": rule.citation,
+            "status": o.status.value, "checked": o.checked, "not_applicable": o.not_applicable,
+            "violations": o.violations, "waived": o.waived, "dataset": rule.dataset,
+            "effective_from": rule.effective_from.isoformat(),
+            "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
+        }
+        if o.reason:
+            entry["reason"] = o.reason
+        used = result.parameters.get(rule.id)
+        if used is not None:
+            entry["parameters"] = [{"name": p.name, "value": json_value(used.get(p.name)), "source": p.source}
+                                   for p in rule.parameters]
+        rules.append(entry)
+    violations = [violation_entry(v) for v in result.violations]
+    by_severity = {s.value: 0 for s in Severity}
+    for v in result.violations:
+        if not v.waived:
+            by_severity[v.severity.value] += 1
+    ran = [o for o in result.outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)]
+    summary = {
+        "rules_checked": len(ran),
+        "rules_failed": sum(1 for o in ran if o.status is RuleStatus.FAIL),
+        "rules_skipped": sum(1 for o in result.outcomes if o.status is RuleStatus.SKIPPED),
+        "rules_not_evaluable": sum(1 for o in result.outcomes if o.status is RuleStatus.NOT_EVALUABLE),
+        "rules_not_in_force": sum(1 for o in result.outcomes if o.status is RuleStatus.NOT_IN_FORCE),
+        "violations": len(result.violations),
+        "waived": sum(1 for v in result.violations if v.waived),
+        "new": run.extra.get("new", 0), "resolved": run.extra.get("resolved", 0),
+        "by_severity": by_severity,
+        "rows_read": sum(i.rows_read for i in result.inputs),
+        "rows_rejected": sum(i.rows_rejected for i in result.inputs),
+        "exit_code": run.exit_code,
+    }
+    return {
+        "tool": {"name": "sfc-check", "version": __version__},
+        "run": {
+            "started_at": _utc(run.started_at), "finished_at": _utc(run.finished_at),
+            "as_of": run.as_of.isoformat(), "timezone": run.request.timezone,
+            "data_dir": str(run.request.data_dir), "rules": run.rules_location,
+            "rule_pack_sha256": run.fingerprint, "fail_on": run.request.fail_on.value,
+            "only": list(run.request.only), "skip": list(run.request.skip),
+        },
+        "inputs": [{"dataset": i.dataset, "path": i.path, "format": i.format, "sha256": i.sha256,
+                    "rows_read": i.rows_read, "rows_evaluated": i.rows_evaluated,
+                    "rows_rejected": i.rows_rejected} for i in result.inputs],
+        "ignored_files": result.ignored_files,
+        "rules": rules,
+        "violations": violations,
+        "rejected_rows": [{"dataset": r.dataset, "path": r.path, "row": r.row, "column": r.column,
+                           "value": r.value, "reason": r.reason} for r in result.rejected],
+        "summary": summary,
+    }
+
+
+def _utc(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")

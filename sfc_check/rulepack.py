@@ -1,0 +1,274 @@
+"""LOAD RULES: find rule files, parse them with line numbers, validate shape and meaning, select for a run."""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .dictionary import load_dictionary
+from .errors import RuleFileError, UsageError
+from .model import Severity
+from .yamlsafe import YamlDocument, load_yaml_file
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A rule parameter: its default (or dated values), who set it (sfc / policy) and how it may be tightened."""
+
+    name: str
+    source: str
+    description: str
+    type: str
+    values: tuple[tuple[date, date | None, Any], ...]  # (from, to, value), in date order
+    stricter: str | None = None
+    unit: str | None = None
+    basis: str | None = None
+
+    def value_on(self, day: date) -> Any:
+        """The value in force on `day` (the last dated value that has started, if none has ended)."""
+        chosen = None
+        for start, end, value in self.values:
+            if start <= day and (end is None or day <= end):
+                chosen = value
+        return chosen if chosen is not None else self.values[0][2]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validated rule file. `doc` is the raw mapping the compiler reads; the rest is its identity."""
+
+    id: str
+    title: str
+    severity: Severity
+    dataset: str
+    path: str
+    sha256: str
+    doc: dict[str, Any] = field(compare=False, hash=False, repr=False)
+    yaml: YamlDocument = field(compare=False, hash=False, repr=False)
+    parameters: tuple[Parameter, ...] = ()
+
+    @property
+    def citation(self) -> str:
+        c = self.doc["citation"]
+        return f"{c['document']}, {c['paragraph']}"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.doc.get("tags", ()))
+
+    @property
+    def effective_from(self) -> date:
+        return date.fromisoformat(self.doc["effective_from"])
+
+    @property
+    def effective_to(self) -> date | None:
+        end = self.doc.get("effective_to")
+        return date.fromisoformat(end) if end else None
+
+    def in_force(self, day: date) -> bool:
+        end = self.effective_to
+        return self.effective_from <= day and (end is None or day <= end)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        if "key" in self.doc:
+            return tuple(self.doc["key"])
+        if "group" in self.doc:
+            return tuple(self.doc["group"]["by"])
+        return load_dictionary()[self.dataset].key
+
+    def datasets(self) -> list[str]:
+        """Every dataset the rule reads: it is skipped unless all are present."""
+        out = [self.dataset]
+        for lk in self.doc.get("lookups", {}).values():
+            out.append(lk["dataset"])
+        for rel in self.doc.get("group", {}).get("related", {}).values():
+            out.append(rel["dataset"])
+        for part in ("applies_when", "violation_when", "let"):
+            _collect_exists(self.doc.get(part), out)
+        return list(dict.fromkeys(out))
+
+
+def _collect_exists(node: Any, out: list[str]) -> None:
+    if isinstance(node, dict):
+        ex = node.get("exists")
+        if isinstance(ex, dict) and isinstance(ex.get("dataset"), str):
+            out.append(ex["dataset"])
+        for v in node.values():
+            _collect_exists(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _collect_exists(v, out)
+
+
+@lru_cache(maxsize=1)
+def rule_schema() -> dict[str, Any]:
+    return json.loads(resources.files("sfc_check.schemas").joinpath("rule.schema.json").read_text("utf-8"))
+
+
+def bundled_rules_dir() -> Path:
+    """The rule pack shipped with the package (rules/ in a checkout, sfc_check/rules when installed)."""
+    return Path(str(resources.files("sfc_check.rules")))
+
+
+def find_rule_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        raise RuleFileError("rules folder not found", str(path))
+    files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not files:
+        raise RuleFileError("no rule files (*.yaml) found", str(path))
+    return files
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    """Word a schema error like yamllint: what is wrong, where, and the nearest valid key when misspelt."""
+    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        parts = []
+        for extra in extras:
+            close = difflib.get_close_matches(extra, allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(allowed)})"
+            parts.append(f"unknown key {extra!r} in {where}{hint}")
+        if parts:
+            return "; ".join(parts)
+    if error.validator == "propertyNames":
+        allowed = error.schema.get("propertyNames", {}).get("enum") or []
+        bad = error.instance
+        for ctx in error.context or []:
+            bad = ctx.instance
+        close = difflib.get_close_matches(str(bad), allowed, n=1) if allowed else []
+        hint = f" (did you mean {close[0]!r}?)" if close else (f"; expected one of: {', '.join(allowed)}"
+                                                                if allowed else "")
+        return f"invalid key {bad!r} in {where}{hint}"
+    if error.validator == "required":
+        return f"{where}: {error.message}"
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        return f"{where}: {best.message}"
+    return f"{where}: {error.message}"
+
+
+def _error_path(error: jsonschema.ValidationError) -> list[Any]:
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extras = [k for k in error.instance if k not in allowed]
+        if extras:
+            path.append(extras[0])
+    return path
+
+
+def validate_document(doc: YamlDocument, schema: dict[str, Any], what: str) -> None:
+    """Schema-validate one YAML document; the first (deepest, most relevant) error becomes a RuleFileError."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(doc.data), key=lambda e: (doc.line_of(_error_path(e)) or 0))
+    if errors:
+        err = errors[0]
+        if err.validator in ("oneOf", "anyOf") and err.context:
+            deeper = jsonschema.exceptions.best_match(err.context)
+            if list(deeper.absolute_path) and len(deeper.absolute_path) > len(err.absolute_path):
+                err = deeper
+        raise RuleFileError(f"invalid {what}: {_schema_message(err)}", doc.path, doc.line_of(_error_path(err)))
+
+
+def _parameters(doc: YamlDocument) -> tuple[Parameter, ...]:
+    out = []
+    for name, p in (doc.data.get("parameters") or {}).items():
+        if "values" in p:
+            vals = tuple((date.fromisoformat(v["from"]), date.fromisoformat(v["to"]) if v.get("to") else None,
+                          v["value"]) for v in sorted(p["values"], key=lambda v: v["from"]))
+        else:
+            vals = ((date.min, None, p["value"]),)
+        kind = p.get("type") or _infer_type(vals[0][2])
+        out.append(Parameter(name=name, source=p["source"], description=p["description"], type=kind,
+                             values=vals, stricter=p.get("stricter"), unit=p.get("unit"), basis=p.get("basis")))
+        if p["source"] == "sfc" and kind in ("decimal", "integer", "list") and not p.get("stricter"):
+            raise RuleFileError(f"parameter {name!r} is set by the SFC: say which way a firm may tighten it "
+                                "(stricter: higher, lower or subset)", doc.path, doc.line_of(["parameters", name]))
+    return tuple(out)
+
+
+def _infer_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "decimal"
+    if isinstance(value, list):
+        return "list"
+    return "string"
+
+
+def load_rule_file(path: Path) -> Rule:
+    """Parse and schema-validate one rule file (meaning is checked by `check_rules`)."""
+    doc = load_yaml_file(path)
+    if not isinstance(doc.data, dict):
+        raise RuleFileError("a rule file holds one mapping (id, title, severity, …)", str(path), 1)
+    validate_document(doc, rule_schema(), "rule")
+    data = doc.data
+    dictionary = load_dictionary()
+    if data["dataset"] not in dictionary:
+        raise RuleFileError(f"unknown dataset {data['dataset']!r}"
+                            f"{_hint(data['dataset'], dictionary)}", str(path), doc.line_of(["dataset"]))
+    if path.stem != data["id"]:
+        raise RuleFileError(f"rule {data['id']} must live in a file named {data['id']}.yaml", str(path),
+                            doc.line_of(["id"]))
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return Rule(id=data["id"], title=data["title"], severity=Severity(data["severity"]), dataset=data["dataset"],
+                path=str(path), sha256=sha, doc=data, yaml=doc, parameters=_parameters(doc))
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
+
+
+def load_rules(path: Path | None = None) -> list[Rule]:
+    """Load every rule under `path` (default: the bundled pack), validated in shape and meaning."""
+    root = path or bundled_rules_dir()
+    rules = [load_rule_file(p) for p in find_rule_files(root)]
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleFileError(f"duplicate rule id {rule.id} (also in {seen[rule.id].path})", rule.path,
+                                rule.yaml.line_of(["id"]))
+        seen[rule.id] = rule
+    from .compiler import check_rule  # the compiler is the semantic validator
+    for rule in rules:
+        check_rule(rule)
+    return sorted(rules, key=lambda r: r.id)
+
+
+def pack_fingerprint(rules: list[Rule]) -> str:
+    """One hash over every rule file's hash, in id order: two runs with the same pack show the same value."""
+    h = hashlib.sha256()
+    for r in sorted(rules, key=lambda r: r.id):
+        h.update(f"{r.id}:{r.sha256}\n".encode())
+    return h.hexdigest()
+
+
+def select_rules(rules: list[Rule], only: list[str], skip: list[str]) -> list[Rule]:
+    """Apply --only / --skip, each an id or a tag; an unknown one is a usage error, not silently nothing."""
+    known = {r.id for r in rules} | {t for r in rules for t in r.tags}
+    for sel in [*only, *skip]:
+        if sel not in known:
+            raise UsageError(f"no rule id or tag {sel!r}{_hint(sel, sorted(known))}")
+
+    def hit(rule: Rule, sels: list[str]) -> bool:
+        return any(s == rule.id or s in rule.tags for s in sels)
+    chosen = [r for r in rules if not only or hit(r, only)]
+    return [r for r in chosen if not hit(r, skip)]

@@ -1,0 +1,1 @@
+"""Schemas and the data dictionary shipped with sfc-check."""

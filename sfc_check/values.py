@@ -1,0 +1,168 @@
+"""Parsing cell text into typed values per the data dictionary; a parse failure is a reason, not an exception."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .dictionary import FieldSpec
+
+
+class BadValue(ValueError):
+    """A cell that does not parse as its field's type; the message is the reason shown to the user."""
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Exact decimal; accepts `1,234.50`; refuses NaN and infinities (they cannot be compared safely)."""
+    if "," in text:
+        if not _THOUSANDS.fullmatch(text):
+            raise BadValue("not a number (misplaced thousands separator)")
+        text = text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise BadValue("not a number") from None
+    if not value.is_finite():
+        raise BadValue("not a finite number")
+    return value
+
+
+def parse_integer(text: str) -> int:
+    try:
+        return int(text.replace(",", "") if _THOUSANDS.fullmatch(text) else text)
+    except ValueError:
+        raise BadValue("not a whole number") from None
+
+
+def parse_bool(text: str) -> bool:
+    low = text.lower()
+    if low in TRUE_WORDS:
+        return True
+    if low in FALSE_WORDS:
+        return False
+    raise BadValue("not a boolean (true/false, yes/no, y/n, 1/0)")
+
+
+def parse_date(text: str) -> date:
+    if not _DATE.fullmatch(text):
+        raise BadValue("not a date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadValue("not a valid calendar date (YYYY-MM-DD)") from None
+
+
+def parse_datetime(text: str) -> datetime:
+    """ISO 8601; a value without an offset is UTC (data dictionary)."""
+    t = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+    try:
+        value = datetime.fromisoformat(t)
+    except ValueError:
+        raise BadValue("not an ISO 8601 date-time (e.g. 2026-03-01T09:30:00+08:00)") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
+    """A function turning one raw cell (text, or a JSON/Excel scalar) into the field's typed value or None."""
+    kind = spec.type
+    default = spec.default
+
+    if kind == "string":
+        case = spec.case
+
+        def conv(raw: Any) -> Any:
+            if raw is None:
+                return default
+            text = raw.strip() if isinstance(raw, str) else _scalar_text(raw)
+            if not text:
+                return default
+            if case == "upper":
+                return text.upper()
+            if case == "lower":
+                return text.lower()
+            return text
+        return conv
+
+    if kind == "enum":
+        allowed = frozenset(spec.values)
+        shown = ", ".join(spec.values)
+
+        def conv(raw: Any) -> Any:
+            if raw is None:
+                return default
+            text = (raw if isinstance(raw, str) else _scalar_text(raw)).strip().lower()
+            if not text:
+                return default
+            if text not in allowed:
+                raise BadValue(f"not one of: {shown}")
+            return text
+        return conv
+
+    parse: Callable[[str], Any] = {
+        "decimal": parse_decimal, "integer": parse_integer, "bool": parse_bool,
+        "date": parse_date, "datetime": parse_datetime,
+    }[kind]
+    low = Decimal(str(spec.min)) if spec.min is not None else None
+    high = Decimal(str(spec.max)) if spec.max is not None else None
+
+    def conv(raw: Any) -> Any:
+        if raw is None:
+            return default
+        if isinstance(raw, str):
+            text = raw.strip()
+            if not text:
+                return default
+            value = parse(text)
+        else:
+            value = _native(raw, kind)
+        if low is not None and value < low:
+            raise BadValue(f"below the allowed minimum {spec.min}")
+        if high is not None and value > high:
+            raise BadValue(f"above the allowed maximum {spec.max}")
+        return value
+    return conv
+
+
+def _scalar_text(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, float):
+        return str(int(raw)) if raw.is_integer() else format(Decimal(repr(raw)), "f")
+    return str(raw)
+
+
+def _native(raw: Any, kind: str) -> Any:
+    """Typed value from a JSON or Excel scalar that is not text."""
+    if kind == "bool" and isinstance(raw, bool):
+        return raw
+    if kind in ("decimal", "integer") and isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
+        value = raw if isinstance(raw, Decimal) else Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+        if not value.is_finite():
+            raise BadValue("not a finite number")
+        if kind == "integer":
+            if value != value.to_integral_value():
+                raise BadValue("not a whole number")
+            return int(value)
+        return value
+    if kind == "bool" and isinstance(raw, (int, Decimal)) and raw in (0, 1):
+        return bool(raw)
+    if kind == "datetime" and isinstance(raw, datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=timezone.utc)
+    if kind == "date" and isinstance(raw, datetime):
+        return raw.date()
+    if kind == "date" and isinstance(raw, date):
+        return raw
+    if isinstance(raw, (dict, list)):
+        raise BadValue(f"expected a {kind}, got a nested JSON value")
+    return {"decimal": parse_decimal, "integer": parse_integer, "bool": parse_bool,
+            "date": parse_date, "datetime": parse_datetime}[kind](_scalar_text(raw))

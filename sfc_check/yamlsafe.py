@@ -1,0 +1,123 @@
+"""Safe YAML loading that keeps line numbers and refuses alias bombs, for every YAML file sfc-check reads."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import RuleFileError
+
+MAX_FILE_BYTES = 2_000_000
+MAX_EXPANDED_NODES = 200_000
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings: the schemas, not YAML 1.1, decide what a date is."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class YamlDocument:
+    """A parsed YAML document plus its node tree, so a schema error path can be turned into a line."""
+
+    def __init__(self, path: str, data: Any, root: yaml.Node | None) -> None:
+        self.path = path
+        self.data = data
+        self.root = root
+
+    def line_of(self, path_in_doc: list[Any] | tuple[Any, ...]) -> int | None:
+        """1-based line of the value at a JSON-pointer-like path (the deepest node found)."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in path_in_doc:
+            if isinstance(node, yaml.MappingNode):
+                nxt = None
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                        nxt = v
+                        line = k.start_mark.line + 1
+                        break
+                node = nxt
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                break
+            if node is None:
+                break
+        return line
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Count nodes as if every alias were copied out; memoised so a bomb is measured in linear time."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = 1  # guards against recursive anchors
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            size += _expanded_size(k, memo) + _expanded_size(v, memo)
+            if size > MAX_EXPANDED_NODES:
+                break
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            size += _expanded_size(v, memo)
+            if size > MAX_EXPANDED_NODES:
+                break
+    memo[id(node)] = size
+    return size
+
+
+def load_yaml_text(text: str, path: str) -> YamlDocument:
+    """Parse one YAML document safely; errors name the file, line and column."""
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            if root is not None and _expanded_size(root, {}) > MAX_EXPANDED_NODES:
+                raise RuleFileError(
+                    f"refused: the document expands to more than {MAX_EXPANDED_NODES} nodes "
+                    "through anchors and aliases (alias bomb?)", path, root.start_mark.line + 1)
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            what = f"{exc.problem} ({exc.context})"
+        raise RuleFileError(f"YAML syntax error: {what}", path,
+                            mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"YAML error: {exc}", path) from None
+    except RecursionError:
+        raise RuleFileError("refused: the document is nested too deeply", path) from None
+    return YamlDocument(path, data, root)
+
+
+def load_yaml_file(path: Path | str) -> YamlDocument:
+    """Read and parse a YAML file; a missing, unreadable, huge or non-UTF-8 file is a RuleFileError."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise RuleFileError("file not found", str(p)) from None
+    except IsADirectoryError:
+        raise RuleFileError("is a directory, expected a YAML file", str(p)) from None
+    except OSError as exc:
+        raise RuleFileError(f"cannot read file: {exc.strerror}", str(p)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise RuleFileError(f"refused: file is larger than {MAX_FILE_BYTES} bytes", str(p))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RuleFileError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                            "save the file as UTF-8", str(p), line) from None
+    return load_yaml_text(text, str(p))
