@@ -136,7 +136,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
     if error.validator == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))
-        extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        extras = [str(k) for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
         parts = []
         for extra in extras:
             close = difflib.get_close_matches(extra, allowed, n=1)
@@ -149,7 +149,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         bad = error.instance
         for ctx in error.context or []:
             bad = ctx.instance
-        close = difflib.get_close_matches(str(bad), allowed, n=1) if allowed else []
+        close = difflib.get_close_matches(str(bad), [str(a) for a in allowed], n=1) if allowed else []
         hint = f" (did you mean {close[0]!r}?)" if close else (f"; expected one of: {', '.join(allowed)}"
                                                                 if allowed else "")
         return f"invalid key {bad!r} in {where}{hint}"
@@ -165,7 +165,7 @@ def _error_path(error: jsonschema.ValidationError) -> list[Any]:
     path = list(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = error.schema.get("properties", {})
-        extras = [k for k in error.instance if k not in allowed]
+        extras = [str(k) for k in error.instance if k not in allowed]
         if extras:
             path.append(extras[0])
     return path

@@ -1,6 +1,7 @@
 """Safe YAML loading that keeps line numbers and refuses alias bombs, for every YAML file sfc-check reads."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,20 @@ MAX_EXPANDED_NODES = 200_000
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as strings: the schemas, not YAML 1.1, decide what a date is."""
+    """SafeLoader with YAML 1.2 scalars: dates stay strings and only true/false are booleans.
+
+    Under YAML 1.1 `on:` (a join) would become True and `no`/`Y` flags would silently change type; the
+    schemas, not the YAML version, decide what a value means.
+    """
 
 
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
 
 
 class YamlDocument:
