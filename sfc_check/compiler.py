@@ -316,7 +316,7 @@ def format_value(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, Decimal):
         q = v.quantize(Decimal("0.0001")) if v.as_tuple().exponent < -4 else v  # type: ignore[operator]
-        text = format(q, "f")
+        text = format(q, ",f" if abs(q) >= 10000 else "f")
         return text.rstrip("0").rstrip(".") if "." in text else text
     if isinstance(v, list):
         return ", ".join(format_value(x) for x in v)

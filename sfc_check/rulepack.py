@@ -59,7 +59,7 @@ class Rule:
     @property
     def citation(self) -> str:
         c = self.doc["citation"]
-        return f"{c['document']}, {c['paragraph']}"
+        return f"{c.get('reference') or c['document']}, {c['paragraph']}"
 
     @property
     def tags(self) -> tuple[str, ...]:
