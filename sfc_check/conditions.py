@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
-from .values import BadValue, parse_date
+from .values import BadValue, parse_date, parse_decimal
 
 Fn = Callable[[list[Any]], Any]
 MAX_REGEX_LENGTH = 200
@@ -308,6 +308,12 @@ def _normalise_constant(subject: Typed, other: Typed, where: tuple[Any, ...], sc
     value = other.fn([])
     if subject.type in ("date",) and isinstance(value, str):
         return as_date(other, scope, where)
+    if subject.type in ("decimal", "integer") and isinstance(value, str):
+        try:  # a quoted number keeps its exact decimal digits ("0.3", not the float 0.3)
+            number = parse_decimal(value)
+        except BadValue:
+            raise CompileError(f"{value!r} is not a number", where) from None
+        return Typed(lambda ctx: number, "decimal", constant=True)
     case = "lower" if subject.type == "enum" else subject.case
 
     def norm(v: Any) -> Any:

@@ -246,9 +246,9 @@ class RowReader:
                         line = reader.line_num
                         continue
                     start, line = line + 1, reader.line_num
+                    if not any(c.strip() for c in cells):
+                        continue  # a blank line or a row of empty cells (Excel's trailing rows) holds no record
                     if len(cells) != width:
-                        if not cells or not any(c.strip() for c in cells):
-                            continue  # blank line: no record
                         yield start, None, _RowProblem(None, None,
                                                        f"row has {len(cells)} cells, the header has {width}")
                         continue

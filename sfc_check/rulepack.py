@@ -116,8 +116,11 @@ def rule_schema() -> dict[str, Any]:
 
 
 def bundled_rules_dir() -> Path:
-    """The rule pack shipped with the package (rules/ in a checkout, sfc_check/rules when installed)."""
-    return Path(str(resources.files("sfc_check.rules")))
+    """The rule pack shipped with the package (sfc_check/rules when installed, rules/ in a checkout)."""
+    try:
+        return Path(str(resources.files("sfc_check.rules")))
+    except ModuleNotFoundError:  # imported from a source checkout: the pack sits beside the package
+        return Path(__file__).resolve().parent.parent / "rules"
 
 
 def find_rule_files(path: Path) -> list[Path]:
@@ -174,7 +177,10 @@ def _error_path(error: jsonschema.ValidationError) -> list[Any]:
 def validate_document(doc: YamlDocument, schema: dict[str, Any], what: str) -> None:
     """Schema-validate one YAML document; the first (deepest, most relevant) error becomes a RuleFileError."""
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(doc.data), key=lambda e: (doc.line_of(_error_path(e)) or 0))
+    # a misspelt key explains the "required" error it causes, so unknown keys are reported first
+    errors = sorted(validator.iter_errors(doc.data),
+                    key=lambda e: (e.validator not in ("additionalProperties", "propertyNames"),
+                                   doc.line_of(_error_path(e)) or 0))
     if errors:
         err = errors[0]
         if err.validator in ("oneOf", "anyOf") and err.context:

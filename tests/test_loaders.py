@@ -1,0 +1,188 @@
+"""LOAD DATA: typing per the dictionary, rejection with file/row/column/reason, and the read-once invariants."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sfc_check.datasets import RowReader, discover
+from sfc_check.errors import DataError
+from sfc_check.model import RejectedRow
+
+from conftest import write
+
+TRADES_HEADER = "trade_id,client_id,instrument,trade_time,side,quantity,price,leverage,counterparty_client_id\n"
+
+
+def read(path: Path, encoding: str | None = None) -> tuple[list, list[RejectedRow], RowReader]:
+    files, _ = discover(path.parent)
+    rejected: list[RejectedRow] = []
+    reader = RowReader(files[path.stem], rejected, encoding)
+    rows = list(reader)
+    return rows, rejected, reader
+
+
+def test_values_are_typed_per_the_dictionary(tmp_path) -> None:
+    p = write(tmp_path / "perp_trades.csv", TRADES_HEADER +
+              "T1,C1,btc-usd-perp,2026-06-01T10:00:00+08:00,BUY,\"1,234.50\",0.1,20,\n"
+              "T2,C1,BTC-USD-PERP,2026-06-01T02:00:00,Sell,1,2,3,C2\n"
+              "T3,C1,BTC-USD-PERP,2026-06-01T02:00:00Z,sell,1,2,3,\n")
+    rows, rejected, reader = read(p)
+    assert not rejected
+    (n1, r1), (n2, r2), (n3, r3) = rows
+    assert (n1, n2, n3) == (2, 3, 4)
+    assert r1[2] == "BTC-USD-PERP" and r1[4] == "buy" and r1[5] == Decimal("1234.50") and r1[6] == Decimal("0.1")
+    assert r1[3] == datetime(2026, 6, 1, 10, tzinfo=timezone(timedelta(hours=8)))
+    assert r2[3] == datetime(2026, 6, 1, 2, tzinfo=timezone.utc)  # no offset means UTC
+    assert r3[3] == r2[3]
+    assert r1[8] is None and r2[8] == "C2"
+    assert reader.stats.rows_read == 3 and reader.stats.rows_rejected == 0 and len(reader.stats.sha256) == 64
+
+
+@pytest.mark.parametrize("text,value", [("true", True), ("Yes", True), ("y", True), ("1", True),
+                                        ("FALSE", False), ("no", False), ("N", False), ("0", False)])
+def test_booleans(tmp_path, text, value) -> None:
+    p = write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n"
+              f"K1,M1,{text},{text},2026-01-01,active\n")
+    rows, rejected, _ = read(p)
+    assert rows[0][1][2] is value and not rejected
+
+
+def test_bad_values_reject_the_row_with_file_row_column_value_reason(tmp_path) -> None:
+    p = write(tmp_path / "clients.csv",
+              "client_id,client_type,investor_class,has_securities_margin_account,pi_assessed_on,pi_portfolio_hkd\n"
+              "C1,individual,retail,Y,2026-01-01,100\n"
+              "C2,individual,retail,Y,31/02/2026,100\n"
+              "C3,individual,sophisticated,Y,,100\n"
+              "C4,individual,retail,maybe,,100\n"
+              "C5,individual,retail,Y,2026-02-30,100\n"
+              "C6,individual,retail,Y,,1.2.3\n"
+              "C7,individual,retail,Y,,NaN\n"
+              ",individual,retail,Y,,\n")
+    rows, rejected, reader = read(p)
+    assert [n for n, _ in rows] == [2]
+    got = {(r.row, r.column, r.value) for r in rejected}
+    assert got == {(3, "pi_assessed_on", "31/02/2026"), (4, "investor_class", "sophisticated"),
+                   (5, "has_securities_margin_account", "maybe"), (6, "pi_assessed_on", "2026-02-30"),
+                   (7, "pi_portfolio_hkd", "1.2.3"), (8, "pi_portfolio_hkd", "NaN"), (9, "client_id", "")}
+    assert all(r.path == "clients.csv" and r.reason for r in rejected)
+    assert "YYYY-MM-DD" in next(r.reason for r in rejected if r.row == 3)
+    assert reader.stats.rows_read == 8 == reader.stats.rows_evaluated + reader.stats.rows_rejected
+
+
+def test_missing_required_column_stops_with_the_file_and_column(tmp_path) -> None:
+    p = write(tmp_path / "collateral.csv", "position_id,client_id,asset,quantity,market_value_hkd,haircut_pct,valued_on\n")
+    with pytest.raises(DataError) as exc:
+        read(p)
+    assert exc.value.path == "collateral.csv" and "asset_type" in str(exc.value)
+
+
+def test_absent_optional_columns_read_as_null_or_default(tmp_path) -> None:
+    p = write(tmp_path / "collateral.csv", "position_id,client_id,asset,asset_type,quantity,market_value_hkd,"
+              "haircut_pct,valued_on,extra_column\nP1,C1,btc,VIRTUAL_ASSET,1,2,60,2026-01-01,whatever\n")
+    rows, rejected, _ = read(p)
+    assert rows[0][1][3] == "virtual_asset" and rows[0][1][8] is False and not rejected
+
+
+def test_header_is_matched_case_and_space_insensitively_with_a_bom_and_crlf(tmp_path) -> None:
+    p = write(tmp_path / "mm_api_keys.csv", "\ufeff Key_ID ,MM_ID,ip_allowlist,mfa,created_on,status\r\n"
+              "K1,M1,Y,Y,2026-01-01,active\r\n")
+    rows, rejected, _ = read(p)
+    assert rows[0][1][0] == "K1" and not rejected
+
+
+def test_quoted_fields_with_commas_newlines_and_a_very_long_value(tmp_path) -> None:
+    long_name = "x" * 200_000
+    p = write(tmp_path / "clients.csv", "client_id,name,client_type,investor_class,has_securities_margin_account\n"
+              f'C1,"Chan, Tai Man\nsecond line",individual,retail,Y\nC2,{long_name},individual,retail,N\n'
+              "C3,Wong,individual,retail,Y\n")
+    rows, rejected, _ = read(p)
+    assert [n for n, _ in rows] == [2, 4, 5]  # the row number is the line the record starts on
+    assert rows[0][1][1] == "Chan, Tai Man\nsecond line" and len(rows[1][1][1]) == 200_000 and not rejected
+
+
+def test_duplicate_primary_key_rejects_the_later_rows(tmp_path) -> None:
+    p = write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n"
+              "K1,M1,Y,Y,2026-01-01,active\nK1,M2,Y,Y,2026-01-01,active\nK2,M1,Y,Y,2026-01-01,active\n")
+    rows, rejected, _ = read(p)
+    assert [r[0] for _, r in rows] == ["K1", "K2"] and rows[0][1][1] == "M1"
+    assert [(r.row, r.column) for r in rejected] == [(3, "key_id")] and "first seen at row 2" in rejected[0].reason
+
+
+def test_ragged_rows_are_rejected_and_blank_lines_skipped(tmp_path) -> None:
+    p = write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n"
+              "K1,M1,Y,Y,2026-01-01,active,surplus\n\nK2,M1,Y\nK3,M1,Y,Y,2026-01-01,active\n,,,,,\n")
+    rows, rejected, reader = read(p)
+    assert [r[0] for _, r in rows] == ["K3"]
+    assert [(r.row, "cells" in r.reason) for r in rejected] == [(2, True), (4, True)]
+    assert reader.stats.rows_read == 3
+
+
+def test_header_only_is_zero_rows_and_empty_file_is_an_error(tmp_path) -> None:
+    p = write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n")
+    rows, rejected, reader = read(p)
+    assert rows == [] and reader.stats.rows_read == 0
+    q = write(tmp_path / "a" / "clients.csv", "")
+    with pytest.raises(DataError, match="empty file"):
+        read(q)
+
+
+def test_json_array_and_jsonl_with_a_broken_record(tmp_path) -> None:
+    p = write(tmp_path / "market_makers.json", '[{"mm_id": "M1", "legal_name": "A", "affiliated": true, '
+              '"started_on": "2026-01-01"}, {"mm_id": "M2", "legal_name": "B"}, 7]')
+    rows, rejected, _ = read(p)
+    assert [r[0] for _, r in rows] == ["M1"] and rows[0][1][2] is True
+    assert [(r.row, r.column) for r in rejected] == [(2, "affiliated"), (3, None)]
+    q = write(tmp_path / "b" / "access_log.jsonl",
+              '{"event_id": "E1", "staff_id": "S1", "system": "X", "accessed_at": "2026-01-01T00:00:00Z"}\n'
+              '{"event_id": "E2", "staff_id": \n\n'
+              '{"event_id": "E3", "staff_id": "S1", "system": "x", "accessed_at": "2026-01-01T00:00:00Z"}\n')
+    rows, rejected, reader = read(q)
+    assert [(n, r[0], r[2]) for n, r in rows] == [(1, "E1", "x"), (4, "E3", "x")]
+    assert rejected[0].row == 2 and "invalid JSON" in rejected[0].reason
+    assert reader.stats.rows_read == 3
+
+
+def test_json_numbers_stay_exact(tmp_path) -> None:
+    p = write(tmp_path / "va_financing_loans.json", '[{"loan_id": 1, "client_id": "C1", "drawn_on": "2026-01-01", '
+              '"outstanding_hkd": 0.1, "status": "OPEN"}]')
+    rows, rejected, _ = read(p)
+    assert rows[0][1][0] == "1" and rows[0][1][3] == Decimal("0.1") and rows[0][1][4] == "open"
+
+
+def test_undecodable_file_names_the_offset_and_suggests_encodings(tmp_path) -> None:
+    p = write(tmp_path / "clients.csv", "client_id,name,client_type,investor_class,has_securities_margin_account\n"
+              "C1,陳大文,individual,retail,Y\n", encoding="big5")
+    with pytest.raises(DataError) as exc:
+        read(p)
+    msg = str(exc.value)
+    assert exc.value.path == "clients.csv" and "byte offset 75" in msg and "big5hkscs" in msg and "--encoding" in msg
+    rows, rejected, _ = read(p, encoding="big5hkscs")
+    assert rows[0][1][1] == "陳大文"
+
+
+def test_discover_maps_file_stems_and_lists_ignored_files(tmp_path) -> None:
+    write(tmp_path / "clients.csv", "x\n")
+    write(tmp_path / "notes.txt", "x\n")
+    write(tmp_path / "Perp_Trades.JSONL", "")
+    files, ignored = discover(tmp_path)
+    assert set(files) == {"clients", "perp_trades"} and ignored == ["notes.txt"]
+    write(tmp_path / "clients.json", "[]")
+    with pytest.raises(DataError, match="two files hold dataset 'clients'"):
+        discover(tmp_path)
+    with pytest.raises(DataError, match="not found"):
+        discover(tmp_path / "nope")
+
+
+def test_xlsx_input_keeps_ids_as_text_and_reads_date_cells(tmp_path) -> None:
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["key_id", "mm_id", "ip_allowlist", "mfa", "created_on", "status"])
+    sheet.append([12345678901, "M1", True, "N", datetime(2026, 3, 1), "Active"])
+    book.save(tmp_path / "mm_api_keys.xlsx")
+    rows, rejected, _ = read(tmp_path / "mm_api_keys.xlsx")
+    assert not rejected
+    assert rows[0][1] == ("12345678901", "M1", True, False, date(2026, 3, 1), None, "active")
