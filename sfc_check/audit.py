@@ -13,6 +13,7 @@ from .datasets import RowReader, discover
 from .engine import RunSettings, Source, evaluate
 from .errors import DataError, UsageError
 from .model import AuditResult, FailOn, RejectedRow
+from .policy import Policy, load_policy
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
 
 
@@ -29,6 +30,7 @@ class AuditRequest:
     skip: tuple[str, ...] = ()
     encoding: str | None = None
     require: tuple[str, ...] = ()
+    policy: Path | None = None
 
 
 @dataclass
@@ -44,6 +46,7 @@ class AuditRun:
     rules_location: str
     fingerprint: str
     exit_code: int
+    policy: Policy | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -65,6 +68,7 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     as_of = request.as_of or datetime.now(tz).date()
     all_rules = load_rules(request.rules_dir)
     rules = select_rules(all_rules, list(request.only), list(request.skip))
+    policy = load_policy(request.policy, all_rules, as_of) if request.policy else None
     files, ignored = discover(request.data_dir)
     for name in request.require:
         if name not in files:
@@ -72,13 +76,15 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
                             str(request.data_dir))
     rejected: list[RejectedRow] = []
     sources: dict[str, Source] = {name: RowReader(f, rejected, request.encoding) for name, f in files.items()}
-    result = evaluate(rules, sources, RunSettings(as_of=as_of, tz=tz), rejected, progress)
+    settings = RunSettings(as_of=as_of, tz=tz, overrides=policy.overrides if policy else {})
+    result = evaluate(rules, sources, settings, rejected, progress)
     result.ignored_files = ignored
     result.rejected.sort(key=lambda r: (r.dataset, r.row))
     return AuditRun(request=request, rules=rules, result=result, as_of=as_of, started_at=started,
                     finished_at=datetime.now(timezone.utc),
                     rules_location=str(request.rules_dir) if request.rules_dir else "bundled",
-                    fingerprint=pack_fingerprint(all_rules), exit_code=exit_code_for(result, request.fail_on))
+                    fingerprint=pack_fingerprint(all_rules), exit_code=exit_code_for(result, request.fail_on),
+                    policy=policy)
 
 
 __all__ = ["AuditRequest", "AuditRun", "run_audit", "exit_code_for", "__version__"]

@@ -95,6 +95,8 @@ def audit(
                                                                        "(default: UTF-8, BOM honoured).")] = None,
     require: Annotated[Optional[list[str]], typer.Option("--require", help="Fail (exit 2) if this dataset is "
                                                                            "absent (repeatable).")] = None,
+    policy: Annotated[Optional[Path], typer.Option("--policy", help="Firm policy file (YAML) overriding policy "
+                                                                     "parameters; SFC values only stricter.")] = None,
 ) -> None:
     """Evaluate every applicable rule on the exports in DATA_DIR and report the violations."""
     targets = []
@@ -109,7 +111,7 @@ def audit(
             raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, big5hkscs, gb18030, cp1252)") from None
     request = AuditRequest(data_dir=data_dir, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
                            fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
-                           require=tuple(require or ()))
+                           require=tuple(require or ()), policy=policy)
     console = make_console(no_color=no_color)
     err = make_console(stderr=True, no_color=no_color)
     if err.is_terminal and not quiet:

@@ -57,6 +57,7 @@ def render_audit(console: Console, doc: dict[str, Any]) -> None:
                       f"[{STATUS_STYLE.get(r['status'], '')}]{escape(status)}[/]", f"{r['checked']:,}",
                       f"{r['violations']:,}", escape(r["citation"]))
     console.print(table)
+    _render_parameters(console, doc)
 
     by_rule: dict[str, list[dict[str, Any]]] = {}
     for v in doc["violations"]:
@@ -82,6 +83,26 @@ def render_audit(console: Console, doc: dict[str, Any]) -> None:
         if len(rejected) > 10:
             console.print(f"  … and {len(rejected) - 10:,} more (see --format json)")
     console.print("\n" + summary_line(doc))
+
+
+def _render_parameters(console: Console, doc: dict[str, Any]) -> None:
+    """Every parameter value the run used, marked when a policy file set it."""
+    rows = [(r["id"], p) for r in doc["rules"] for p in r.get("parameters", [])]
+    if not rows:
+        return
+    policy = doc["run"].get("policy")
+    title = "Parameters" + (f" (policy: {policy['name']})" if policy else "")
+    table = Table(title=escape(title), box=_box(console), title_justify="left")
+    for col in ("rule", "parameter", "value", "source"):
+        table.add_column(col, overflow="fold")
+    for rule_id, p in rows:
+        value = ", ".join(map(str, p["value"])) if isinstance(p["value"], list) else str(p["value"])
+        origin = p["source"].upper() if p["source"] == "sfc" else "policy"
+        if p["from_policy"]:
+            origin += " — set by policy file" + (" (stricter than the SFC value)" if p["stricter_than_sfc"] else "")
+            origin += f", default {p['default']}"
+        table.add_row(rule_id, p["name"], escape(value), escape(origin))
+    console.print(table)
 
 
 def summary_line(doc: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from .. import __version__
 from ..audit import AuditRun
 from ..model import RuleStatus, Severity, Violation
+from ..policy import ParameterUse, parameter_uses
 
 
 def json_value(v: Any) -> Any:
@@ -38,6 +39,9 @@ def violation_entry(v: Violation) -> dict[str, Any]:
 def build_document(run: AuditRun) -> dict[str, Any]:
     result = run.result
     outcomes = {o.rule_id: o for o in result.outcomes}
+    uses: dict[str, list[ParameterUse]] = {}
+    for u in parameter_uses(run.rules, result.parameters, run.policy, run.as_of):
+        uses.setdefault(u.rule_id, []).append(u)
     rules = []
     for rule in run.rules:
         o = outcomes[rule.id]
@@ -50,10 +54,10 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         }
         if o.reason:
             entry["reason"] = o.reason
-        used = result.parameters.get(rule.id)
-        if used is not None:
-            entry["parameters"] = [{"name": p.name, "value": json_value(used.get(p.name)), "source": p.source}
-                                   for p in rule.parameters]
+        if rule.id in uses:
+            entry["parameters"] = [{"name": u.name, "value": json_value(u.value), "source": u.source,
+                                    "default": json_value(u.default), "from_policy": u.from_policy,
+                                    "stricter_than_sfc": u.stricter_than_sfc} for u in uses[rule.id]]
         rules.append(entry)
     violations = [violation_entry(v) for v in result.violations]
     by_severity = {s.value: 0 for s in Severity}
@@ -83,6 +87,8 @@ def build_document(run: AuditRun) -> dict[str, Any]:
             "data_dir": str(run.request.data_dir), "rules": run.rules_location,
             "rule_pack_sha256": run.fingerprint, "fail_on": run.request.fail_on.value,
             "only": list(run.request.only), "skip": list(run.request.skip),
+            "policy": ({"name": run.policy.name, "path": run.policy.path, "sha256": run.policy.sha256}
+                       if run.policy else None),
         },
         "inputs": [{"dataset": i.dataset, "path": i.path, "format": i.format, "sha256": i.sha256,
                     "rows_read": i.rows_read, "rows_evaluated": i.rows_evaluated,
