@@ -1,10 +1,10 @@
 """The audit use case: request in, result out — rules loaded, datasets found, one evaluation, exit code decided."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
@@ -13,7 +13,9 @@ from .datasets import RowReader, discover
 from .engine import RunSettings, Source, evaluate
 from .errors import DataError, UsageError
 from .model import AuditResult, FailOn, RejectedRow
+from .baseline import BaselineOutcome, compare, load_baseline
 from .policy import Policy, load_policy
+from .waivers import WaiverOutcome, apply_waivers, load_waivers
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
 
 
@@ -31,6 +33,9 @@ class AuditRequest:
     encoding: str | None = None
     require: tuple[str, ...] = ()
     policy: Path | None = None
+    waivers: Path | None = None
+    baseline: Path | None = None
+    fail_on_new: bool = False
 
 
 @dataclass
@@ -47,7 +52,8 @@ class AuditRun:
     fingerprint: str
     exit_code: int
     policy: Policy | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    waivers: WaiverOutcome | None = None
+    baseline: BaselineOutcome | None = None
 
 
 def resolve_zone(name: str) -> ZoneInfo:
@@ -57,9 +63,10 @@ def resolve_zone(name: str) -> ZoneInfo:
         raise UsageError(f"unknown time zone {name!r} (use an IANA name such as Asia/Hong_Kong)") from None
 
 
-def exit_code_for(result: AuditResult, fail_on: FailOn) -> int:
-    """1 when an unwaived violation is at or above the fail threshold, else 0."""
-    return 1 if any(not v.waived and fail_on.counts(v.severity) for v in result.violations) else 0
+def exit_code_for(result: AuditResult, fail_on: FailOn, only_new: bool = False) -> int:
+    """1 when an unwaived violation (a new one, with --fail-on-new) is at or above the threshold, else 0."""
+    return 1 if any(not v.waived and fail_on.counts(v.severity) and (not only_new or v.baseline != "persisting")
+                    for v in result.violations) else 0
 
 
 def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
@@ -69,6 +76,8 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     all_rules = load_rules(request.rules_dir)
     rules = select_rules(all_rules, list(request.only), list(request.skip))
     policy = load_policy(request.policy, all_rules, as_of) if request.policy else None
+    waivers = load_waivers(request.waivers) if request.waivers else None
+    previous = load_baseline(request.baseline) if request.baseline else None
     files, ignored = discover(request.data_dir)
     for name in request.require:
         if name not in files:
@@ -80,11 +89,25 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     result = evaluate(rules, sources, settings, rejected, progress)
     result.ignored_files = ignored
     result.rejected.sort(key=lambda r: (r.dataset, r.row))
+    waiver_outcome = baseline_outcome = None
+    if waivers is not None:
+        result.violations, waiver_outcome = apply_waivers(result.violations, waivers[0], as_of,
+                                                          str(request.waivers), waivers[1])
+        waived: dict[str, int] = {}
+        for v in result.violations:
+            if v.waived:
+                waived[v.rule_id] = waived.get(v.rule_id, 0) + 1
+        for o in result.outcomes:
+            o.waived = waived.get(o.rule_id, 0)
+    if previous is not None:
+        result.violations, baseline_outcome = compare(result.violations, result.outcomes, previous,
+                                                      str(request.baseline))
     return AuditRun(request=request, rules=rules, result=result, as_of=as_of, started_at=started,
                     finished_at=datetime.now(timezone.utc),
                     rules_location=str(request.rules_dir) if request.rules_dir else "bundled",
-                    fingerprint=pack_fingerprint(all_rules), exit_code=exit_code_for(result, request.fail_on),
-                    policy=policy)
+                    fingerprint=pack_fingerprint(all_rules),
+                    exit_code=exit_code_for(result, request.fail_on, request.fail_on_new and previous is not None),
+                    policy=policy, waivers=waiver_outcome, baseline=baseline_outcome)
 
 
 __all__ = ["AuditRequest", "AuditRun", "run_audit", "exit_code_for", "__version__"]

@@ -18,8 +18,8 @@ from .console import (ProgressBars, make_console, render_audit, render_example_r
 from .errors import SfcCheckError, UsageError
 from .model import FailOn
 from .output import check_writable, write_atomic
+from .report import EXTENSIONS, RENDERERS
 from .report.document import build_document
-from .report.json_report import render_json
 from .rulepack import find_rule_files, load_rule_file, load_rules
 from .ruledoc import explain_markdown, rules_markdown
 from .selftest import run_examples
@@ -36,6 +36,10 @@ _state = {"debug": False}
 class Format(str, Enum):
     TABLE = "table"
     JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    JUNIT = "junit"
 
 
 class ListFormat(str, Enum):
@@ -43,8 +47,6 @@ class ListFormat(str, Enum):
     MARKDOWN = "markdown"
     JSON = "json"
 
-
-OUTPUT_FORMATS = {".json": Format.JSON}
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rule folder (default: the bundled pack).")]
 
@@ -88,7 +90,14 @@ def audit(
     fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout (and the format of --output "
                                                           "files whose extension does not say).")] = Format.TABLE,
     output: Annotated[Optional[list[Path]], typer.Option("--output", help="Write the report to FILE, atomically "
-                                                                          "(repeatable; .json → JSON).")] = None,
+                                                                          "(repeatable; format from the extension: "
+                                                                          ".json .csv .md .html .xml).")] = None,
+    waivers: Annotated[Optional[Path], typer.Option("--waivers", help="Approved exceptions (YAML); waived "
+                                                                       "violations do not fail the run.")] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="A previous JSON report: mark violations "
+                                                                         "new or persisting, list resolved.")] = None,
+    fail_on_new: Annotated[bool, typer.Option("--fail-on-new", help="With --baseline, only new violations count "
+                                                                     "for the exit code.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print one summary line (for cron).")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour even on a terminal.")] = False,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the input files "
@@ -102,7 +111,11 @@ def audit(
     targets = []
     for path in output or []:
         check_writable(path)
-        targets.append((path, OUTPUT_FORMATS.get(path.suffix.lower(), fmt)))
+        target = EXTENSIONS.get(path.suffix.lower()) or (fmt.value if fmt is not Format.TABLE else None)
+        if target is None:
+            raise UsageError(f"cannot tell the report format from the extension of {path}; use .json .csv .md "
+                             ".html .xml or give --format")
+        targets.append((path, target))
     if encoding:
         import codecs
         try:
@@ -111,7 +124,8 @@ def audit(
             raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, big5hkscs, gb18030, cp1252)") from None
     request = AuditRequest(data_dir=data_dir, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
                            fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
-                           require=tuple(require or ()), policy=policy)
+                           require=tuple(require or ()), policy=policy, waivers=waivers, baseline=baseline,
+                           fail_on_new=fail_on_new)
     console = make_console(no_color=no_color)
     err = make_console(stderr=True, no_color=no_color)
     if err.is_terminal and not quiet:
@@ -120,19 +134,15 @@ def audit(
     else:
         run = run_audit(request)
     doc = build_document(run)
-    for path, target_fmt in targets:
-        write_atomic(path, _render(doc, target_fmt if target_fmt is not Format.TABLE else Format.JSON))
+    for path, target in targets:
+        write_atomic(path, RENDERERS[target](doc))
     if quiet:
         print(summary_line(doc))
-    elif fmt is Format.JSON and not targets:
-        sys.stdout.write(render_json(doc))
+    elif fmt is not Format.TABLE and not targets:
+        sys.stdout.write(RENDERERS[fmt.value](doc))
     else:
         render_audit(console, doc)
     raise typer.Exit(run.exit_code)
-
-
-def _render(doc: dict, fmt: Format) -> str:
-    return render_json(doc)
 
 
 @rules_app.command("list")

@@ -57,6 +57,8 @@ class Violation:
     evidence: dict[str, Any]
     citation: str
     waived: bool = False
+    waiver: dict[str, Any] | None = None   # the waiver that covers it
+    baseline: str | None = None            # "new" or "persisting" when compared with a baseline
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.severity.rank, self.rule_id, self.path or "", self.row or 0,

@@ -21,11 +21,22 @@ def check_writable(path: Path) -> None:
         raise UsageError("cannot write report: folder is not writable", str(path))
 
 
+def _mode_for(path: Path) -> int:
+    """Keep an existing report's permissions; a new one gets the usual 0666 less the umask (not mkstemp's 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, flush to disk, then rename over it in one step."""
     parent = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     try:
+        os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()

@@ -1,1 +1,22 @@
-"""Report writers: pure functions of one neutral result document."""
+"""Report writers: pure functions of one neutral result document, registered by format name."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .csv_report import render_csv
+from .html_report import render_html
+from .json_report import render_json
+from .junit_report import render_junit
+from .markdown_report import render_markdown
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "json": render_json,
+    "csv": render_csv,
+    "markdown": render_markdown,
+    "html": render_html,
+    "junit": render_junit,
+}
+
+EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+              ".htm": "html", ".xml": "junit"}

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..audit import AuditRun
 from ..model import RuleStatus, Severity, Violation
 from ..policy import ParameterUse, parameter_uses
+from ..rulepack import bundled_rules_dir
 
 
 def json_value(v: Any) -> Any:
@@ -33,6 +35,10 @@ def violation_entry(v: Violation) -> dict[str, Any]:
         entry["row"] = v.row
     entry.update({"message": v.message, "evidence": json_value(v.evidence), "citation": v.citation,
                   "waived": v.waived})
+    if v.waiver:
+        entry["waiver"] = v.waiver
+    if v.baseline:
+        entry["baseline"] = v.baseline
     return entry
 
 
@@ -51,6 +57,9 @@ def build_document(run: AuditRun) -> dict[str, Any]:
             "violations": o.violations, "waived": o.waived, "dataset": rule.dataset,
             "effective_from": rule.effective_from.isoformat(),
             "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
+            "file_sha256": rule.sha256,
+            "checks": " ".join(rule.doc["checks"].split()),
+            "rationale": " ".join(rule.doc["rationale"].split()),
         }
         if o.reason:
             entry["reason"] = o.reason
@@ -73,13 +82,14 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         "rules_not_in_force": sum(1 for o in result.outcomes if o.status is RuleStatus.NOT_IN_FORCE),
         "violations": len(result.violations),
         "waived": sum(1 for v in result.violations if v.waived),
-        "new": run.extra.get("new", 0), "resolved": run.extra.get("resolved", 0),
+        "new": sum(1 for v in result.violations if v.baseline == "new") if run.baseline else len(result.violations),
+        "resolved": run.baseline.count_resolved if run.baseline else 0,
         "by_severity": by_severity,
         "rows_read": sum(i.rows_read for i in result.inputs),
         "rows_rejected": sum(i.rows_rejected for i in result.inputs),
         "exit_code": run.exit_code,
     }
-    return {
+    doc: dict[str, Any] = {
         "tool": {"name": "sfc-check", "version": __version__},
         "run": {
             "started_at": _utc(run.started_at), "finished_at": _utc(run.finished_at),
@@ -99,6 +109,43 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         "rejected_rows": [{"dataset": r.dataset, "path": r.path, "row": r.row, "column": r.column,
                            "value": r.value, "reason": r.reason} for r in result.rejected],
         "summary": summary,
+    }
+    if run.waivers:
+        w = run.waivers
+        doc["waivers"] = {"path": w.path, "sha256": w.sha256, "applied": [x.entry() for x in w.applied],
+                          "expired": [x.entry() for x in w.expired], "stale": [x.entry() for x in w.stale]}
+    if run.baseline:
+        doc["baseline"] = {"path": run.baseline.path, "previous_as_of": run.baseline.previous_as_of,
+                           "resolved": run.baseline.resolved}
+    doc["manifest"] = _manifest(run, doc)
+    return doc
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def _manifest(run: AuditRun, doc: dict[str, Any]) -> dict[str, Any]:
+    """Proof of exactly what was checked: tool, rule files, inputs, policy, parameters, dates and zone."""
+    root = run.request.rules_dir or bundled_rules_dir()
+    if root.is_file():
+        root = root.parent
+    return {
+        "tool_version": __version__,
+        "rule_pack_sha256": run.fingerprint,
+        "rule_files": [{"id": r.id, "path": _relative(r.path, root), "sha256": r.sha256} for r in run.rules],
+        "inputs": [{"dataset": i["dataset"], "path": i["path"], "sha256": i["sha256"], "rows_read": i["rows_read"],
+                    "rows_rejected": i["rows_rejected"]} for i in doc["inputs"]],
+        "policy": doc["run"]["policy"],
+        "parameters": {r["id"]: {p["name"]: p["value"] for p in r["parameters"]}
+                       for r in doc["rules"] if r.get("parameters")},
+        "waivers": {"path": run.waivers.path, "sha256": run.waivers.sha256} if run.waivers else None,
+        "baseline": run.baseline.path if run.baseline else None,
+        "as_of": run.as_of.isoformat(), "timezone": run.request.timezone,
+        "started_at": _utc(run.started_at), "finished_at": _utc(run.finished_at),
     }
 
 

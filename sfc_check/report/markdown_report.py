@@ -1,0 +1,67 @@
+"""The Markdown report: the HTML report's content for tickets and e-mail, with every value escaped."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .view import ReportView
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md(value: Any) -> str:
+    """Escape text so a client name cannot become markup, a link or a table cell break."""
+    text = "" if value is None else str(value)
+    return _SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    view = ReportView(document)
+    run, s = document["run"], document["summary"]
+    lines = [f"# sfc-check audit — {md(view.verdict)}", "",
+             f"Data: `{md(run['data_dir'])}` · as of **{run['as_of']}** ({md(run['timezone'])}) · fail-on "
+             f"{run['fail_on']} · exit code {s['exit_code']}", "",
+             "## Summary", "", "| severity | violations |", "|---|---|"]
+    lines += [f"| {sev} | {n} |" for sev, n in s["by_severity"].items()]
+    lines += ["", f"{s['violations']} violation(s), {s['waived']} waived, {s['new']} new, {s['resolved']} resolved; "
+              f"{s['rules_failed']} of {s['rules_checked']} rules failed, {s['rules_skipped']} skipped; "
+              f"{s['rows_read']} rows read, {s['rows_rejected']} rejected.", "",
+              "## Rules", "", "| rule | severity | status | checked | violations | waived | citation |",
+              "|---|---|---|---|---|---|---|"]
+    for r in document["rules"]:
+        status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
+        lines.append(f"| {r['id']} | {r['severity']} | {md(status)} | {r['checked']} | {r['violations']} | "
+                     f"{r['waived']} | {md(r['citation'])} |")
+    for section in view.failing_rules():
+        rule = section["rule"]
+        lines += ["", f"## {rule['id']} — {md(rule['title'])} ({rule['severity']})", "",
+                  f"**Citation:** {md(rule['citation'])}  ", f"**Why:** {md(section['rationale'])}", "",
+                  "| where | key | message | waived | baseline |", "|---|---|---|---|---|"]
+        for v in section["violations"]:
+            lines.append(f"| {md(view.where(v))} | {md(view.key(v))} | {md(v['message'])} | "
+                         f"{'yes' if v['waived'] else ''} | {v.get('baseline', '')} |")
+    if document["rejected_rows"]:
+        lines += ["", "## Rejected rows", "", "| file | row | column | value | reason |", "|---|---|---|---|---|"]
+        lines += [f"| {md(r['path'])} | {r['row']} | {md(r['column'])} | {md(r['value'])} | {md(r['reason'])} |"
+                  for r in document["rejected_rows"]]
+    if document.get("waivers"):
+        w = document["waivers"]
+        lines += ["", "## Waivers", ""]
+        for label in ("applied", "expired", "stale"):
+            for x in w[label]:
+                lines.append(f"- {label}: {x['rule_id']} {md(view.key(x))} — {md(x['reason'])} (approved by "
+                             f"{md(x['approved_by'])} on {x['approved_on']}, expires {x['expires_on']})")
+    if document.get("baseline"):
+        lines += ["", f"## Resolved since the baseline ({md(document['baseline']['previous_as_of'])})", ""]
+        lines += [f"- {r['rule_id']} {md(view.key(r))}: {md(r.get('message'))}" for r in
+                  document["baseline"]["resolved"]] or ["- none"]
+    m = document["manifest"]
+    lines += ["", "## Evidence manifest", "",
+              f"- sfc-check {m['tool_version']}; rule pack sha256 `{m['rule_pack_sha256']}`",
+              f"- as of {m['as_of']} ({md(m['timezone'])}); run {m['started_at']} to {m['finished_at']}",
+              f"- policy: {md(m['policy']['name']) + ' sha256 `' + m['policy']['sha256'] + '`' if m['policy'] else 'none'}",
+              "", "| input | sha256 | rows read | rejected |", "|---|---|---|---|"]
+    lines += [f"| {md(i['path'])} | `{i['sha256']}` | {i['rows_read']} | {i['rows_rejected']} |" for i in m["inputs"]]
+    lines += ["", "| rule file | sha256 |", "|---|---|"]
+    lines += [f"| {md(f['path'])} | `{f['sha256']}` |" for f in m["rule_files"]]
+    return "\n".join(lines) + "\n"

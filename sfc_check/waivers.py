@@ -1,0 +1,105 @@
+"""Waivers: approved exceptions that expire. A waived violation stays in every report but does not fail the run."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import RuleFileError
+from .model import Violation
+from .rulepack import validate_document
+from .yamlsafe import load_yaml_file
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule_id: str
+    key: dict[str, str]
+    reason: str
+    approved_by: str
+    approved_on: date
+    expires_on: date
+    line: int | None = None
+    ticket: str | None = None
+
+    def entry(self) -> dict[str, Any]:
+        out = {"rule_id": self.rule_id, "key": self.key, "reason": self.reason, "approved_by": self.approved_by,
+               "approved_on": self.approved_on.isoformat(), "expires_on": self.expires_on.isoformat()}
+        if self.ticket:
+            out["ticket"] = self.ticket
+        return out
+
+
+@dataclass
+class WaiverOutcome:
+    """What the waiver file did in this run: applied, expired (no longer applies) and stale (matched nothing)."""
+
+    path: str
+    sha256: str
+    applied: list[Waiver] = field(default_factory=list)
+    expired: list[Waiver] = field(default_factory=list)
+    stale: list[Waiver] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def waiver_schema() -> dict[str, Any]:
+    return json.loads(resources.files("sfc_check.schemas").joinpath("waivers.schema.json").read_text("utf-8"))
+
+
+def violation_identity(rule_id: str, key: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """How waivers and baselines recognise a violation across runs: rule id and key values as text."""
+    return rule_id, tuple(sorted((k, str(v)) for k, v in key.items()))
+
+
+def load_waivers(path: Path) -> tuple[list[Waiver], str]:
+    doc = load_yaml_file(path)
+    if not isinstance(doc.data, dict):
+        raise RuleFileError("a waiver file holds one mapping with a 'waivers' list", str(path), 1)
+    validate_document(doc, waiver_schema(), "waiver file")
+    out = []
+    for i, w in enumerate(doc.data["waivers"]):
+        line = doc.line_of(["waivers", i])
+        try:
+            approved, expires = date.fromisoformat(w["approved_on"]), date.fromisoformat(w["expires_on"])
+        except ValueError as exc:
+            raise RuleFileError(f"waiver {i + 1}: {exc}", str(path), line) from None
+        if expires < approved:
+            raise RuleFileError(f"waiver {i + 1}: expires_on is before approved_on", str(path), line)
+        out.append(Waiver(w["rule_id"], {k: str(v) for k, v in w["key"].items()}, w["reason"], w["approved_by"],
+                          approved, expires, line, w.get("ticket")))
+    return out, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def apply_waivers(violations: list[Violation], waivers: list[Waiver], as_of: date, path: str,
+                  sha256: str) -> tuple[list[Violation], WaiverOutcome]:
+    """Mark violations covered by an unexpired waiver; report expired and stale waivers."""
+    outcome = WaiverOutcome(path=path, sha256=sha256)
+    by_identity: dict[Any, list[Waiver]] = {}
+    for w in waivers:
+        by_identity.setdefault(violation_identity(w.rule_id, w.key), []).append(w)
+    matched: set[int] = set()
+    out = []
+    for v in violations:
+        candidates = by_identity.get(violation_identity(v.rule_id, v.key), [])
+        for w in candidates:
+            matched.add(id(w))
+        live = [w for w in candidates if w.approved_on <= as_of <= w.expires_on]
+        if live:
+            w = live[0]
+            out.append(dataclasses.replace(v, waived=True, waiver=w.entry()))
+            if w not in outcome.applied:
+                outcome.applied.append(w)
+        else:
+            out.append(v)
+    for w in waivers:
+        if w.expires_on < as_of and id(w) in matched:
+            outcome.expired.append(w)
+        elif id(w) not in matched:
+            outcome.stale.append(w)
+    return out, outcome

