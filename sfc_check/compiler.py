@@ -21,6 +21,7 @@ from .rulepack import Parameter, Rule
 
 DEFAULT_TZ = "Asia/Hong_Kong"
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+UNSET = object()  # a let slot not yet computed for this row
 
 
 class TableRef:
@@ -48,9 +49,39 @@ class SlotPlan:
             self.size += 1
         return self._lookup_slots[k]
 
+    let_slots: list[int] = field(default_factory=list)
+
     def new_slot(self) -> int:
         self.size += 1
         return self.size - 1
+
+    def let_slot(self) -> int:
+        slot = self.new_slot()
+        self.let_slots.append(slot)
+        return slot
+
+    _shared: dict[Any, Fn] = field(default_factory=dict)
+
+    def memo(self, key: Any, compute: Fn) -> Fn:
+        """A per-row value computed at most once per row, shared by every rule of the pass that asks by key."""
+        if key in self._shared:
+            return self._shared[key]
+        slot = self.let_slot()
+
+        def memoised(ctx: list[Any]) -> Any:
+            value = ctx[slot]
+            if value is UNSET:
+                value = ctx[slot] = compute(ctx)
+            return value
+        self._shared[key] = memoised
+        return memoised
+
+    def blank_ctx(self) -> list[Any]:
+        """The ctx a row starts from: let slots unset, lookup and exists slots empty."""
+        ctx: list[Any] = [None] * self.size
+        for s in self.let_slots:
+            ctx[s] = UNSET
+        return ctx
 
 
 @dataclass
@@ -129,6 +160,7 @@ class CompiledRule:
     parameters: dict[str, Any] = field(default_factory=dict)
     feeders: list[GroupFeeder] = field(default_factory=list)
     group: GroupState | None = None
+    verdict: Callable[[list[Any]], Any] | None = None
 
 
 @dataclass
@@ -166,7 +198,7 @@ def _field_names(spec: DatasetSpec, slot: int, prefix: str = "") -> dict[str, Na
             fn: Fn = (lambda ctx, i=i: ctx[0][i])
         else:
             fn = (lambda ctx, i=i, s=slot: r[i] if (r := ctx[s]) is not None else None)
-        names[prefix + f.name] = Name(Typed(fn, f.type, f.values, f.case), spec.name, f.name)
+        names[prefix + f.name] = Name(Typed(fn, f.type, f.values, f.case, ref=(slot, i)), spec.name, f.name)
     return names
 
 
@@ -208,13 +240,13 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
         if mode != "null":
             missing.append(Missing(slot, alias, target.name, tuple(local[i] for i in order), local_pos,
                                    mode == "violation"))
-    scope = Scope(names, params, ptypes, env.as_of, env.tz)
+    scope = Scope(names, params, ptypes, env.as_of, env.tz, memo=plan.memo)
     for m, (alias, lk) in zip(missing, [(a, lk) for a, lk in (doc.get("lookups") or {}).items()
                                         if lk.get("missing", "skip") != "null"]):
         if m.violation:
             default = f"{alias} " + " ".join(f"{{{f}}}" for f in m.local_fields) + f" is missing from {m.dataset}"
             m.render = _message(lk.get("missing_message") or default, scope)
-    _add_lets(doc, scope)
+    _add_lets(doc, scope, plan)
     exists = _exists_hook(env, plan, dictionary)
     applies = (compile_condition(doc["applies_when"], scope, ("applies_when",), exists)
                if "applies_when" in doc else None)
@@ -228,7 +260,29 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
     return CompiledRule(rule=rule, kind="record", dataset=rule.dataset, applies=applies, condition=condition,
                         message=message, evidence=evidence, key_fields=key_fields,
                         key_positions=tuple(spec.index(k) for k in key_fields), missing=missing,
-                        reads=scope.reads, parameters={n: params[n] for n in params})
+                        reads=scope.reads, parameters={n: params[n] for n in params},
+                        verdict=_verdict(missing, applies, condition))
+
+
+NOT_APPLICABLE = object()  # a verdict: the record is outside the rule (scope or missing lookup)
+
+
+def _verdict(missing: list[Missing], applies: Cond | None, condition: Cond) -> Callable[[list[Any]], Any]:
+    """One closure per rule and row: False (pass), True (violation), NOT_APPLICABLE, or the Missing lookup."""
+    if not missing and applies is None:
+        return condition
+    if not missing:
+        assert applies is not None
+        return lambda ctx: condition(ctx) if applies(ctx) else NOT_APPLICABLE
+
+    def verdict(ctx: list[Any]) -> Any:
+        for m in missing:
+            if ctx[m.slot] is None:
+                return m if m.violation else NOT_APPLICABLE
+        if applies is not None and not applies(ctx):
+            return NOT_APPLICABLE
+        return condition(ctx)
+    return verdict
 
 
 def _dataset(name: str, where: tuple[Any, ...]) -> DatasetSpec:
@@ -241,11 +295,16 @@ def _dataset(name: str, where: tuple[Any, ...]) -> DatasetSpec:
     return dictionary[name]
 
 
-def _add_lets(doc: dict[str, Any], scope: Scope) -> None:
+
+def _add_lets(doc: dict[str, Any], scope: Scope, plan: SlotPlan | None = None) -> None:
+    """Compile `let` values; in a record pass each gets a ctx slot so it is computed at most once per row."""
     for name, expr in (doc.get("let") or {}).items():
         if name in scope.names:
             raise CompileError(f"let {name!r} hides a field of the same name", ("let", name))
         typed = compile_value(expr, scope, ("let", name))
+        if plan is not None and not typed.constant and typed.ref is None:
+            key = ("let", id(doc), name)
+            typed = Typed(plan.memo(key, typed.fn), typed.type, typed.enum_values, typed.case)
         scope.names[name] = Name(typed)
 
 

@@ -6,6 +6,7 @@ and a comparison with a null operand is false, so rules spell out null checks (`
 """
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Typed:
     enum_values: tuple[str, ...] = ()
     case: str | None = None
     constant: bool = False
+    ref: tuple[int, int] | None = None   # (slot, position) when the value is a plain field read
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Scope:
     used: list[str] = field(default_factory=list)
     used_params: list[str] = field(default_factory=list)
     reads: set[tuple[str, str]] = field(default_factory=set)
+    memo: Callable[[Any, Fn], Fn] | None = None  # shares a per-row value across rules of one pass
 
     def name(self, name: str, where: tuple[Any, ...]) -> Typed:
         found = self.names.get(name)
@@ -148,6 +151,8 @@ def as_date(t: Typed, scope: Scope, where: tuple[Any, ...]) -> Typed:
         def to_date(ctx: list[Any]) -> date | None:
             v = fn(ctx)
             return v.astimezone(tz).date() if v is not None else None
+        if scope.memo is not None and t.ref is not None and t.ref[0] == 0:
+            return Typed(scope.memo(("date", t.ref[1]), to_date), "date")
         return Typed(to_date, "date")
     if t.constant and t.type == "string":
         try:
@@ -269,11 +274,7 @@ def compile_condition(spec: Any, scope: Scope, where: tuple[Any, ...],
         if len(spec) != 1 or not isinstance(items, list) or not items:
             raise CompileError(f"{op}: expects a non-empty list of conditions and nothing beside it", where)
         parts = tuple(compile_condition(c, scope, where + (op, i), exists_hook) for i, c in enumerate(items))
-        if len(parts) == 1:
-            return parts[0]
-        if op == "all":
-            return lambda ctx: all(p(ctx) for p in parts)
-        return lambda ctx: any(p(ctx) for p in parts)
+        return _conjunction(parts) if op == "all" else _disjunction(parts)
     if "not" in spec:
         if len(spec) != 1:
             raise CompileError("not: stands alone in its mapping", where)
@@ -297,6 +298,28 @@ def compile_condition(spec: Any, scope: Scope, where: tuple[Any, ...],
     subject = (scope.name(spec["field"], where + ("field",)) if subject_key == "field"
                and isinstance(spec["field"], str) else compile_value(spec[subject_key], scope, where + (subject_key,)))
     return COMPARATORS[op](subject, spec[op], scope, where + (op,))
+
+
+def _conjunction(parts: tuple[Cond, ...]) -> Cond:
+    """`all` as nested closures: short-circuits like `and`, without a generator per row."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda ctx: a(ctx) and b(ctx)
+    head, rest = parts[0], _conjunction(parts[1:])
+    return lambda ctx: head(ctx) and rest(ctx)
+
+
+def _disjunction(parts: tuple[Cond, ...]) -> Cond:
+    """`any` as nested closures: short-circuits like `or`."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda ctx: a(ctx) or b(ctx)
+    head, rest = parts[0], _disjunction(parts[1:])
+    return lambda ctx: head(ctx) or rest(ctx)
 
 
 def _normalise_constant(subject: Typed, other: Typed, where: tuple[Any, ...], scope: Scope) -> Typed:
@@ -342,6 +365,12 @@ def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Co
             other.type == "date" else (subject, other)
         _check_comparable(name, left, right, where)
         lf, rf = left.fn, right.fn
+        ranked = name in ("lt", "le", "gt", "ge") and subject.type == "enum"
+        if right.constant and left.ref is not None and not ranked:
+            const = rf([])
+            if const is None:
+                raise CompileError(f"{name}: compares with null; use is_null / not_null", where)
+            return _fused_compare(left.ref, _OPS[name], const)
         if name in ("lt", "le", "gt", "ge") and subject.type == "enum":
             rank = {v: i for i, v in enumerate(subject.enum_values)}
             base_l, base_r = lf, rf
@@ -365,6 +394,28 @@ def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Co
     return build
 
 
+_OPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
+        "ge": operator.ge}
+
+
+def _fused_compare(ref: tuple[int, int], test: Callable[[Any, Any], bool], const: Any) -> Cond:
+    """A field read and a comparison with a constant in one closure: the per-row hot path."""
+    slot, pos = ref
+    if slot == 0:
+        def main_field(ctx: list[Any]) -> bool:
+            x = ctx[0][pos]
+            return x is not None and test(x, const)
+        return main_field
+
+    def looked_up(ctx: list[Any]) -> bool:
+        r = ctx[slot]
+        if r is None:
+            return False
+        x = r[pos]
+        return x is not None and test(x, const)
+    return looked_up
+
+
 _FAMILY = {"decimal": "number", "integer": "number", "string": "text", "enum": "text", "date": "date",
            "datetime": "datetime", "bool": "bool"}
 
@@ -382,6 +433,11 @@ def _membership(negate: bool) -> Callable[..., Cond]:
         lf, rf = subject.fn, other.fn
         if other.constant:
             members = frozenset(rf([]) if isinstance(rf([]), list) else [rf([])])
+            if subject.ref is not None and subject.ref[0] == 0:
+                pos = subject.ref[1]
+                if negate:
+                    return lambda ctx: (x := ctx[0][pos]) is not None and x not in members
+                return lambda ctx: (x := ctx[0][pos]) is not None and x in members
             if negate:
                 return lambda ctx: (x := lf(ctx)) is not None and x not in members
             return lambda ctx: (x := lf(ctx)) is not None and x in members
@@ -401,6 +457,11 @@ def _is_null(negate: bool) -> Callable[..., Cond]:
         if arg is not True:
             raise CompileError("is_null / not_null take the value true", where)
         fn = subject.fn
+        if subject.ref is not None and subject.ref[0] == 0:
+            pos = subject.ref[1]
+            if negate:
+                return lambda ctx: ctx[0][pos] is not None
+            return lambda ctx: ctx[0][pos] is None
         if negate:
             return lambda ctx: fn(ctx) is not None
         return lambda ctx: fn(ctx) is None
@@ -412,6 +473,11 @@ def _is(negate: bool) -> Callable[..., Cond]:
     def build(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
         other = _normalise_constant(subject, compile_value(arg, scope, where), where, scope)
         lf, rf = subject.fn, other.fn
+        if other.constant and subject.ref is not None and subject.ref[0] == 0:
+            pos, const = subject.ref[1], rf([])
+            if negate:
+                return lambda ctx: ctx[0][pos] != const
+            return lambda ctx: ctx[0][pos] == const
         if negate:
             return lambda ctx: lf(ctx) != rf(ctx)
         return lambda ctx: lf(ctx) == rf(ctx)

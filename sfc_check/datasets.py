@@ -15,7 +15,7 @@ from typing import Any
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import DataError
 from .model import InputStats, RejectedRow
-from .values import BadValue, converter_for
+from .values import BadValue, converter_for, text_converter_for
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 CANDIDATE_ENCODINGS = ("utf-8", "big5hkscs", "gb18030", "cp1252")
@@ -70,24 +70,37 @@ class _RowProblem(Exception):
 
 
 def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None],
-              enforce_required: bool = True) -> Callable[[list[Any]], Row]:
-    """Compile a function: raw cells (by position) → typed canonical row, raising _RowProblem on a bad cell."""
-    plan: list[tuple[str, int | None, Callable[[Any], Any], bool]] = []
-    for f in spec.fields:
-        plan.append((f.name, positions.get(f.name), converter_for(f), f.required and enforce_required))
+              enforce_required: bool = True, text: bool = False) -> Callable[[list[Any]], Row]:
+    """Compile a function: raw cells (by position) → typed canonical row, raising _RowProblem on a bad cell.
+
+    The fast path converts every cell in one comprehension; only a row that fails is walked again to name
+    the column and the reason.
+    """
+    names = [f.name for f in spec.fields]
+    convs = [(text_converter_for(f) if text and positions.get(f.name) is not None else converter_for(f))
+             for f in spec.fields]
+    # an absent column reads the extra None cell appended to every row (position -1)
+    plan = [(conv, -1 if positions.get(n) is None else positions[n]) for n, conv in zip(names, convs)]
+    required = [i for i, f in enumerate(spec.fields) if f.required and enforce_required]
+
+    def explain(cells: list[Any]) -> _RowProblem:
+        for name, (conv, pos) in zip(names, plan):
+            try:
+                conv(cells[pos])
+            except BadValue as exc:
+                return _RowProblem(name, cells[pos], str(exc))
+        return _RowProblem(None, None, "unreadable row")
 
     def type_row(cells: list[Any]) -> Row:
-        out = []
-        for name, pos, conv, required in plan:
-            raw = cells[pos] if pos is not None else None
-            try:
-                value = conv(raw)
-            except BadValue as exc:
-                raise _RowProblem(name, raw, str(exc)) from None
-            if value is None and required:
-                raise _RowProblem(name, raw, "required value is empty")
-            out.append(value)
-        return tuple(out)
+        cells.append(None)
+        try:
+            out = tuple([conv(cells[pos]) for conv, pos in plan])
+        except BadValue:
+            raise explain(cells) from None
+        for i in required:
+            if out[i] is None:
+                raise _RowProblem(names[i], cells[plan[i][1]], "required value is empty")
+        return out
     return type_row
 
 
@@ -233,7 +246,7 @@ class RowReader:
                     raise DataError("empty file: no header row (expected the canonical column names)",
                                     self.source.display, 1)
                 positions = self._positions(header, "header")
-                typer = row_typer(self.source.dataset, positions)
+                typer = row_typer(self.source.dataset, positions, text=True)
                 width = len(header)
                 line = reader.line_num
                 while True:

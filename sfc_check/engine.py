@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any, Protocol
 
-from .compiler import CompileEnv, CompiledRule, compile_rule
+from .compiler import NOT_APPLICABLE, CompileEnv, CompiledRule, Missing, compile_rule
 from .conditions import CompileError
 from .errors import RuleFileError
 from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
@@ -134,18 +134,22 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
 def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[CompiledRule],
               counters: dict[str, _Counter], violations: list[Violation], progress: Any) -> None:
     plan = env.plans.get(dataset)
-    size = plan.size if plan else 1
     lookups = plan.lookups if plan else []
     fills = [t for t in env.tables.values() if t.dataset == dataset]
     from .dictionary import load_dictionary
     spec = load_dictionary()[dataset]
     fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique) for t in fills]
-    checks = [(cr, counters[cr.rule.id]) for cr in compiled if cr.kind == "record" and cr.dataset == dataset]
+    checks = [(cr.verdict, cr, counters[cr.rule.id]) for cr in compiled
+              if cr.kind == "record" and cr.dataset == dataset]
     feeds = [f.feed for cr in compiled if cr.kind == "group" for f in cr.feeders if f.dataset == dataset]
     path = source.stats.path
-    ctx: list[Any] = [None] * size
+    blank = plan.blank_ctx() if plan else [None]
+    ctx: list[Any] = list(blank)
     tick = progress.start(dataset, path) if progress else None
+    rows = 0
     for rowno, row in source:
+        rows += 1
+        ctx[:] = blank
         ctx[0] = row
         for slot, pos, ref in lookups:
             ctx[slot] = ref.table.get(row[pos[0]] if len(pos) == 1 else tuple(row[i] for i in pos))
@@ -155,35 +159,27 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
                 table[key] = row
             else:
                 table.setdefault(key, []).append(row)
-        for cr, counter in checks:
-            _check(cr, counter, ctx, rowno, path, violations)
+        for verdict, cr, counter in checks:
+            v = verdict(ctx)
+            if not v:
+                continue
+            if v is NOT_APPLICABLE:
+                counter.not_applicable += 1
+            elif v.__class__ is not Missing:
+                violations.append(_violation(cr, ctx, rowno, path, cr.message(ctx),
+                                             {name: fn(ctx) for name, fn in cr.evidence}))
+            else:  # a required lookup found nothing: the rule says that is a violation
+                evidence = {f: row[p] for f, p in zip(v.local_fields, v.local_positions)}
+                evidence[v.alias] = "missing"
+                violations.append(_violation(cr, ctx, rowno, path, v.render(ctx) if v.render else "", evidence))
         for feed in feeds:
             feed(ctx)
         if tick is not None:
             tick()
+    for _, _, counter in checks:
+        counter.checked += rows - counter.not_applicable
     if progress:
         progress.finish(dataset)
-
-
-def _check(cr: CompiledRule, counter: _Counter, ctx: list[Any], rowno: int, path: str,
-           violations: list[Violation]) -> None:
-    for m in cr.missing:
-        if ctx[m.slot] is None:
-            if not m.violation:
-                counter.not_applicable += 1
-                return
-            counter.checked += 1
-            evidence = {f: ctx[0][p] for f, p in zip(m.local_fields, m.local_positions)}
-            evidence[m.alias] = "missing"
-            violations.append(_violation(cr, ctx, rowno, path, m.render(ctx) if m.render else "", evidence))
-            return
-    if cr.applies is not None and not cr.applies(ctx):
-        counter.not_applicable += 1
-        return
-    counter.checked += 1
-    if cr.condition(ctx):
-        violations.append(_violation(cr, ctx, rowno, path, cr.message(ctx),
-                                     {name: fn(ctx) for name, fn in cr.evidence}))
 
 
 def _violation(cr: CompiledRule, ctx: list[Any], rowno: int | None, path: str | None, message: str,
