@@ -1,0 +1,115 @@
+"""Broken and hostile inputs: a clear message naming the file, exit 2 where the audit cannot run, nothing
+dropped silently, never a traceback; plus property tests of the counting and determinism invariants."""
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sfc_check import audit as audit_module
+
+from conftest import SAMPLES, write
+
+KEYS_HEADER = "key_id,mm_id,ip_allowlist,mfa,created_on,rotated_on,status\n"
+
+
+def test_unreadable_file_is_exit_2_naming_it(cli, tmp_path, monkeypatch) -> None:
+    write(tmp_path / "mm_api_keys.csv", KEYS_HEADER + "K1,M1,Y,Y,2026-01-01,,active\n")
+    real_open = Path.open
+
+    def denied(self, *args, **kwargs):
+        if self.name == "mm_api_keys.csv":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+    monkeypatch.setattr(Path, "open", denied)
+    result = cli("audit", tmp_path)
+    assert result.code == 2 and "mm_api_keys.csv" in result.err and "permission denied" in result.err.lower()
+
+
+def test_file_in_another_encoding_suggests_encoding(cli, tmp_path) -> None:
+    write(tmp_path / "clients.csv", "client_id,name,client_type,investor_class,has_securities_margin_account\n"
+          "C1,陳大文,individual,retail,Y\n", encoding="big5")
+    result = cli("audit", tmp_path)
+    assert result.code == 2 and "clients.csv" in result.err and "--encoding" in result.err
+    assert "big5hkscs" in result.err and "Traceback" not in result.err
+    ok = cli("audit", tmp_path, "--encoding", "big5hkscs", "--format", "json")
+    assert ok.code in (0, 1) and ok.json()["inputs"][0]["rows_read"] == 1
+
+
+def test_broken_json_file_is_exit_2_with_line(cli, tmp_path) -> None:
+    write(tmp_path / "market_makers.json", '[{"mm_id": "M1",\n "legal_name": ]')
+    result = cli("audit", tmp_path)
+    assert result.code == 2 and "market_makers.json:2" in result.err and "invalid JSON" in result.err
+
+
+def test_unexpected_errors_become_a_short_message_and_debug_shows_the_traceback(cli, monkeypatch) -> None:
+    def boom(*args, **kwargs):
+        raise RuntimeError("kaboom")
+    monkeypatch.setattr("sfc_check.cli.run_audit", boom)
+    result = cli("audit", SAMPLES / "clean")
+    assert result.code == 2 and "internal error" in result.err and "kaboom" in result.err
+    assert "Traceback" not in result.err
+    with pytest.raises(RuntimeError):
+        cli("--debug", "audit", SAMPLES / "clean")
+
+
+def test_no_eval_exec_or_unsafe_yaml_in_the_product() -> None:
+    source = "\n".join(p.read_text("utf-8") for p in (Path(audit_module.__file__).parent).rglob("*.py"))
+    for forbidden in ("eval(", "exec(", "yaml.load(", "yaml.unsafe_load", "pickle", "urllib", "socket",
+                      "requests"):
+        assert forbidden not in source, forbidden
+
+
+cell = st.text(alphabet=string.ascii_letters + string.digits + " ,\"'\n\r-=+@.:/\u00e9\u9673", max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(cell, min_size=0, max_size=9), max_size=12))
+def test_every_row_is_evaluated_or_rejected_and_no_exception_escapes(cli, tmp_path_factory, rows) -> None:
+    """Fuzzed CSV bodies under a valid header: exit 0/1, counts add up, a rejection for every bad row."""
+    import csv
+    import io
+    folder = tmp_path_factory.mktemp("fuzz")
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    write(folder / "mm_api_keys.csv", KEYS_HEADER + buf.getvalue())
+    write(folder / "market_makers.csv", "mm_id,legal_name,affiliated\n" + buf.getvalue())
+    result = cli("audit", folder, "--as-of", "2026-06-30", "--format", "json")
+    assert result.code in (0, 1), result.err
+    report = result.json()
+    for i in report["inputs"]:
+        rejected = [r for r in report["rejected_rows"] if r["path"] == i["path"]]
+        assert i["rows_read"] == i["rows_evaluated"] + i["rows_rejected"] == i["rows_evaluated"] + len(rejected)
+    assert all(r["reason"] for r in report["rejected_rows"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300))
+def test_arbitrary_bytes_never_crash(cli, tmp_path_factory, data) -> None:
+    folder = tmp_path_factory.mktemp("bytes")
+    (folder / "collateral.csv").write_bytes(data)
+    (folder / "access_log.jsonl").write_bytes(data)
+    result = cli("audit", folder, "--as-of", "2026-06-30", "--quiet")
+    assert result.code in (0, 1, 2) and "Traceback" not in result.err and "internal error" not in result.err
+    if result.code == 2:
+        assert "collateral.csv" in result.err or "access_log.jsonl" in result.err
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(haircuts=st.lists(st.decimals(min_value=0, max_value=100, places=2), min_size=1, max_size=20),
+       assets=st.lists(st.sampled_from(["BTC", "eth", "SOL", "0700.HK", "HKD"]), min_size=20, max_size=20))
+def test_same_input_gives_byte_identical_violations(cli, tmp_path_factory, haircuts, assets) -> None:
+    folder = tmp_path_factory.mktemp("det")
+    lines = [f"P{i},C{i % 3},{assets[i]},{'virtual_asset' if assets[i] in ('BTC', 'eth', 'SOL') else 'security'},"
+             f"1,{100 + i},{h},2026-06-30\n" for i, h in enumerate(haircuts)]
+    write(folder / "collateral.csv", "position_id,client_id,asset,asset_type,quantity,market_value_hkd,haircut_pct,"
+          "valued_on\n" + "".join(lines))
+    first = cli("audit", folder, "--as-of", "2026-06-30", "--format", "json").json()
+    second = cli("audit", folder, "--as-of", "2026-06-30", "--format", "json").json()
+    assert json.dumps(first["violations"]) == json.dumps(second["violations"])
+    expected = {f"P{i}" for i, h in enumerate(haircuts) if assets[i] in ("BTC", "eth", "SOL") and h < 60}
+    assert {v["key"]["position_id"] for v in first["violations"] if v["rule_id"] == "FIN-COLL-002"} == expected
