@@ -73,7 +73,8 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     started = datetime.now(timezone.utc)
     tz = resolve_zone(request.timezone)
     as_of = request.as_of or datetime.now(tz).date()
-    all_rules = load_rules(request.rules_dir)
+    pack = load_rules(request.rules_dir, scope=None)
+    all_rules = [r for r in pack if r.scope == "audit"]
     rules = select_rules(all_rules, list(request.only), list(request.skip))
     policy = load_policy(request.policy, all_rules, as_of) if request.policy else None
     waivers = load_waivers(request.waivers) if request.waivers else None
@@ -105,7 +106,7 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     return AuditRun(request=request, rules=rules, result=result, as_of=as_of, started_at=started,
                     finished_at=datetime.now(timezone.utc),
                     rules_location=str(request.rules_dir) if request.rules_dir else "bundled",
-                    fingerprint=pack_fingerprint(all_rules),
+                    fingerprint=pack_fingerprint(pack),
                     exit_code=exit_code_for(result, request.fail_on, request.fail_on_new and previous is not None),
                     policy=policy, waivers=waiver_outcome, baseline=baseline_outcome)
 

@@ -14,7 +14,7 @@ from . import __version__
 from .audit import AuditRequest, run_audit
 from .compiler import DEFAULT_TZ
 from .console import (ProgressBars, make_console, render_audit, render_example_results, render_explain,
-                      render_rule_list, summary_line)
+                      render_rule_list, render_signoff, summary_line)
 from .errors import SfcCheckError, UsageError
 from .model import FailOn
 from .output import check_writable, write_atomic
@@ -22,7 +22,10 @@ from .report import EXTENSIONS, RENDERERS
 from .report.document import build_document
 from .rulepack import find_rule_files, load_rule_file, load_rules
 from .ruledoc import explain_markdown, rules_markdown
+from .report.signoff_report import render_signoff_html, render_signoff_markdown
 from .selftest import run_examples
+from .signoff import SignoffRequest, run_signoff
+from .signoff import template as product_template
 
 app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "
@@ -145,6 +148,47 @@ def audit(
     raise typer.Exit(run.exit_code)
 
 
+class ProductKind(str, Enum):
+    VA_FINANCING = "va_financing"
+    PERPETUAL_CONTRACT = "perpetual_contract"
+    AFFILIATED_MARKET_MAKER = "affiliated_market_maker"
+
+
+SIGNOFF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+@app.command()
+def signoff(
+    product_file: Annotated[Optional[Path], typer.Argument(help="Product definition (YAML).")] = None,
+    template_kind: Annotated[Optional[ProductKind], typer.Option("--template", help="Print a commented starting "
+                                                                                    "file for KIND and exit.")] = None,
+    output: Annotated[Optional[list[Path]], typer.Option("--output", help="Write the sign-off report (.md, .html "
+                                                                          "or .json; repeatable), atomically.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Sign-off date (default: today).")] = None,
+    rules: RulesOption = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour even on a terminal.")] = False,
+) -> None:
+    """Pre-launch check of a product definition and its attestations; exit 0 ready, 1 not ready."""
+    if template_kind is not None:
+        sys.stdout.write(product_template(template_kind.value))
+        raise typer.Exit(0)
+    if product_file is None:
+        raise UsageError("give a PRODUCT.yaml, or --template KIND for a starting file")
+    targets = []
+    for path in output or []:
+        check_writable(path)
+        if path.suffix.lower() not in SIGNOFF_FORMATS:
+            raise UsageError(f"sign-off reports are .md, .html or .json, not {path.name}")
+        targets.append((path, SIGNOFF_FORMATS[path.suffix.lower()]))
+    doc = run_signoff(SignoffRequest(product_file=product_file, rules_dir=rules, as_of=_parse_date(as_of)))
+    for path, fmt in targets:
+        text = {"markdown": render_signoff_markdown, "html": render_signoff_html,
+                "json": lambda d: json.dumps(d, indent=2, ensure_ascii=False) + "\n"}[fmt](doc)
+        write_atomic(path, text)
+    render_signoff(make_console(no_color=no_color), doc)
+    raise typer.Exit(0 if doc["verdict"] == "ready" else 1)
+
+
 @rules_app.command("list")
 def rules_list(
     rules: RulesOption = None,
@@ -152,7 +196,7 @@ def rules_list(
     = ListFormat.TABLE,
 ) -> None:
     """One line per rule: id, severity, title, citation, effective dates."""
-    pack = load_rules(rules)
+    pack = load_rules(rules, scope=None)
     if fmt is ListFormat.MARKDOWN:
         sys.stdout.write(rules_markdown(pack))
     elif fmt is ListFormat.JSON:
@@ -166,7 +210,7 @@ def rules_list(
 
 
 def _explain(rule_id: str, rules: Path | None) -> None:
-    pack = load_rules(rules)
+    pack = load_rules(rules, scope=None)
     found = [r for r in pack if r.id == rule_id.upper()]
     if not found:
         import difflib
@@ -193,7 +237,7 @@ def explain(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. PERP-ACCE
 def rules_validate(path: Annotated[Optional[Path], typer.Argument(help="Rule file or folder (default: bundled).")]
                    = None) -> None:
     """Validate rule files against the rule schema and the data dictionary."""
-    pack = load_rules(path)
+    pack = load_rules(path, scope=None)
     print(f"{len(pack)} rule(s) valid")
 
 
@@ -201,7 +245,7 @@ def rules_validate(path: Annotated[Optional[Path], typer.Argument(help="Rule fil
 def rules_test(path: Annotated[Optional[Path], typer.Argument(help="Rule file or folder (default: bundled).")]
                = None) -> None:
     """Run every rule's own examples; a failing example names the rule and the example."""
-    pack = load_rules(path)
+    pack = load_rules(path, scope=None)
     results = run_examples(pack)
     render_example_results(make_console(), results)
     raise typer.Exit(0 if all(r.ok for r in results) else 1)

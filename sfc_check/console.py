@@ -173,3 +173,30 @@ class ProgressBars:
 
     def finish(self, dataset: str) -> None:
         self._progress.remove_task(self._tasks.pop(dataset))
+
+
+def render_signoff(console: Console, d: dict[str, Any]) -> None:
+    """Verdict first, then each check and attestation with its result, then the open items."""
+    style = "bold green" if d["verdict"] == "ready" else "bold red"
+    console.print(f"Sign-off of {escape(str(d['product']))} ({escape(d['kind_title'])}) as of {d['as_of']}: "
+                  f"[{style}]{d['verdict'].upper()}[/]")
+    table = Table(box=_box(console), title="Checks", title_justify="left")
+    for col in ("check", "severity", "result", "citation"):
+        table.add_column(col, overflow="fold")
+    for c in d["checks"]:
+        colour = "red" if c["result"] == "fail" else "green" if c["result"] == "pass" else "yellow"
+        table.add_row(f"{c['rule_id']} {escape(c['title'])}", c["severity"], f"[{colour}]{c['result']}[/]",
+                      escape(c["citation"]))
+    console.print(table)
+    att = Table(box=_box(console), title="Attestations", title_justify="left")
+    for col in ("id", "status", "attester", "date"):
+        att.add_column(col, overflow="fold")
+    for a in d["attestations"]:
+        colour = "green" if a["status"] == "attested" else "red"
+        att.add_row(a["id"], f"[{colour}]{a['status']}[/] {escape(a['reason'])}", escape(a["attester"] or ""),
+                    a["date"] or "")
+    console.print(att)
+    if d["open_items"]:
+        console.print(f"[bold]{len(d['open_items'])} open item(s):[/]")
+        for o in d["open_items"]:
+            console.print(f"  {o['id']}: {escape(o['what'])} — {escape(o['detail'])}")

@@ -62,6 +62,10 @@ class Rule:
         return f"{c.get('reference') or c['document']}, {c['paragraph']}"
 
     @property
+    def scope(self) -> str:
+        return str(self.doc.get("scope", "audit"))
+
+    @property
     def tags(self) -> tuple[str, ...]:
         return tuple(self.doc.get("tags", ()))
 
@@ -243,8 +247,11 @@ def _hint(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
 
 
-def load_rules(path: Path | None = None) -> list[Rule]:
-    """Load every rule under `path` (default: the bundled pack), validated in shape and meaning."""
+def load_rules(path: Path | None = None, scope: str | None = "audit") -> list[Rule]:
+    """Load the rules under `path` (default: the bundled pack), validated in shape and meaning.
+
+    `scope` keeps audit rules (default), sign-off rules, or (None) both; all files are validated either way.
+    """
     root = path or bundled_rules_dir()
     rules = [load_rule_file(p) for p in find_rule_files(root)]
     seen: dict[str, Rule] = {}
@@ -256,7 +263,7 @@ def load_rules(path: Path | None = None) -> list[Rule]:
     from .compiler import check_rule  # the compiler is the semantic validator
     for rule in rules:
         check_rule(rule)
-    return sorted(rules, key=lambda r: r.id)
+    return sorted((r for r in rules if scope is None or r.scope == scope), key=lambda r: r.id)
 
 
 def pack_fingerprint(rules: list[Rule]) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from .view import ReportView
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def md(value: Any) -> str:
