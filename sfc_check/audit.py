@@ -15,6 +15,7 @@ from .errors import DataError, UsageError
 from .model import AuditResult, FailOn, RejectedRow
 from .baseline import BaselineOutcome, compare, load_baseline
 from .policy import Policy, load_policy
+from .profiles import Profile, load_profile, profile_sources
 from .waivers import WaiverOutcome, apply_waivers, load_waivers
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
 
@@ -36,6 +37,7 @@ class AuditRequest:
     waivers: Path | None = None
     baseline: Path | None = None
     fail_on_new: bool = False
+    profile: Path | None = None
 
 
 @dataclass
@@ -54,6 +56,7 @@ class AuditRun:
     policy: Policy | None = None
     waivers: WaiverOutcome | None = None
     baseline: BaselineOutcome | None = None
+    profile: Profile | None = None
 
 
 def resolve_zone(name: str) -> ZoneInfo:
@@ -79,14 +82,23 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     policy = load_policy(request.policy, all_rules, as_of) if request.policy else None
     waivers = load_waivers(request.waivers) if request.waivers else None
     previous = load_baseline(request.baseline) if request.baseline else None
+    profile = load_profile(request.profile) if request.profile else None
     files, ignored = discover(request.data_dir)
-    for name in request.require:
-        if name not in files:
-            raise DataError(f"required dataset {name!r} not found (looked for {name}.csv/.json/.jsonl/.xlsx)",
-                            str(request.data_dir))
     rejected: list[RejectedRow] = []
-    sources: dict[str, Source] = {name: RowReader(f, rejected, request.encoding) for name, f in files.items()}
-    settings = RunSettings(as_of=as_of, tz=tz, overrides=policy.overrides if policy else {})
+    sources: dict[str, Source] = {}
+    if profile:
+        sources.update(profile_sources(profile, request.data_dir, rejected, request.encoding))
+        used = {f for reader in sources.values() for f in reader.files}  # type: ignore[attr-defined]
+        files = {n: f for n, f in files.items() if n not in profile.datasets and f.path not in used}
+        ignored = [name for name in ignored if request.data_dir / name not in used]
+    sources.update({name: RowReader(f, rejected, request.encoding) for name, f in files.items()})
+    for name in (*request.require, *(profile.require if profile else ())):
+        if name not in sources:
+            where = (f"the profile's file pattern {profile.datasets[name]['file']!r}" if profile and
+                     name in profile.datasets else f"{name}.csv/.json/.jsonl/.xlsx")
+            raise DataError(f"required dataset {name!r} not found (looked for {where})", str(request.data_dir))
+    settings = RunSettings(as_of=as_of, tz=tz, overrides=policy.overrides if policy else {},
+                           unavailable=profile.unavailable() if profile else {})
     result = evaluate(rules, sources, settings, rejected, progress)
     result.ignored_files = ignored
     result.rejected.sort(key=lambda r: (r.dataset, r.row))
@@ -108,7 +120,7 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
                     rules_location=str(request.rules_dir) if request.rules_dir else "bundled",
                     fingerprint=pack_fingerprint(pack),
                     exit_code=exit_code_for(result, request.fail_on, request.fail_on_new and previous is not None),
-                    policy=policy, waivers=waiver_outcome, baseline=baseline_outcome)
+                    policy=policy, waivers=waiver_outcome, baseline=baseline_outcome, profile=profile)
 
 
 __all__ = ["AuditRequest", "AuditRun", "run_audit", "exit_code_for", "__version__"]

@@ -14,7 +14,7 @@ from . import __version__
 from .audit import AuditRequest, run_audit
 from .compiler import DEFAULT_TZ
 from .console import (ProgressBars, make_console, render_audit, render_example_results, render_explain,
-                      render_rule_list, render_signoff, summary_line)
+                      render_profile_check, render_rule_list, render_signoff, summary_line)
 from .errors import SfcCheckError, UsageError
 from .model import FailOn
 from .output import check_writable, write_atomic
@@ -26,12 +26,16 @@ from .report.signoff_report import render_signoff_html, render_signoff_markdown
 from .selftest import run_examples
 from .signoff import SignoffRequest, run_signoff
 from .signoff import template as product_template
+from .profilecheck import check_profile
+from .profiles import init_profile
 
 app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "
                        "paragraph.")
 rules_app = typer.Typer(no_args_is_help=True, help="List, show, validate and test the rule pack.")
 app.add_typer(rules_app, name="rules")
+profile_app = typer.Typer(no_args_is_help=True, help="Check a profile (the mapping of a firm's own exports).")
+app.add_typer(profile_app, name="profile")
 
 _state = {"debug": False}
 
@@ -109,6 +113,8 @@ def audit(
                                                                            "absent (repeatable).")] = None,
     policy: Annotated[Optional[Path], typer.Option("--policy", help="Firm policy file (YAML) overriding policy "
                                                                      "parameters; SFC values only stricter.")] = None,
+    profile: Annotated[Optional[Path], typer.Option("--profile", help="Mapping of the firm's own export layout "
+                                                                       "(YAML) to the canonical datasets.")] = None,
 ) -> None:
     """Evaluate every applicable rule on the exports in DATA_DIR and report the violations."""
     targets = []
@@ -128,7 +134,7 @@ def audit(
     request = AuditRequest(data_dir=data_dir, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
                            fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
                            require=tuple(require or ()), policy=policy, waivers=waivers, baseline=baseline,
-                           fail_on_new=fail_on_new)
+                           fail_on_new=fail_on_new, profile=profile)
     console = make_console(no_color=no_color)
     err = make_console(stderr=True, no_color=no_color)
     if err.is_terminal and not quiet:
@@ -187,6 +193,39 @@ def signoff(
         write_atomic(path, text)
     render_signoff(make_console(no_color=no_color), doc)
     raise typer.Exit(0 if doc["verdict"] == "ready" else 1)
+
+
+@profile_app.command("check")
+def profile_check(
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the firm's export files.")],
+    profile: Annotated[Path, typer.Option("--profile", help="The profile to check.")],
+    rows: Annotated[int, typer.Option("--rows", help="How many rows to show per dataset.")] = 5,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Default encoding of the files.")] = None,
+) -> None:
+    """Show, per dataset, the mapping, the first rows as they will be read, and every problem; no audit."""
+    report = check_profile(profile, data_dir, rows, encoding)
+    render_profile_check(make_console(), report)
+    raise typer.Exit(1 if report["problems"] else 0)
+
+
+@app.command()
+def init(
+    data_dir: Annotated[Path, typer.Argument(help="Folder holding the firm's export files.")],
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write the profile here (default: stdout).")]
+    = None,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the files.")] = None,
+) -> None:
+    """Write a starting profile from the headers of the files found, with TODOs where it cannot decide."""
+    if not data_dir.is_dir():
+        raise UsageError("not a folder", str(data_dir))
+    text = init_profile(data_dir, encoding)
+    if output:
+        check_writable(output)
+        write_atomic(output, text)
+        print(f"wrote {output}; check the TODO lines, then run: sfc-check profile check --profile {output} "
+              f"{data_dir}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
 
 
 @rules_app.command("list")

@@ -200,3 +200,31 @@ def render_signoff(console: Console, d: dict[str, Any]) -> None:
         console.print(f"[bold]{len(d['open_items'])} open item(s):[/]")
         for o in d["open_items"]:
             console.print(f"  {o['id']}: {escape(o['what'])} — {escape(o['detail'])}")
+
+
+def render_profile_check(console: Console, report: dict[str, Any]) -> None:
+    """Mapping, first rows and problems per dataset, for someone writing a profile."""
+    console.print(f"Profile {escape(report['profile'])} ({escape(report['path'])})")
+    for ds in report["datasets"]:
+        console.print(f"\n[bold]{ds['dataset']}[/] ← {escape(ds['file'])}: {ds['rows_read']:,} rows read, "
+                      f"{ds['rows_rejected']:,} rejected, {ds.get('rows_filtered', 0):,} filtered out")
+        table = Table(box=_box(console))
+        table.add_column("field")
+        table.add_column("source", overflow="fold")
+        for m in ds["mapping"]:
+            table.add_row(m["field"] + (" *" if m["required"] else ""), escape(m["source"]))
+        console.print(table)
+        if ds["rows"]:
+            rows = Table(box=_box(console), title="first rows as read", title_justify="left")
+            cols = [c for c in ds["rows"][0]]
+            for c in cols:
+                rows.add_column(c, overflow="fold")
+            for r in ds["rows"]:
+                rows.add_row(*[escape("" if r[c] is None else str(r[c])) for c in cols])
+            console.print(rows)
+    if report["problems"]:
+        console.print(f"\n[bold red]{len(report['problems'])} problem(s):[/]")
+        for p in report["problems"]:
+            console.print(f"  - {escape(p)}")
+    else:
+        console.print("\n[green]no problems found[/]")

@@ -69,8 +69,8 @@ class _RowProblem(Exception):
         self.column, self.value, self.reason = column, value, reason
 
 
-def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None],
-              enforce_required: bool = True, text: bool = False) -> Callable[[list[Any]], Row]:
+def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_required: bool = True,
+              text: bool = False, unavailable: frozenset[str] = frozenset()) -> Callable[[list[Any]], Row]:
     """Compile a function: raw cells (by position) → typed canonical row, raising _RowProblem on a bad cell.
 
     The fast path converts every cell in one comprehension; only a row that fails is walked again to name
@@ -81,7 +81,7 @@ def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None],
              for f in spec.fields]
     # an absent column reads the extra None cell appended to every row (position -1)
     plan = [(conv, -1 if positions.get(n) is None else positions[n]) for n, conv in zip(names, convs)]
-    required = [i for i, f in enumerate(spec.fields) if f.required and enforce_required]
+    required = [i for i, f in enumerate(spec.fields) if f.required and enforce_required and f.name not in unavailable]
 
     def explain(cells: list[Any]) -> _RowProblem:
         for name, (conv, pos) in zip(names, plan):
@@ -166,6 +166,7 @@ class RowReader:
         self.rejected = rejected
         self.encoding = encoding
         self.stats = InputStats(dataset=source.dataset.name, path=source.display, format=source.format)
+        self.current_path = source.display  # the file the row being read comes from (profiles read several)
         spec = source.dataset
         self._key_pos = [spec.index(k) for k in spec.key]
         self._seen: dict[Any, int] = {}
@@ -183,27 +184,30 @@ class RowReader:
     # --- typing, rejection and duplicate keys, shared by every format -------------------------------
     def _typed(self, cells_iter: Iterator[tuple[int, Callable[[list[Any]], Row] | None, Any]]
                ) -> Iterator[tuple[int, Row]]:
-        stats, rejected, name, display = self.stats, self.rejected, self.source.dataset.name, self.source.display
+        stats, rejected, name = self.stats, self.rejected, self.source.dataset.name
         seen, key_pos = self._seen, self._key_pos
         single = key_pos[0] if len(key_pos) == 1 else None
         for rowno, typer, cells in cells_iter:
             stats.rows_read += 1
             if typer is None:  # the reader already knows the row is broken: cells holds the problem
                 stats.rows_rejected += 1
-                rejected.append(RejectedRow(name, display, rowno, cells.column, _shown(cells.value), cells.reason))
+                rejected.append(RejectedRow(name, self.current_path, rowno, cells.column, _shown(cells.value),
+                                            cells.reason))
                 continue
             try:
                 row = typer(cells)
             except _RowProblem as exc:
                 stats.rows_rejected += 1
-                rejected.append(RejectedRow(name, display, rowno, exc.column, _shown(exc.value), exc.reason))
+                rejected.append(RejectedRow(name, self.current_path, rowno, exc.column, _shown(exc.value),
+                                            exc.reason))
                 continue
             key = row[single] if single is not None else tuple(row[i] for i in key_pos)
-            first = seen.setdefault(key, rowno)
-            if first != rowno:
+            first = seen.setdefault(key, (self.current_path, rowno))
+            if first != (self.current_path, rowno):
                 stats.rows_rejected += 1
-                rejected.append(RejectedRow(name, display, rowno, self.source.dataset.key[0], _shown(key),
-                                            f"duplicate key (first seen at row {first})"))
+                where = f"row {first[1]}" if first[0] == self.current_path else f"{first[0]} row {first[1]}"
+                rejected.append(RejectedRow(name, self.current_path, rowno, self.source.dataset.key[0], _shown(key),
+                                            f"duplicate key (first seen at {where})"))
                 continue
             yield rowno, row
 

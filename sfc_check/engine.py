@@ -165,7 +165,9 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
                 continue
             if v is NOT_APPLICABLE:
                 counter.not_applicable += 1
-            elif v.__class__ is not Missing:
+                continue
+            path = getattr(source, "current_path", path)
+            if v.__class__ is not Missing:
                 violations.append(_violation(cr, ctx, rowno, path, cr.message(ctx),
                                              {name: fn(ctx) for name, fn in cr.evidence}))
             else:  # a required lookup found nothing: the rule says that is a violation

@@ -87,6 +87,9 @@ class InputStats:
     rows_read: int = 0
     rows_rejected: int = 0
     format: str = "csv"
+    rows_filtered: int = 0          # rows a profile's `where` left out as not records of this dataset
+    files: list[dict[str, Any]] = field(default_factory=list)  # per file, when a profile reads several
+    profile_notes: list[str] = field(default_factory=list)      # e.g. "trade_id synthesised from file and row"
 
     @property
     def rows_evaluated(self) -> int:

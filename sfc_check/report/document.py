@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import __version__
 from ..audit import AuditRun
-from ..model import RuleStatus, Severity, Violation
+from ..model import InputStats, RuleStatus, Severity, Violation
 from ..policy import ParameterUse, parameter_uses
 from ..rulepack import bundled_rules_dir
 
@@ -99,10 +99,10 @@ def build_document(run: AuditRun) -> dict[str, Any]:
             "only": list(run.request.only), "skip": list(run.request.skip),
             "policy": ({"name": run.policy.name, "path": run.policy.path, "sha256": run.policy.sha256}
                        if run.policy else None),
+            "profile": ({"name": run.profile.name, "path": run.profile.path, "sha256": run.profile.sha256}
+                        if run.profile else None),
         },
-        "inputs": [{"dataset": i.dataset, "path": i.path, "format": i.format, "sha256": i.sha256,
-                    "rows_read": i.rows_read, "rows_evaluated": i.rows_evaluated,
-                    "rows_rejected": i.rows_rejected} for i in result.inputs],
+        "inputs": [_input_entry(i) for i in result.inputs],
         "ignored_files": result.ignored_files,
         "rules": rules,
         "violations": violations,
@@ -119,6 +119,18 @@ def build_document(run: AuditRun) -> dict[str, Any]:
                            "resolved": run.baseline.resolved}
     doc["manifest"] = _manifest(run, doc)
     return doc
+
+
+def _input_entry(i: InputStats) -> dict[str, Any]:
+    entry: dict[str, Any] = {"dataset": i.dataset, "path": i.path, "format": i.format, "sha256": i.sha256,
+                             "rows_read": i.rows_read, "rows_evaluated": i.rows_evaluated,
+                             "rows_rejected": i.rows_rejected}
+    if i.files:
+        entry["files"] = i.files
+        entry["rows_filtered"] = i.rows_filtered
+    if i.profile_notes:
+        entry["notes"] = i.profile_notes
+    return entry
 
 
 def _relative(path: str, root: Path) -> str:
@@ -140,6 +152,7 @@ def _manifest(run: AuditRun, doc: dict[str, Any]) -> dict[str, Any]:
         "inputs": [{"dataset": i["dataset"], "path": i["path"], "sha256": i["sha256"], "rows_read": i["rows_read"],
                     "rows_rejected": i["rows_rejected"]} for i in doc["inputs"]],
         "policy": doc["run"]["policy"],
+        "profile": doc["run"]["profile"],
         "parameters": {r["id"]: {p["name"]: p["value"] for p in r["parameters"]}
                        for r in doc["rules"] if r.get("parameters")},
         "waivers": {"path": run.waivers.path, "sha256": run.waivers.sha256} if run.waivers else None,

@@ -1,0 +1,66 @@
+"""`sfc-check profile check`: read every profiled file as an audit would, and report the mapping and problems."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .dictionary import load_dictionary
+from .model import RejectedRow
+from .profiles import load_profile, profile_sources
+from .report.document import json_value
+
+
+def _source_label(spec: Any) -> str:
+    if spec is None:
+        return "(canonical column name)"
+    if spec == "unavailable":
+        return "unavailable: rules reading it are not evaluable"
+    if isinstance(spec, str):
+        return f"column {spec!r}"
+    for key, label in (("column", "column {!r}"), ("columns", "first of {}"), ("position", "column #{}"),
+                       ("constant", "constant {!r}")):
+        if key in spec:
+            extras = [k for k in ("format", "map", "number", "timezone", "pad", "strip", "fill_down") if k in spec]
+            return label.format(spec[key]) + (f" ({', '.join(extras)})" if extras else "")
+    return "synthesised from file name and row"
+
+
+def check_profile(path: Path, data_dir: Path, show: int = 5, encoding: str | None = None) -> dict[str, Any]:
+    profile = load_profile(path)
+    rejected: list[RejectedRow] = []
+    sources = profile_sources(profile, data_dir, rejected, encoding)
+    dictionary = load_dictionary()
+    datasets, problems = [], []
+    for name, dspec in profile.datasets.items():
+        spec = dictionary[name]
+        mapping = [{"field": f.name, "required": f.required, "source": _source_label(dspec["fields"].get(f.name))}
+                   for f in spec.fields]
+        entry: dict[str, Any] = {"dataset": name, "file": dspec["file"], "mapping": mapping, "rows": [],
+                                 "files": [], "rows_read": 0, "rows_rejected": 0}
+        for f in spec.fields:
+            if f.required and dspec["fields"].get(f.name) == "unavailable":
+                problems.append(f"{name}.{f.name}: required field declared unavailable; rules reading it will be "
+                                "reported not evaluable")
+        reader = sources.get(name)
+        if reader is None:
+            problems.append(f"{name}: no file matches {dspec['file']!r} in {data_dir}")
+            datasets.append(entry)
+            continue
+        before = len(rejected)
+        try:
+            for _, row in reader:
+                if len(entry["rows"]) < show:
+                    entry["rows"].append({f.name: json_value(v) for f, v in zip(spec.fields, row)})
+        except Exception as exc:  # a file-level error is itself the finding here
+            problems.append(f"{name}: {exc}")
+        entry.update(files=reader.stats.files, rows_read=reader.stats.rows_read,
+                     rows_rejected=reader.stats.rows_rejected, rows_filtered=reader.stats.rows_filtered)
+        mine = rejected[before:]
+        by_column = Counter((r.column or "(row)", r.reason) for r in mine)
+        for (column, reason), n in by_column.most_common():
+            examples = [r for r in mine if (r.column or "(row)") == column and r.reason == reason][:3]
+            where = ", ".join(f"{r.path}:{r.row} {r.value!r}" for r in examples)
+            problems.append(f"{name}.{column}: {n} row(s) {reason} — e.g. {where}")
+        datasets.append(entry)
+    return {"profile": profile.name, "path": str(path), "datasets": datasets, "problems": problems}

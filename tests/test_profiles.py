@@ -1,0 +1,245 @@
+"""Profiles: every mapping feature, encodings, Excel, `profile check`, `init`, and the sample firm layouts
+giving exactly the canonical samples' findings."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from sfc_check.model import RejectedRow
+from sfc_check.profiles import load_profile, profile_sources
+
+from conftest import SAMPLES, pairs, write
+
+FIRM = SAMPLES / "firm-exports"
+PROFILES = SAMPLES / "profiles"
+
+
+def canonical_pairs(cli, prefixes: tuple[str, ...]) -> set[tuple[str, str]]:
+    report = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json").json()
+    return {p for p in pairs(report) if p[0].startswith(prefixes)}
+
+
+@pytest.mark.parametrize("folder,profile,prefixes", [
+    ("broker-big5", "broker-backoffice-big5.yaml", ("FIN-",)),
+    ("platform-xlsx", "platform-xlsx.yaml", ("PERP-", "AMM-")),
+])
+def test_firm_layouts_give_exactly_the_canonical_findings(cli, folder, profile, prefixes) -> None:
+    result = cli("audit", FIRM / folder, "--profile", PROFILES / profile, "--as-of", "2026-06-30", "--format", "json")
+    report = result.json()
+    assert result.code == 1 and report["rejected_rows"] == []
+    assert pairs(report) == canonical_pairs(cli, prefixes)
+    assert report["run"]["profile"]["name"] and len(report["run"]["profile"]["sha256"]) == 64
+    assert report["manifest"]["profile"] == report["run"]["profile"]
+
+
+def test_binance_layout_synthesises_keys_and_reports_leverage_not_evaluable(cli) -> None:
+    report = cli("audit", FIRM / "binance-usdm", "--profile", PROFILES / "binance-usdm.yaml", "--as-of", "2026-06-30",
+                 "--format", "json").json()
+    rules = {r["id"]: r for r in report["rules"]}
+    assert rules["PERP-LEV-001"]["status"] == "not_evaluable" and "leverage" in rules["PERP-LEV-001"]["reason"]
+    assert rules["PERP-ACCESS-001"]["status"] == "pass" and rules["PERP-ACCESS-001"]["checked"] == 4
+    assert {k for r, k in pairs(report) if r == "PERP-PROD-001"} == {"binance_usdm_trades_C001:3",
+                                                                    "binance_usdm_trades_C001:4"}
+    trades = next(i for i in report["inputs"] if i["dataset"] == "perp_trades")
+    assert "trade_id synthesised from file name and row number" in trades["notes"]
+    assert trades["rows_read"] == 4 and trades["rows_rejected"] == 0
+
+
+def read_with(tmp_path, profile_text: str, files: dict[str, bytes]):
+    data = tmp_path / "data"
+    for name, content in files.items():
+        (data / name).parent.mkdir(parents=True, exist_ok=True)
+        (data / name).write_bytes(content)
+    profile = load_profile(write(tmp_path / "p.yaml", profile_text))
+    rejected: list[RejectedRow] = []
+    readers = profile_sources(profile, data, rejected, None)
+    return {name: list(reader) for name, reader in readers.items()}, rejected, readers
+
+
+KEYS = "key_id,mm_id,ip_allowlist,mfa,created_on,rotated_on,status"
+
+
+def test_alternatives_position_constant_map_and_glob_concatenation(tmp_path) -> None:
+    profile = """profile: t
+datasets:
+  mm_api_keys:
+    file: "keys_*.csv"
+    fields:
+      key_id: {columns: [Key Ref, Key]}
+      mm_id: {position: 3}
+      ip_allowlist: {column: Flag, map: {Y: true, N: false}}
+      mfa: {constant: true}
+      created_on: {column: Created, format: ["%d/%m/%Y", "%Y%m%d"]}
+      status: {constant: active}
+"""
+    rows, rejected, readers = read_with(tmp_path, profile, {
+        "keys_0601.csv": "Key,Unit,Unit,Flag,Created\nK1,x,MM1,Y,01/06/2026\n".encode(),
+        "keys_0602.csv": "Key Ref,Unit,Unit,Flag,Created\nK2,x,MM2,n,20260602\n".encode()})
+    got = [r for _, r in rows["mm_api_keys"]]
+    assert [(r[0], r[1], r[2], r[3], r[4].isoformat(), r[6]) for r in got] == [
+        ("K1", "MM1", True, True, "2026-06-01", "active"), ("K2", "MM2", False, True, "2026-06-02", "active")]
+    stats = readers["mm_api_keys"].stats
+    assert [f["path"] for f in stats.files] == ["keys_0601.csv", "keys_0602.csv"] and not rejected
+
+
+def test_number_handling_percent_scale_currency_parentheses_and_exponent(tmp_path) -> None:
+    profile = """profile: t
+datasets:
+  collateral:
+    file: "pos.csv"
+    fields:
+      position_id: Id
+      client_id: Client
+      asset: {column: Code, pad: {width: 5}, strip: [" (HK)"]}
+      asset_type: {constant: security}
+      quantity: Qty
+      market_value_hkd: {column: MV, number: {strip: ["$", "HKD"], thousands: ",", parentheses_negative: true}}
+      haircut_pct: {column: HC, number: {percent: true, scale: 1}}
+      valued_on: {column: Date, format: "%m/%d/%Y %I:%M:%S %p"}
+"""
+    body = ("Id,Client,Code,Qty,MV,HC,Date\n"
+            'P1,C1,700 (HK),-3.605E-05,"$1,234.50",60%,06/30/2026 11:59:00 PM\n'
+            'P2,C1,5,1,(HKD 10),0.6,06/30/2026 12:00:00 AM\n'
+            'P3,C1,5,1,-$10,abc,06/30/2026 12:00:00 AM\n')
+    rows, rejected, _ = read_with(tmp_path, profile, {"pos.csv": body.encode()})
+    got = {r[0]: r for _, r in rows["collateral"]}
+    assert got["P1"][2] == "00700" and got["P1"][4] == Decimal("-0.00003605") and got["P1"][5] == Decimal("1234.50")
+    assert got["P1"][6] == Decimal("60") and got["P1"][7].isoformat() == "2026-06-30"
+    assert got["P2"][5] == Decimal("-10") and got["P2"][6] == Decimal("0.6")
+    assert [(r.row, r.column, r.value) for r in rejected] == [(4, "haircut_pct", "abc")]
+
+
+def test_where_filter_fill_down_nulls_header_row_and_naive_zone(tmp_path) -> None:
+    profile = """profile: t
+timezone: Asia/Hong_Kong
+datasets:
+  access_log:
+    file: "log.csv"
+    header_row: 2
+    where: {column: Kind, equals: D}
+    fields:
+      event_id: Id
+      staff_id: {column: Staff, fill_down: true}
+      system: System
+      accessed_at: {column: Time, format: "%Y/%m/%d %H:%M:%S"}
+      action: Action
+"""
+    body = ("Report generated 2026-06-30\nKind,Id,Staff,System,Time,Action\nD,E1,S1,client_orders,2026/06/01 00:30:00,null\n"
+            "D,E2,,wiki,2026/06/01 08:00:00,read\nT,,,,,Subtotal 2\n")
+    rows, rejected, readers = read_with(tmp_path, profile, {"log.csv": body.encode()})
+    got = [r for _, r in rows["access_log"]]
+    assert [(r[0], r[1], r[4]) for r in got] == [("E1", "S1", None), ("E2", "S1", "read")]
+    assert got[0][3] == datetime.fromisoformat("2026-06-01T00:30:00+08:00")
+    assert readers["access_log"].stats.rows_filtered == 1 and readers["access_log"].stats.rows_read == 2
+
+
+def test_bom_big5_and_gb18030_encodings(tmp_path) -> None:
+    profile = """profile: t
+datasets:
+  staff_roles:
+    file: "staff.csv"
+    encoding: {enc}
+    fields:
+      role_id: 編號
+      staff_id: 員工
+      entity: {{column: 公司, map: {{平台: platform, 做市商: affiliated_mm}}}}
+      role: 職位
+      started_on: 開始
+"""
+    text = "編號,員工,公司,職位,開始\nR1,S1,平台,工程師,2026-01-01\n"
+    for enc in ("big5hkscs", "gb18030", "utf-8-sig"):
+        rows, rejected, _ = read_with(tmp_path / enc, profile.format(enc=enc), {"staff.csv": text.encode(enc)})
+        assert [(r[0], r[2], r[4]) for _, r in rows["staff_roles"]] == [("R1", "platform", "工程師")], enc
+
+
+def test_undecodable_profiled_file_names_offset_and_candidates(cli, tmp_path) -> None:
+    write(tmp_path / "data" / "staff.csv", "編號,員工\nR1,陳\n", encoding="big5hkscs")
+    path = write(tmp_path / "p.yaml", "profile: t\ndatasets:\n  staff_roles:\n    file: staff.csv\n"
+                 "    fields: {role_id: 編號, staff_id: 員工, entity: {constant: platform}, role: {constant: x},"
+                 " started_on: {constant: '2026-01-01'}}\n")
+    result = cli("audit", tmp_path / "data", "--profile", path)
+    assert result.code == 2 and "staff.csv" in result.err and "byte offset 0" in result.err
+    assert "big5hkscs" in result.err
+
+
+def test_excel_dates_ids_as_text_and_sheet_choice(tmp_path) -> None:
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.title = "Other"
+    ws = book.create_sheet("Keys")
+    ws.append(["Key", "MM", "IP", "MFA", "Created", "State"])
+    ws.append([12345678901234, 7, True, False, datetime(2026, 3, 1, 9, 30), "ACTIVE"])
+    book.save(tmp_path / "x.xlsx")
+    profile = """profile: t
+datasets:
+  mm_api_keys:
+    file: "*.xlsx"
+    sheet: Keys
+    fields: {key_id: Key, mm_id: MM, ip_allowlist: IP, mfa: MFA, created_on: Created,
+             status: {column: State, map: {ACTIVE: active}}}
+"""
+    rows, rejected, _ = read_with(tmp_path, profile, {"x.xlsx": (tmp_path / "x.xlsx").read_bytes()})
+    (_, r), = rows["mm_api_keys"]
+    assert r[:5] == ("12345678901234", "7", True, False, datetime(2026, 3, 1).date()) and r[6] == "active"
+
+
+@pytest.mark.parametrize("body,needle", [
+    ("profile: t\ndatasets:\n  clients:\n    file: c.csv\n    fileds: {}\n", "did you mean 'fields'"),
+    ("profile: t\ndatasets:\n  client:\n    file: c.csv\n    fields: {client_id: A}\n", "did you mean 'clients'"),
+    ("profile: t\ndatasets:\n  clients:\n    file: c.csv\n    fields: {client_idd: A}\n", "did you mean 'client_id'"),
+    ("profile: t\ndatasets:\n  clients:\n    file: c.csv\n    fields: {client_id: {column: A, constant: B}}\n",
+     "exactly one of"),
+    ("profile: t\ntimezone: Mars/Base\ndatasets:\n  clients:\n    file: c.csv\n    fields: {client_id: A}\n",
+     "unknown time zone"),
+])
+def test_bad_profiles_exit_2_naming_the_problem(cli, tmp_path, body, needle) -> None:
+    path = write(tmp_path / "p.yaml", body)
+    result = cli("audit", SAMPLES / "clean", "--profile", path)
+    assert result.code == 2 and needle in result.err and "p.yaml" in result.err, result.err
+
+
+def test_missing_mapped_column_is_exit_2(cli, tmp_path) -> None:
+    write(tmp_path / "data" / "k.csv", "Key\nK1\n")
+    path = write(tmp_path / "p.yaml", "profile: t\ndatasets:\n  mm_api_keys:\n    file: k.csv\n"
+                 "    fields: {key_id: Key, mm_id: MM Code}\n")
+    result = cli("audit", tmp_path / "data", "--profile", path)
+    assert result.code == 2 and "k.csv" in result.err and "MM Code" in result.err
+
+
+def test_profile_check_shows_mapping_rows_and_problems(cli, tmp_path) -> None:
+    ok = cli("profile", "check", FIRM / "broker-big5", "--profile", PROFILES / "broker-backoffice-big5.yaml")
+    assert ok.code == 0 and "no problems found" in ok.out and "陳大文" in ok.out and "Drawdown Date" in ok.out
+    data = tmp_path / "data"
+    write(data / "VA_LOANS.csv", "Loan Ref,Client No,Drawdown Date,O/S Amount,Status\nL1,C1,31/02/2026,HKD 5,O\n"
+          "L2,C1,2026-03-01,HKD 5,O\n", encoding="big5hkscs")
+    bad = cli("profile", "check", data, "--profile", PROFILES / "broker-backoffice-big5.yaml")
+    assert bad.code == 1
+    assert "clients: no file matches" in bad.out
+    assert "va_financing_loans.drawn_on: 2 row(s)" in bad.out and "31/02/2026" in bad.out
+
+
+def test_init_writes_a_profile_that_maps_canonical_and_similar_headers(cli, tmp_path) -> None:
+    data = tmp_path / "data"
+    write(data / "trades_june.csv", "Trade No,Client No,Symbol,Trade Time,Side,Qty,Price,Leverage\n")
+    write(data / "random.csv", "foo,bar\n")
+    out = tmp_path / "profile.yaml"
+    result = cli("init", data, "--output", out)
+    assert result.code == 0
+    text = out.read_text("utf-8")
+    import yaml
+    doc = yaml.safe_load(text)
+    fields = doc["datasets"]["perp_trades"]["fields"]
+    assert fields["trade_id"] == "Trade No" and fields["quantity"] == "Qty" and fields["instrument"] == "Symbol"
+    assert "TODO: random.csv" in text and "TODO: date format" in text
+    assert load_profile(out).name  # the starting profile is itself valid
+
+
+def test_profile_and_canonical_files_mix(cli) -> None:
+    report = cli("audit", FIRM / "binance-usdm", "--profile", PROFILES / "binance-usdm.yaml", "--as-of", "2026-06-30",
+                 "--format", "json").json()
+    assert {i["dataset"] for i in report["inputs"]} == {"clients", "perp_instruments", "perp_trades"}
+    assert report["ignored_files"] == []
+    assert json.dumps(report)  # serialisable
