@@ -143,6 +143,9 @@ def audit(
     else:
         run = run_audit(request)
     doc = build_document(run)
+    if not doc["inputs"]:
+        err.print(f"warning: no export files of a known dataset in {data_dir}; every rule was skipped",
+                  markup=False)
     for path, target in targets:
         write_atomic(path, RENDERERS[target](doc))
     if quiet:

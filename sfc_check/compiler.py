@@ -240,7 +240,7 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
         if mode != "null":
             missing.append(Missing(slot, alias, target.name, tuple(local[i] for i in order), local_pos,
                                    mode == "violation"))
-    scope = Scope(names, params, ptypes, env.as_of, env.tz, memo=plan.memo)
+    scope = Scope(names, params, ptypes, env.as_of, env.tz, memo=plan.memo, extra_index=len(spec.fields))
     for m, (alias, lk) in zip(missing, [(a, lk) for a, lk in (doc.get("lookups") or {}).items()
                                         if lk.get("missing", "skip") != "null"]):
         if m.violation:

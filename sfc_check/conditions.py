@@ -63,9 +63,12 @@ class Scope:
     used_params: list[str] = field(default_factory=list)
     reads: set[tuple[str, str]] = field(default_factory=set)
     memo: Callable[[Any, Fn], Fn] | None = None  # shares a per-row value across rules of one pass
+    extra_index: int | None = None  # where the record keeps columns the dictionary does not know
 
     def name(self, name: str, where: tuple[Any, ...]) -> Typed:
         found = self.names.get(name)
+        if found is None and name.startswith("extra.") and self.extra_index is not None and len(name) > 6:
+            found = self.names[name] = Name(_extra_column(self.extra_index, name[6:]))
         if found is None:
             raise CompileError(f"unknown field {name!r}{_suggest(name, self.names)}", where)
         if name not in self.used:
@@ -83,6 +86,14 @@ class Scope:
         value = self.params[name]
         kind = self.param_types.get(name, "any")
         return Typed(lambda ctx, v=value: v, kind, constant=True)
+
+
+def _extra_column(index: int, column: str) -> Typed:
+    """`{field: extra.COLUMN}`: a column of the export that the dictionary does not define, read as text."""
+    def get(ctx: list[Any]) -> Any:
+        extras = ctx[0][index]
+        return extras.get(column) if extras else None
+    return Typed(get, "string")
 
 
 def _suggest(name: str, known: Any) -> str:

@@ -70,7 +70,8 @@ class _RowProblem(Exception):
 
 
 def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_required: bool = True,
-              text: bool = False, unavailable: frozenset[str] = frozenset()) -> Callable[[list[Any]], Row]:
+              text: bool = False, unavailable: frozenset[str] = frozenset(),
+              extra: Callable[[list[Any]], dict[str, str] | None] | None = None) -> Callable[[list[Any]], Row]:
     """Compile a function: raw cells (by position) → typed canonical row, raising _RowProblem on a bad cell.
 
     The fast path converts every cell in one comprehension; only a row that fails is walked again to name
@@ -94,14 +95,30 @@ def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_re
     def type_row(cells: list[Any]) -> Row:
         cells.append(None)
         try:
-            out = tuple([conv(cells[pos]) for conv, pos in plan])
+            out = [conv(cells[pos]) for conv, pos in plan]
         except BadValue:
             raise explain(cells) from None
         for i in required:
             if out[i] is None:
                 raise _RowProblem(names[i], cells[plan[i][1]], "required value is empty")
-        return out
+        # the last element holds the file's other columns (for custom rules: {field: extra.NAME}), or None
+        out.append(extra(cells) if extra is not None else None)
+        return tuple(out)
     return type_row
+
+
+def extra_columns(header: list[Any], spec: DatasetSpec) -> Callable[[list[Any]], dict[str, str] | None] | None:
+    """Keep the columns the dictionary does not know, as text by header name, so custom rules can read them."""
+    known = set(spec.by_name)
+    extras = [(str(h).strip(), i) for i, h in enumerate(header)
+              if h is not None and str(h).strip() and str(h).strip().lower() not in known]
+    if not extras:
+        return None
+
+    def pick(cells: list[Any]) -> dict[str, str] | None:
+        out = {name: str(cells[i]).strip() for name, i in extras if i < len(cells) and cells[i] not in (None, "")}
+        return out or None
+    return pick
 
 
 class _HashingRaw(io.RawIOBase):
@@ -250,7 +267,8 @@ class RowReader:
                     raise DataError("empty file: no header row (expected the canonical column names)",
                                     self.source.display, 1)
                 positions = self._positions(header, "header")
-                typer = row_typer(self.source.dataset, positions, text=True)
+                typer = row_typer(self.source.dataset, positions, text=True,
+                                  extra=extra_columns(header, self.source.dataset))
                 width = len(header)
                 line = reader.line_num
                 while True:
@@ -278,7 +296,7 @@ class RowReader:
         """Typed rows from JSON objects: a key is a column; a missing required key rejects that record."""
         spec = self.source.dataset
         names = [f.name for f in spec.fields]
-        typer = row_typer(spec, {n: i for i, n in enumerate(names)})
+        typer = row_typer(spec, {n: i for i, n in enumerate(names)}, extra=lambda cells: cells[len(names)])
         required = [f.name for f in spec.fields if f.required]
         for rowno, obj in records:
             if isinstance(obj, _RowProblem):
@@ -292,7 +310,9 @@ class RowReader:
             if absent:
                 yield rowno, None, _RowProblem(absent[0], None, "required field is missing from the record")
                 continue
-            yield rowno, typer, [lowered.get(n) for n in names]
+            others = {str(k).strip(): _scalar(v) for k, v in obj.items()
+                      if str(k).strip().lower() not in spec.by_name and v not in (None, "")}
+            yield rowno, typer, [lowered.get(n) for n in names] + [others or None]
 
     def _json_cells(self) -> Iterator[tuple[int, Any, Any]]:
         raw = self.source.path.read_bytes()
@@ -345,7 +365,7 @@ class RowReader:
             if header is None:
                 raise DataError("empty sheet: no header row", self.source.display, 1)
             positions = self._positions(list(header), "header row")
-            typer = row_typer(self.source.dataset, positions)
+            typer = row_typer(self.source.dataset, positions, extra=extra_columns(list(header), self.source.dataset))
             for rowno, values in enumerate(rows, 2):
                 cells = list(values) + [None] * (len(header) - len(values))
                 if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
@@ -367,17 +387,26 @@ def typed_records(spec: DatasetSpec, records: list[dict[str, Any]], display: str
                   rejected: list[RejectedRow]) -> tuple[list[tuple[int, Row]], InputStats]:
     """Type in-memory records (rule examples, product files) through the same converters as files."""
     names = [f.name for f in spec.fields]
-    typer = row_typer(spec, {n: i for i, n in enumerate(names)}, enforce_required=False)
+    typer = row_typer(spec, {n: i for i, n in enumerate(names)}, enforce_required=False,
+                      extra=lambda cells: cells[len(names)])
     stats = InputStats(dataset=spec.name, path=display, format="inline")
     rows: list[tuple[int, Row]] = []
     for i, rec in enumerate(records, 1):
         stats.rows_read += 1
         try:
-            rows.append((i, typer([_yaml_scalar(rec.get(n)) for n in names])))
+            others = {k: _scalar(v) for k, v in rec.items() if k not in spec.by_name and v not in (None, "")}
+            rows.append((i, typer([_yaml_scalar(rec.get(n)) for n in names] + [others or None])))
         except _RowProblem as exc:
             stats.rows_rejected += 1
             rejected.append(RejectedRow(spec.name, display, i, exc.column, _shown(exc.value), exc.reason))
     return rows, stats
+
+
+def _scalar(v: Any) -> str:
+    """An extra column's value as text (JSON numbers keep their digits)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v if isinstance(v, str) else json.dumps(v, default=str) if isinstance(v, (dict, list)) else str(v)
 
 
 def _yaml_scalar(v: Any) -> Any:

@@ -185,4 +185,41 @@ def test_xlsx_input_keeps_ids_as_text_and_reads_date_cells(tmp_path) -> None:
     book.save(tmp_path / "mm_api_keys.xlsx")
     rows, rejected, _ = read(tmp_path / "mm_api_keys.xlsx")
     assert not rejected
-    assert rows[0][1] == ("12345678901", "M1", True, False, date(2026, 3, 1), None, "active")
+    assert rows[0][1] == ("12345678901", "M1", True, False, date(2026, 3, 1), None, "active", None)
+
+
+def test_unknown_columns_are_kept_for_custom_rules(cli, tmp_path) -> None:
+    """A firm's custom rule reads a column the dictionary does not define: {field: extra.desk}."""
+    write(tmp_path / "data" / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status,Desk\n"
+          "K1,M1,Y,Y,2026-01-01,active,Prop\nK2,M1,Y,Y,2026-01-01,active,Agency\nK3,M1,Y,Y,2026-01-01,active,\n")
+    write(tmp_path / "data" / "access_log.jsonl", '{"event_id": "E1", "staff_id": "S1", "system": "x", '
+          '"accessed_at": "2026-01-01T00:00:00Z", "ticket": 42}\n')
+    rule = (tmp_path / "rules" / "X-DESK-001.yaml")
+    rule.parent.mkdir()
+    rule.write_text("""id: X-DESK-001
+title: API keys issued to the proprietary desk
+severity: low
+citation: {document: firm policy, paragraph: n/a}
+checks: keys whose Desk column says Prop
+rationale: the firm does not issue market-making keys to its proprietary desk
+effective_from: "2026-01-01"
+dataset: mm_api_keys
+violation_when: {field: extra.Desk, eq: Prop}
+message: "{key_id} belongs to desk {extra.Desk}"
+examples:
+  - {name: prop-fails, expect: violation, record: {key_id: K1, Desk: Prop}}
+  - {name: agency-passes, expect: pass, record: {key_id: K2, Desk: Agency}}
+""", "utf-8")
+    assert cli("rules", "test", tmp_path / "rules").code == 0
+    report = cli("audit", tmp_path / "data", "--rules", tmp_path / "rules", "--format", "json").json()
+    assert [(v["key"], v["message"], v["evidence"]) for v in report["violations"]] == [
+        ({"key_id": "K1"}, "K1 belongs to desk Prop", {"extra.Desk": "Prop"})]
+    from sfc_check.datasets import RowReader, discover
+    files, _ = discover(tmp_path / "data")
+    (_, row), = list(RowReader(files["access_log"], []))
+    assert row[-1] == {"ticket": "42"}
+
+
+def test_an_empty_folder_warns_on_stderr(cli, tmp_path) -> None:
+    result = cli("audit", tmp_path, "--quiet")
+    assert result.code == 0 and "no export files" in result.err
