@@ -183,8 +183,9 @@ class GroupState:
     def rows(self) -> list[tuple[Any, ...]]:
         """One tuple per group: by-values, primary aggregates, then each related block (zeros when absent)."""
         out = []
-        for key in sorted(self.primary, key=lambda k: tuple(str(x) for x in k)):
-            row: list[Any] = list(key) + self.primary[key]
+        single = len(self.by) == 1  # one-field groups are keyed by the value itself, not a 1-tuple
+        for key in sorted(self.primary, key=lambda k: str(k) if single else tuple(str(x) for x in k)):
+            row: list[Any] = ([key] if single else list(key)) + self.primary[key]
             for table, init in self.related:
                 row.extend(table.get(key) or init())
             out.append(tuple(row))
@@ -418,31 +419,57 @@ def _aggregates(aggs: dict[str, Any], scope: Scope, where: tuple[Any, ...]
 
 def _feeder(plan: list[tuple[str, Fn | None, Cond | None]], where: Cond | None, key_fns: list[Fn],
             groups: dict[Any, list[Any]], init: Callable[[], list[Any]]) -> Callable[[list[Any]], None]:
-    steps = list(enumerate(plan))
+    """One closure per dataset row: filter, find the group (a scalar key for one field), update aggregates."""
+    steps = [_step(i, kind, fn, cond) for i, (kind, fn, cond) in enumerate(plan)]
+    single = key_fns[0] if len(key_fns) == 1 else None
 
     def feed(ctx: list[Any]) -> None:
         if where is not None and not where(ctx):
             return
-        key = tuple(f(ctx) for f in key_fns)
-        if None in key:
-            return
+        if single is not None:
+            key = single(ctx)
+            if key is None:
+                return
+        else:
+            key = tuple(f(ctx) for f in key_fns)
+            if None in key:
+                return
         acc = groups.get(key)
         if acc is None:
             acc = groups[key] = init()
-        for i, (kind, fn, cond) in steps:
-            if cond is not None and not cond(ctx):
-                continue
-            if kind == "count":
-                acc[i] += 1
-                continue
-            v = fn(ctx)  # type: ignore[misc]
-            if v is None:
-                continue
-            if kind == "sum":
-                acc[i] += v
-            elif acc[i] is None or (v < acc[i] if kind == "min" else v > acc[i]):
-                acc[i] = v
+        for step in steps:
+            step(acc, ctx)
     return feed
+
+
+def _step(i: int, kind: str, fn: Fn | None, cond: Cond | None) -> Callable[[list[Any], list[Any]], None]:
+    """Update one aggregate slot of a group from one row."""
+    if kind == "count":
+        if cond is None:
+            def count(acc: list[Any], ctx: list[Any]) -> None:
+                acc[i] += 1
+            return count
+
+        def count_if(acc: list[Any], ctx: list[Any]) -> None:
+            if cond(ctx):
+                acc[i] += 1
+        return count_if
+    assert fn is not None
+    if kind == "sum":
+        def add(acc: list[Any], ctx: list[Any]) -> None:
+            if cond is None or cond(ctx):
+                v = fn(ctx)
+                if v is not None:
+                    acc[i] += v
+        return add
+    better = (lambda v, cur: v < cur) if kind == "min" else (lambda v, cur: v > cur)
+
+    def extreme(acc: list[Any], ctx: list[Any]) -> None:
+        if cond is None or cond(ctx):
+            v = fn(ctx)
+            if v is not None and (acc[i] is None or better(v, acc[i])):
+                acc[i] = v
+    return extreme
 
 
 def _compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: dict[str, str],

@@ -22,6 +22,7 @@ CANDIDATE_ENCODINGS = ("utf-8", "big5hkscs", "gb18030", "cp1252")
 csv.field_size_limit(64 * 1024 * 1024)
 
 Row = tuple[Any, ...]
+_ROWS_PER_FILE = 10 ** 12
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,9 @@ class RowReader:
         self.current_path = source.display  # the file the row being read comes from (profiles read several)
         spec = source.dataset
         self._key_pos = [spec.index(k) for k in spec.key]
-        self._seen: dict[Any, int] = {}
+        self._seen: dict[int, int] = {}
+        self._file_index = 0            # profiles read several files as one dataset
+        self._file_names = [source.display]
 
     def __iter__(self) -> Iterator[tuple[int, Row]]:
         try:
@@ -219,10 +222,15 @@ class RowReader:
                                             exc.reason))
                 continue
             key = row[single] if single is not None else tuple(row[i] for i in key_pos)
-            first = seen.setdefault(key, (self.current_path, rowno))
-            if first != (self.current_path, rowno):
+            # the key's hash, not the key: a streamed file's ids are not kept alive (64-bit SipHash; a false
+            # duplicate needs a collision, about 1 in 10^7 for ten million keys)
+            mark = self._file_index * _ROWS_PER_FILE + rowno
+            first = seen.setdefault(hash(key), mark)
+            if first != mark:
                 stats.rows_rejected += 1
-                where = f"row {first[1]}" if first[0] == self.current_path else f"{first[0]} row {first[1]}"
+                first_file, first_row = divmod(first, _ROWS_PER_FILE)
+                where = (f"row {first_row}" if first_file == self._file_index
+                         else f"{self._file_names[first_file]} row {first_row}")
                 rejected.append(RejectedRow(name, self.current_path, rowno, self.source.dataset.key[0], _shown(key),
                                             f"duplicate key (first seen at {where})"))
                 continue

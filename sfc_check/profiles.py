@@ -271,8 +271,10 @@ class ProfileReader(RowReader):
         zone = parse_zone(self.dspec.get("timezone") or self.profile.timezone or "UTC")
         nulls = frozenset(self.profile.null_values)
         where = self.dspec.get("where")
-        for path in self.files:
+        self._file_names = [str(f.relative_to(self.data_dir)) for f in self.files]
+        for index, path in enumerate(self.files):
             self.current_path = str(path.relative_to(self.data_dir))
+            self._file_index = index
             before_read, before_rej, before_filtered = (self.stats.rows_read, self.stats.rows_rejected,
                                                         self.stats.rows_filtered)
             header, rows = self._open(path)

@@ -189,8 +189,14 @@ def text_converter_for(spec: FieldSpec) -> Callable[[str], Any]:
     if kind == "enum":
         allowed = frozenset(spec.values)
         shown = ", ".join(spec.values)
+        exact = {v: v for v in spec.values}
+        exact.update({v.upper(): v for v in spec.values})
+        exact.update({v.title(): v for v in spec.values})
 
         def enum(t: str) -> Any:
+            hit = exact.get(t)
+            if hit is not None:
+                return hit
             v = t.strip().lower()
             if v in allowed:
                 return v
@@ -199,12 +205,43 @@ def text_converter_for(spec: FieldSpec) -> Callable[[str], Any]:
             raise BadValue(f"not one of: {shown}")
         return enum
     if spec.min is not None or spec.max is not None:
-        general = converter_for(spec)
-        return general
+        return converter_for(spec)
     parse: Callable[[str], Any] = {"decimal": parse_decimal, "integer": parse_integer, "bool": parse_bool,
                                    "date": parse_date, "datetime": parse_datetime}[kind]
 
-    def typed(t: str) -> Any:
+    def slow(t: str) -> Any:
         t = t.strip()
         return parse(t) if t else default
-    return typed
+
+    # fast paths: the common well-formed cell is handled by one C call; anything else takes the full path
+    if kind == "decimal":
+        def decimal(t: str) -> Any:
+            try:
+                v = Decimal(t)
+            except InvalidOperation:
+                return slow(t)
+            if v.is_finite():
+                return v
+            raise BadValue("not a finite number")
+        return decimal
+    if kind == "date":
+        fromiso = date.fromisoformat
+
+        def day(t: str) -> Any:
+            if len(t) == 10 and t[4] == "-" and t[7] == "-":
+                try:
+                    return fromiso(t)
+                except ValueError:
+                    pass
+            return slow(t)
+        return day
+    if kind == "bool":
+        known = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
+        known.update({w.upper(): v for w, v in list(known.items())})
+        known.update({w.title(): v for w, v in list(known.items())})
+
+        def flag(t: str) -> Any:
+            v = known.get(t)
+            return v if v is not None else slow(t)
+        return flag
+    return slow
