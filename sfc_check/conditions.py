@@ -382,6 +382,8 @@ def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Co
             if const is None:
                 raise CompileError(f"{name}: compares with null; use is_null / not_null", where)
             return _fused_compare(left.ref, _OPS[name], const)
+        if left.ref is not None and right.ref is not None and not ranked:
+            return _fused_fields(left.ref, right.ref, _OPS[name])
         if name in ("lt", "le", "gt", "ge") and subject.type == "enum":
             rank = {v: i for i, v in enumerate(subject.enum_values)}
             base_l, base_r = lf, rf
@@ -427,6 +429,28 @@ def _fused_compare(ref: tuple[int, int], test: Callable[[Any, Any], bool], const
     return looked_up
 
 
+def _fused_fields(a: tuple[int, int], b: tuple[int, int], test: Callable[[Any, Any], bool]) -> Cond:
+    """Two field reads (of the record or looked-up records) and their comparison in one closure."""
+    (sa, pa), (sb, pb) = a, b
+
+    def fields(ctx: list[Any]) -> bool:
+        ra, rb = ctx[sa], ctx[sb]
+        if ra is None or rb is None:
+            return False
+        x, y = ra[pa], rb[pb]
+        return x is not None and y is not None and test(x, y)
+    return fields
+
+
+def _ref_value(ref: tuple[int, int]) -> Fn:
+    slot, pos = ref
+
+    def value(ctx: list[Any]) -> Any:
+        r = ctx[slot]
+        return None if r is None else r[pos]
+    return value
+
+
 _FAMILY = {"decimal": "number", "integer": "number", "string": "text", "enum": "text", "date": "date",
            "datetime": "datetime", "bool": "bool"}
 
@@ -468,11 +492,11 @@ def _is_null(negate: bool) -> Callable[..., Cond]:
         if arg is not True:
             raise CompileError("is_null / not_null take the value true", where)
         fn = subject.fn
-        if subject.ref is not None and subject.ref[0] == 0:
-            pos = subject.ref[1]
+        if subject.ref is not None:
+            slot, pos = subject.ref
             if negate:
-                return lambda ctx: ctx[0][pos] is not None
-            return lambda ctx: ctx[0][pos] is None
+                return lambda ctx: (r := ctx[slot]) is not None and r[pos] is not None
+            return lambda ctx: (r := ctx[slot]) is None or r[pos] is None
         if negate:
             return lambda ctx: fn(ctx) is not None
         return lambda ctx: fn(ctx) is None
@@ -484,11 +508,11 @@ def _is(negate: bool) -> Callable[..., Cond]:
     def build(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
         other = _normalise_constant(subject, compile_value(arg, scope, where), where, scope)
         lf, rf = subject.fn, other.fn
-        if other.constant and subject.ref is not None and subject.ref[0] == 0:
-            pos, const = subject.ref[1], rf([])
+        if other.constant and subject.ref is not None:
+            (slot, pos), const = subject.ref, rf([])
             if negate:
-                return lambda ctx: ctx[0][pos] != const
-            return lambda ctx: ctx[0][pos] == const
+                return lambda ctx: (None if (r := ctx[slot]) is None else r[pos]) != const
+            return lambda ctx: (None if (r := ctx[slot]) is None else r[pos]) == const
         if negate:
             return lambda ctx: lf(ctx) != rf(ctx)
         return lambda ctx: lf(ctx) == rf(ctx)

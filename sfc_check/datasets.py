@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .columns import BatchTyper, NeedsRowPath
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import DataError
 from .model import InputStats, RejectedRow
@@ -23,6 +24,7 @@ csv.field_size_limit(64 * 1024 * 1024)
 
 Row = tuple[Any, ...]
 _ROWS_PER_FILE = 10 ** 12
+_BATCH = 2048
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,10 @@ class RowReader:
 
     def __iter__(self) -> Iterator[tuple[int, Row]]:
         try:
-            reader = {"csv": self._csv_cells, "json": self._json_cells, "jsonl": self._jsonl_cells,
+            if self.source.format == "csv":
+                yield from self._csv_rows()
+                return
+            reader = {"json": self._json_cells, "jsonl": self._jsonl_cells,
                       "xlsx": self._xlsx_cells}[self.source.format]
             yield from self._typed(reader())
         except PermissionError:
@@ -205,8 +210,6 @@ class RowReader:
     def _typed(self, cells_iter: Iterator[tuple[int, Callable[[list[Any]], Row] | None, Any]]
                ) -> Iterator[tuple[int, Row]]:
         stats, rejected, name = self.stats, self.rejected, self.source.dataset.name
-        seen, key_pos = self._seen, self._key_pos
-        single = key_pos[0] if len(key_pos) == 1 else None
         for rowno, typer, cells in cells_iter:
             stats.rows_read += 1
             if typer is None:  # the reader already knows the row is broken: cells holds the problem
@@ -221,20 +224,27 @@ class RowReader:
                 rejected.append(RejectedRow(name, self.current_path, rowno, exc.column, _shown(exc.value),
                                             exc.reason))
                 continue
-            key = row[single] if single is not None else tuple(row[i] for i in key_pos)
-            # the key's hash, not the key: a streamed file's ids are not kept alive (64-bit SipHash; a false
-            # duplicate needs a collision, about 1 in 10^7 for ten million keys)
-            mark = self._file_index * _ROWS_PER_FILE + rowno
-            first = seen.setdefault(hash(key), mark)
-            if first != mark:
-                stats.rows_rejected += 1
-                first_file, first_row = divmod(first, _ROWS_PER_FILE)
-                where = (f"row {first_row}" if first_file == self._file_index
-                         else f"{self._file_names[first_file]} row {first_row}")
-                rejected.append(RejectedRow(name, self.current_path, rowno, self.source.dataset.key[0], _shown(key),
-                                            f"duplicate key (first seen at {where})"))
-                continue
-            yield rowno, row
+            if self._unique(rowno, row):
+                yield rowno, row
+
+    def _unique(self, rowno: int, row: Row) -> bool:
+        """Record the row's key; a key seen before rejects the row as a duplicate (reported, not dropped)."""
+        key_pos = self._key_pos
+        key = row[key_pos[0]] if len(key_pos) == 1 else tuple(row[i] for i in key_pos)
+        # the key's hash, not the key: a streamed file's ids are not kept alive (64-bit SipHash; a false
+        # duplicate needs a collision, about 1 in 10^7 for ten million keys)
+        mark = self._file_index * _ROWS_PER_FILE + rowno
+        first = self._seen.setdefault(hash(key), mark)
+        if first == mark:
+            return True
+        self.stats.rows_rejected += 1
+        first_file, first_row = divmod(first, _ROWS_PER_FILE)
+        where = (f"row {first_row}" if first_file == self._file_index
+                 else f"{self._file_names[first_file]} row {first_row}")
+        self.rejected.append(RejectedRow(self.source.dataset.name, self.current_path, rowno,
+                                         self.source.dataset.key[0], _shown(key),
+                                         f"duplicate key (first seen at {where})"))
+        return False
 
     def _positions(self, header: list[str], where: str) -> dict[str, int]:
         spec = self.source.dataset
@@ -262,7 +272,8 @@ class RowReader:
                                 newline="")
         return text, hashing, encoding
 
-    def _csv_cells(self) -> Iterator[tuple[int, Any, Any]]:
+    def _csv_rows(self) -> Iterator[tuple[int, Row]]:
+        """CSV in batches: each batch typed column by column, or row by row when something is off."""
         text, hashing, encoding = self._open_text()
         try:
             with text:
@@ -275,30 +286,58 @@ class RowReader:
                     raise DataError("empty file: no header row (expected the canonical column names)",
                                     self.source.display, 1)
                 positions = self._positions(header, "header")
-                typer = row_typer(self.source.dataset, positions, text=True,
-                                  extra=extra_columns(header, self.source.dataset))
+                extra = extra_columns(header, self.source.dataset)
+                typer = row_typer(self.source.dataset, positions, text=True, extra=extra)
+                bulk = BatchTyper(self.source.dataset, positions, extra)
                 width = len(header)
                 line = reader.line_num
-                while True:
-                    try:
-                        cells = next(reader)
-                    except StopIteration:
-                        break
-                    except csv.Error as exc:
-                        yield line + 1, None, _RowProblem(None, None, f"unreadable CSV record: {exc}")
+                done = False
+                while not done:
+                    starts: list[int] = []
+                    batch: list[list[str]] = []
+                    problems: list[tuple[int, Any, Any]] = []
+                    for _ in range(_BATCH):
+                        try:
+                            cells = next(reader)
+                        except StopIteration:
+                            done = True
+                            break
+                        except csv.Error as exc:
+                            problems.append((line + 1, None, _RowProblem(None, None, f"unreadable CSV record: {exc}")))
+                            line = reader.line_num
+                            continue
+                        starts.append(line + 1)
                         line = reader.line_num
+                        batch.append(cells)
+                    yield from self._typed(iter(problems))
+                    if not batch:
                         continue
-                    start, line = line + 1, reader.line_num
-                    if not any(c.strip() for c in cells):
-                        continue  # a blank line or a row of empty cells (Excel's trailing rows) holds no record
-                    if len(cells) != width:
-                        yield start, None, _RowProblem(None, None,
-                                                       f"row has {len(cells)} cells, the header has {width}")
+                    try:
+                        if set(map(len, batch)) != {width}:
+                            raise NeedsRowPath
+                        typed = bulk(batch)
+                    except NeedsRowPath:
+                        yield from self._typed(self._row_path(starts, batch, typer, width))
                         continue
-                    yield start, typer, cells
+                    self.stats.rows_read += len(typed)
+                    unique = self._unique
+                    for rowno, row in zip(starts, typed):
+                        if unique(rowno, row):
+                            yield rowno, row
         except UnicodeDecodeError:
             raise _decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()
+
+    @staticmethod
+    def _row_path(starts: list[int], batch: list[list[str]], typer: Callable[[list[Any]], Row],
+                  width: int) -> Iterator[tuple[int, Any, Any]]:
+        for start, cells in zip(starts, batch):
+            if not any(c.strip() for c in cells):
+                continue  # a blank line or a row of empty cells (Excel's trailing rows) holds no record
+            if len(cells) != width:
+                yield start, None, _RowProblem(None, None, f"row has {len(cells)} cells, the header has {width}")
+                continue
+            yield start, typer, cells
 
     def _records(self, records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any, Any]]:
         """Typed rows from JSON objects: a key is a column; a missing required key rejects that record."""
