@@ -20,7 +20,7 @@ from .model import FailOn
 from .output import check_writable, write_atomic
 from .report import EXTENSIONS, RENDERERS
 from .report.document import build_document
-from .rulepack import find_rule_files, load_rule_file, load_rules
+from .rulepack import load_rules
 from .ruledoc import explain_markdown, rules_markdown
 from .report.signoff_report import render_signoff_html, render_signoff_markdown
 from .selftest import run_examples

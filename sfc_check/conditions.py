@@ -442,15 +442,6 @@ def _fused_fields(a: tuple[int, int], b: tuple[int, int], test: Callable[[Any, A
     return fields
 
 
-def _ref_value(ref: tuple[int, int]) -> Fn:
-    slot, pos = ref
-
-    def value(ctx: list[Any]) -> Any:
-        r = ctx[slot]
-        return None if r is None else r[pos]
-    return value
-
-
 _FAMILY = {"decimal": "number", "integer": "number", "string": "text", "enum": "text", "date": "date",
            "datetime": "datetime", "bool": "bool"}
 

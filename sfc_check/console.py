@@ -35,7 +35,7 @@ def _box(console: Console) -> box.Box:
 
 def render_audit(console: Console, doc: dict[str, Any]) -> None:
     """Rules summary, then the first violations of each failing rule, then rejected rows and the verdict."""
-    run, summary = doc["run"], doc["summary"]
+    run = doc["run"]
     console.print(f"sfc-check {doc['tool']['version']} — audit of {escape(run['data_dir'])} as of {run['as_of']} "
                   f"({run['timezone']}), rules: {escape(run['rules'])}")
     inputs = Table(title="Inputs", box=_box(console), title_justify="left")

@@ -84,7 +84,8 @@ def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_re
     convs = [(text_converter_for(f) if text and positions.get(f.name) is not None else converter_for(f))
              for f in spec.fields]
     # an absent column reads the extra None cell appended to every row (position -1)
-    plan = [(conv, -1 if positions.get(n) is None else positions[n]) for n, conv in zip(names, convs)]
+    plan: list[tuple[Callable[[Any], Any], int]] = [
+        (conv, -1 if positions.get(n) is None else int(positions[n] or 0)) for n, conv in zip(names, convs)]
     required = [i for i, f in enumerate(spec.fields) if f.required and enforce_required and f.name not in unavailable]
 
     def explain(cells: list[Any]) -> _RowProblem:

@@ -149,7 +149,7 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
     spec = load_dictionary()[dataset]
     fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique) for t in fills]
     checks = [(cr.verdict, cr, counters[cr.rule.id]) for cr in compiled
-              if cr.kind == "record" and cr.dataset == dataset]
+              if cr.kind == "record" and cr.dataset == dataset and cr.verdict is not None]
     feeds = [f.feed for cr in compiled if cr.kind == "group" for f in cr.feeders if f.dataset == dataset]
     path = source.stats.path
     blank = plan.blank_ctx() if plan else [None]

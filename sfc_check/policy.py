@@ -87,10 +87,11 @@ def load_policy(path: Path, rules: list[Rule], as_of: date) -> Policy:
         known = {p.name: p for p in rule.parameters}
         for name, (value, where) in params.items():
             line = doc.line_of(where)
-            p = known.get(name)
-            if p is None:
+            found = known.get(name)
+            if found is None:
                 raise RuleFileError(f"rule {rule_id} has no parameter {name!r} (it has: "
                                     f"{', '.join(known) or 'none'})", str(path), line)
+            p = found
             try:
                 typed_parameter(p, value)
                 if p.type == "list" and not isinstance(value, list):

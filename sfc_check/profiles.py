@@ -13,7 +13,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -425,7 +425,6 @@ class ColumnGuess:
     column: str
     field: str | None
     score: float
-    alternatives: list[str] = field(default_factory=list)
 
 
 SYNONYMS = {

@@ -90,8 +90,7 @@ def run_signoff(request: SignoffRequest) -> dict[str, Any]:
     tz = ZoneInfo(request.timezone)
     as_of = request.as_of or datetime.now(tz).date()
     pack = load_rules(request.rules_dir, scope=None)
-    wanted = set(kind["audit_rules"])
-    rules = [r for r in pack if r.id in wanted or (r.scope == "signoff" and r.dataset == kind["product_dataset"])]
+    rules = rules_for_kind(kind_name, pack)
 
     dictionary = load_dictionary()
     sources: dict[str, Source] = {}
@@ -111,7 +110,7 @@ def run_signoff(request: SignoffRequest) -> dict[str, Any]:
     for v in result.violations:
         by_rule.setdefault(v.rule_id, []).append(v.message)
     outcomes = {o.rule_id: o for o in result.outcomes}
-    checks = []
+    checks: list[dict[str, Any]] = []
     for r in rules:
         o = outcomes[r.id]
         state = ("fail" if o.violations else "pass" if o.checked else
@@ -219,6 +218,7 @@ _TEMPLATE_HINTS = {
 
 
 def rules_for_kind(kind_name: str, pack: list[Rule]) -> list[Rule]:
+    """The audit rules that apply to a product of this kind, plus its sign-off rules."""
     kind = product_kinds()[kind_name]
     return [r for r in pack if r.id in kind["audit_rules"] or
             (r.scope == "signoff" and r.dataset == kind["product_dataset"])]
