@@ -329,12 +329,12 @@ class RowReader:
             raise _decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()
 
-    @staticmethod
-    def _row_path(starts: list[int], batch: list[list[str]], typer: Callable[[list[Any]], Row],
+    def _row_path(self, starts: list[int], batch: list[list[str]], typer: Callable[[list[Any]], Row],
                   width: int) -> Iterator[tuple[int, Any, Any]]:
         for start, cells in zip(starts, batch):
             if not any(c.strip() for c in cells):
-                continue  # a blank line or a row of empty cells (Excel's trailing rows) holds no record
+                self.stats.rows_blank += 1  # a blank line or a row of empty cells holds no record: counted apart
+                continue
             if len(cells) != width:
                 yield start, None, _RowProblem(None, None, f"row has {len(cells)} cells, the header has {width}")
                 continue
@@ -387,6 +387,7 @@ class RowReader:
         def objects() -> Iterator[tuple[int, Any]]:
             for lineno, line in enumerate(text, 1):
                 if not line.strip():
+                    self.stats.rows_blank += 1
                     continue
                 try:
                     yield lineno, json.loads(line, parse_float=Decimal)
@@ -417,6 +418,7 @@ class RowReader:
             for rowno, values in enumerate(rows, 2):
                 cells = list(values) + [None] * (len(header) - len(values))
                 if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                    self.stats.rows_blank += 1
                     continue
                 yield rowno, typer, cells
         finally:

@@ -88,6 +88,7 @@ class InputStats:
     rows_rejected: int = 0
     format: str = "csv"
     rows_filtered: int = 0          # rows a profile's `where` left out as not records of this dataset
+    rows_blank: int = 0             # blank lines and rows of empty cells: no record, counted apart
     files: list[dict[str, Any]] = field(default_factory=list)  # per file, when a profile reads several
     profile_notes: list[str] = field(default_factory=list)      # e.g. "trade_id synthesised from file and row"
 

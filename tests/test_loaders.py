@@ -117,7 +117,7 @@ def test_ragged_rows_are_rejected_and_blank_lines_skipped(tmp_path) -> None:
     rows, rejected, reader = read(p)
     assert [r[0] for _, r in rows] == ["K3"]
     assert [(r.row, "cells" in r.reason) for r in rejected] == [(2, True), (4, True)]
-    assert reader.stats.rows_read == 3
+    assert reader.stats.rows_read == 3 and reader.stats.rows_blank == 2
 
 
 def test_header_only_is_zero_rows_and_empty_file_is_an_error(tmp_path) -> None:

@@ -125,6 +125,8 @@ def _input_entry(i: InputStats) -> dict[str, Any]:
     entry: dict[str, Any] = {"dataset": i.dataset, "path": i.path, "format": i.format, "sha256": i.sha256,
                              "rows_read": i.rows_read, "rows_evaluated": i.rows_evaluated,
                              "rows_rejected": i.rows_rejected}
+    if i.rows_blank:
+        entry["rows_blank"] = i.rows_blank
     if i.files:
         entry["files"] = i.files
         entry["rows_filtered"] = i.rows_filtered
