@@ -27,7 +27,7 @@ from .selftest import run_examples
 from .signoff import SignoffRequest, run_signoff
 from .signoff import template as product_template
 from .profilecheck import check_profile
-from .profiles import init_profile
+from .profileinit import init_profile
 
 app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "
