@@ -1,0 +1,171 @@
+"""Group rules: feeders that add each dataset's rows into per-key accumulators during the shared passes, and
+the per-group check compiled over the aggregates (sums, counts, min/max, related datasets' totals)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .compiler import (CompileEnv, CompiledRule, _add_lets, _dataset, _evidence, _field_names, _message)
+from .conditions import Cond, CompileError, Fn, Name, Scope, Typed, compile_condition, compile_value
+from .dictionary import DatasetSpec
+from .rulepack import Rule
+
+
+@dataclass
+class GroupFeeder:
+    """Adds one dataset's rows into a group rule's accumulators during that dataset's pass."""
+
+    dataset: str
+    feed: Callable[[list[Any]], None]
+
+
+@dataclass
+class GroupState:
+    """Accumulators of a group rule: the primary groups and each related dataset's per-key totals."""
+
+    by: tuple[str, ...]
+    primary: dict[Any, list[Any]] = field(default_factory=dict)
+    primary_init: Callable[[], list[Any]] = list
+    related: list[tuple[dict[Any, list[Any]], Callable[[], list[Any]]]] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """One tuple per group: by-values, primary aggregates, then each related block (zeros when absent)."""
+        out = []
+        single = len(self.by) == 1  # one-field groups are keyed by the value itself, not a 1-tuple
+        for key in sorted(self.primary, key=lambda k: str(k) if single else tuple(str(x) for x in k)):
+            row: list[Any] = ([key] if single else list(key)) + self.primary[key]
+            for table, init in self.related:
+                row.extend(table.get(key) or init())
+            out.append(tuple(row))
+        return out
+
+
+def _aggregates(aggs: dict[str, Any], scope: Scope, where: tuple[Any, ...]
+                ) -> tuple[list[tuple[str, Fn | None, Cond | None]], list[tuple[str, Typed]], Callable[[], list[Any]]]:
+    plan: list[tuple[str, Fn | None, Cond | None]] = []
+    typed: list[tuple[str, Typed]] = []
+    init: list[Any] = []
+    for name, agg in aggs.items():
+        kind = next(k for k in ("sum", "count", "min", "max") if k in agg)
+        cond = compile_condition(agg["where"], scope, where + (name, "where")) if "where" in agg else None
+        if kind == "count":
+            plan.append(("count", None, cond))
+            typed.append((name, Typed(lambda ctx: None, "integer")))
+            init.append(0)
+            continue
+        value = compile_value(agg[kind], scope, where + (name, kind))
+        if kind == "sum" and value.type not in ("decimal", "integer", "any"):
+            raise CompileError(f"sum: expects numbers, got a {value.type}", where + (name, kind))
+        plan.append((kind, value.fn, cond))
+        typed.append((name, Typed(lambda ctx: None, "decimal" if kind == "sum" else value.type)))
+        init.append(Decimal(0) if kind == "sum" else None)
+    frozen = tuple(init)
+    return plan, typed, lambda: list(frozen)
+
+
+def _feeder(plan: list[tuple[str, Fn | None, Cond | None]], where: Cond | None, key_fns: list[Fn],
+            groups: dict[Any, list[Any]], init: Callable[[], list[Any]]) -> Callable[[list[Any]], None]:
+    """One closure per dataset row: filter, find the group (a scalar key for one field), update aggregates."""
+    steps = [_step(i, kind, fn, cond) for i, (kind, fn, cond) in enumerate(plan)]
+    single = key_fns[0] if len(key_fns) == 1 else None
+
+    def feed(ctx: list[Any]) -> None:
+        if where is not None and not where(ctx):
+            return
+        if single is not None:
+            key = single(ctx)
+            if key is None:
+                return
+        else:
+            key = tuple(f(ctx) for f in key_fns)
+            if None in key:
+                return
+        acc = groups.get(key)
+        if acc is None:
+            acc = groups[key] = init()
+        for step in steps:
+            step(acc, ctx)
+    return feed
+
+
+def _step(i: int, kind: str, fn: Fn | None, cond: Cond | None) -> Callable[[list[Any], list[Any]], None]:
+    """Update one aggregate slot of a group from one row."""
+    if kind == "count":
+        if cond is None:
+            def count(acc: list[Any], ctx: list[Any]) -> None:
+                acc[i] += 1
+            return count
+
+        def count_if(acc: list[Any], ctx: list[Any]) -> None:
+            if cond(ctx):
+                acc[i] += 1
+        return count_if
+    assert fn is not None
+    if kind == "sum":
+        def add(acc: list[Any], ctx: list[Any]) -> None:
+            if cond is None or cond(ctx):
+                v = fn(ctx)
+                if v is not None:
+                    acc[i] += v
+        return add
+    better = (lambda v, cur: v < cur) if kind == "min" else (lambda v, cur: v > cur)
+
+    def extreme(acc: list[Any], ctx: list[Any]) -> None:
+        if cond is None or cond(ctx):
+            v = fn(ctx)
+            if v is not None and (acc[i] is None or better(v, acc[i])):
+                acc[i] = v
+    return extreme
+
+
+def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: dict[str, str],
+                   spec: DatasetSpec) -> CompiledRule:
+    doc, g = rule.doc, rule.doc["group"]
+    by = tuple(g["by"])
+    for f in by:
+        if f not in spec.by_name:
+            raise CompileError(f"group by: {rule.dataset} has no field {f!r}", ("group", "by"))
+    env.plan(rule.dataset)
+    row_scope = Scope(_field_names(spec, 0), params, ptypes, env.as_of, env.tz)
+    where = compile_condition(g["where"], row_scope, ("group", "where")) if "where" in g else None
+    agg_plan, agg_typed, init = _aggregates(g["aggregates"], row_scope, ("group", "aggregates"))
+    state = GroupState(by=by, primary_init=init)
+    feeders = [GroupFeeder(rule.dataset, _feeder(agg_plan, where, [row_scope.name(f, ("group", "by")).fn
+                                                                  for f in by], state.primary, init))]
+    reads = set(row_scope.reads)
+    # the group row: by-values, primary aggregates, then each related block
+    group_names: dict[str, Name] = {}
+    layout: list[tuple[str, Typed]] = [(f, Typed(lambda ctx: None, spec.by_name[f].type,
+                                                 spec.by_name[f].values, spec.by_name[f].case)) for f in by]
+    layout += agg_typed
+    for alias, rel in (g.get("related") or {}).items():
+        rspec = _dataset(rel["dataset"], ("group", "related", alias, "dataset"))
+        env.plan(rspec.name)
+        rscope = Scope(_field_names(rspec, 0), params, ptypes, env.as_of, env.tz)
+        mapping = rel["on"]
+        if sorted(mapping.values()) != sorted(by):
+            raise CompileError(f"related {alias}: on must map a {rspec.name} field to each group field "
+                               f"({', '.join(by)})", ("group", "related", alias, "on"))
+        inverse = {v: k for k, v in mapping.items()}
+        key_fns = [rscope.name(inverse[f], ("group", "related", alias, "on")).fn for f in by]
+        rwhere = (compile_condition(rel["where"], rscope, ("group", "related", alias, "where"))
+                  if "where" in rel else None)
+        rplan, rtyped, rinit = _aggregates(rel["aggregates"], rscope, ("group", "related", alias, "aggregates"))
+        table: dict[Any, list[Any]] = {}
+        state.related.append((table, rinit))
+        feeders.append(GroupFeeder(rspec.name, _feeder(rplan, rwhere, key_fns, table, rinit)))
+        layout += [(f"{alias}.{n}", t) for n, t in rtyped]
+        reads |= rscope.reads
+    for i, (name, t) in enumerate(layout):
+        group_names[name] = Name(Typed(lambda ctx, i=i: ctx[0][i], t.type, t.enum_values, t.case))
+    scope = Scope(group_names, params, ptypes, env.as_of, env.tz)
+    _add_lets(doc, scope)
+    applies = compile_condition(doc["applies_when"], scope, ("applies_when",)) if "applies_when" in doc else None
+    condition = compile_condition(doc["violation_when"], scope, ("violation_when",))
+    message = _message(doc["message"], scope)
+    evidence = _evidence(scope, [by])
+    return CompiledRule(rule=rule, kind="group", dataset=rule.dataset, applies=applies, condition=condition,
+                        message=message, evidence=evidence, key_fields=by, key_positions=tuple(range(len(by))),
+                        reads=reads | scope.reads, parameters=params, feeders=feeders, group=state)
