@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .conditions import (Cond, CompileError, Fn, Name, Scope, Typed, compile_condition, compile_value)
+from .conditions import Cond, compile_condition
+from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import RuleFileError
 from .rulepack import Parameter, Rule

@@ -12,7 +12,7 @@ from datetime import date, tzinfo
 from typing import Any, Protocol
 
 from .compiler import NOT_APPLICABLE, CompileEnv, CompiledRule, Missing, compile_rule
-from .conditions import CompileError
+from .expressions import CompileError
 from .errors import RuleFileError
 from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
 from .rulepack import Rule

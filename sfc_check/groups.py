@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from .compiler import (CompileEnv, CompiledRule, _add_lets, _dataset, _evidence, _field_names, _message)
-from .conditions import Cond, CompileError, Fn, Name, Scope, Typed, compile_condition, compile_value
+from .conditions import Cond, compile_condition
+from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value
 from .dictionary import DatasetSpec
 from .rulepack import Rule
 

@@ -1,0 +1,259 @@
+"""Values rules compute (fields, parameters, dates, day counts, arithmetic) and the scope they are named in.
+
+A compiled value is `fn(ctx) -> value` where `ctx` is a list of rows: slot 0 the record being checked, further
+slots the records its lookups found (None when missing). Nulls propagate: arithmetic on null is null.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any
+
+from .values import BadValue, parse_date
+
+Fn = Callable[[list[Any]], Any]
+
+
+class CompileError(Exception):
+    """A rule that cannot be compiled; `where` is the path inside the rule document."""
+
+    def __init__(self, message: str, where: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A compiled expression with what is known of its type (drives date and enum coercions)."""
+
+    fn: Fn
+    type: str = "any"              # string, decimal, integer, bool, date, datetime, enum, list, any
+    enum_values: tuple[str, ...] = ()
+    case: str | None = None
+    constant: bool = False
+    ref: tuple[int, int] | None = None   # (slot, position) when the value is a plain field read
+
+
+@dataclass
+class Name:
+    """A name a rule may read: a field of the record, of a looked-up record, a let value or an aggregate."""
+
+    typed: Typed
+    dataset: str | None = None   # the canonical dataset the field belongs to (for "unavailable" fields)
+    field: str | None = None
+
+
+@dataclass
+class Scope:
+    """Names visible to expressions, plus the parameters; records which names a rule reads (its evidence)."""
+
+    names: dict[str, Name]
+    params: dict[str, Any]
+    param_types: dict[str, str]
+    as_of: date
+    tz: tzinfo
+    used: list[str] = field(default_factory=list)
+    used_params: list[str] = field(default_factory=list)
+    reads: set[tuple[str, str]] = field(default_factory=set)
+    memo: Callable[[Any, Fn], Fn] | None = None  # shares a per-row value across rules of one pass
+    extra_index: int | None = None  # where the record keeps columns the dictionary does not know
+
+    def name(self, name: str, where: tuple[Any, ...]) -> Typed:
+        found = self.names.get(name)
+        if found is None and name.startswith("extra.") and self.extra_index is not None and len(name) > 6:
+            found = self.names[name] = Name(_extra_column(self.extra_index, name[6:]))
+        if found is None:
+            raise CompileError(f"unknown field {name!r}{_suggest(name, self.names)}", where)
+        if name not in self.used:
+            self.used.append(name)
+        if found.dataset and found.field:
+            self.reads.add((found.dataset, found.field))
+        return found.typed
+
+    def param(self, name: str, where: tuple[Any, ...]) -> Typed:
+        if name not in self.params:
+            raise CompileError(f"parameter {name!r} is used but not declared under parameters"
+                               f"{_suggest(name, self.params)}", where)
+        if name not in self.used_params:
+            self.used_params.append(name)
+        value = self.params[name]
+        kind = self.param_types.get(name, "any")
+        return Typed(lambda ctx, v=value: v, kind, constant=True)
+
+
+def _extra_column(index: int, column: str) -> Typed:
+    """`{field: extra.COLUMN}`: a column of the export that the dictionary does not define, read as text."""
+    def get(ctx: list[Any]) -> Any:
+        extras = ctx[0][index]
+        return extras.get(column) if extras else None
+    return Typed(get, "string")
+
+
+def _suggest(name: str, known: Any) -> str:
+    import difflib
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------------
+
+def compile_value(spec: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
+    """Compile a value: a literal, or a one-key mapping naming a value operator."""
+    if isinstance(spec, dict):
+        ops = [k for k in spec if k in VALUE_OPERATORS]
+        if len(ops) != 1 or len(spec) != 1:
+            raise CompileError(f"a value must be a literal or one of {sorted(VALUE_OPERATORS)}; got keys "
+                               f"{sorted(spec)}", where)
+        op = ops[0]
+        return VALUE_OPERATORS[op](spec[op], scope, where + (op,))
+    if isinstance(spec, list):
+        items = [_literal(v) for v in spec]
+        return Typed(lambda ctx, v=items: v, "list", constant=True)
+    value = _literal(spec)
+    kind = ("bool" if isinstance(value, bool) else "decimal" if isinstance(value, Decimal)
+            else "string" if isinstance(value, str) else "any")
+    return Typed(lambda ctx, v=value: v, kind, constant=True)
+
+
+def _literal(v: Any) -> Any:
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (int, float)):
+        return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    raise CompileError(f"unsupported literal {v!r}")
+
+
+def _op_field(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
+    """`{field: name}` — a field of the record, `alias.field` of a looked-up record, or a let/aggregate name."""
+    if not isinstance(arg, str):
+        raise CompileError("field: expects a field name", where)
+    return scope.name(arg, where)
+
+
+def _op_param(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
+    """`{param: name}` — the value of a declared parameter (after policy overrides)."""
+    if not isinstance(arg, str):
+        raise CompileError("param: expects a parameter name", where)
+    return scope.param(arg, where)
+
+
+def _op_as_of(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
+    """`{as_of: true}` — the audit date."""
+    d = scope.as_of
+    return Typed(lambda ctx: d, "date", constant=True)
+
+
+def as_date(t: Typed, scope: Scope, where: tuple[Any, ...]) -> Typed:
+    """A date from a date, a datetime (taken in the audit time zone) or a date literal."""
+    if t.type == "date":
+        return t
+    if t.type == "datetime":
+        fn, tz = t.fn, scope.tz
+
+        def to_date(ctx: list[Any]) -> date | None:
+            v = fn(ctx)
+            return v.astimezone(tz).date() if v is not None else None
+        if scope.memo is not None and t.ref is not None and t.ref[0] == 0:
+            return Typed(scope.memo(("date", t.ref[1]), to_date), "date")
+        return Typed(to_date, "date")
+    if t.constant and t.type == "string":
+        try:
+            d = parse_date(t.fn([]))
+        except BadValue as exc:
+            raise CompileError(f"{t.fn([])!r}: {exc}", where) from None
+        return Typed(lambda ctx: d, "date", constant=True)
+    if t.type == "any":
+        fn, tz = t.fn, scope.tz
+
+        def any_date(ctx: list[Any]) -> date | None:
+            v = fn(ctx)
+            if isinstance(v, datetime):
+                return v.astimezone(tz).date()
+            return v if isinstance(v, date) else None
+        return Typed(any_date, "date")
+    raise CompileError(f"expected a date or date-time, got a {t.type}", where)
+
+
+def _op_date(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
+    """`{date: value}` — the calendar date of a date-time in the audit time zone."""
+    return as_date(compile_value(arg, scope, where), scope, where)
+
+
+def _pair(arg: Any, where: tuple[Any, ...], op: str) -> tuple[Any, Any]:
+    if not isinstance(arg, list) or len(arg) != 2:
+        raise CompileError(f"{op}: expects a list of two values", where)
+    return arg[0], arg[1]
+
+
+def _op_days_between(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
+    """`{days_between: [a, b]}` — whole days from date a to date b (b − a); date-times are taken as dates."""
+    a_spec, b_spec = _pair(arg, where, "days_between")
+    a = as_date(compile_value(a_spec, scope, where + (0,)), scope, where + (0,)).fn
+    b = as_date(compile_value(b_spec, scope, where + (1,)), scope, where + (1,)).fn
+
+    def days(ctx: list[Any]) -> int | None:
+        x, y = a(ctx), b(ctx)
+        if x is None or y is None:
+            return None
+        return (y - x).days
+    return Typed(days, "integer")
+
+
+def _op_coalesce(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
+    """`{coalesce: [a, b, …]}` — the first value that is not null."""
+    if not isinstance(arg, list) or not arg:
+        raise CompileError("coalesce: expects a list of values", where)
+    parts = [compile_value(v, scope, where + (i,)) for i, v in enumerate(arg)]
+    fns = [p.fn for p in parts]
+
+    def first(ctx: list[Any]) -> Any:
+        for f in fns:
+            v = f(ctx)
+            if v is not None:
+                return v
+        return None
+    kinds = {p.type for p in parts}
+    return Typed(first, kinds.pop() if len(kinds) == 1 else "any")
+
+
+def _arith(name: str, fn2: Callable[[Any, Any], Any]) -> Callable[[Any, Scope, tuple[Any, ...]], Typed]:
+    def op(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
+        a_spec, b_spec = _pair(arg, where, name)
+        a = compile_value(a_spec, scope, where + (0,))
+        b = compile_value(b_spec, scope, where + (1,))
+        for t, i in ((a, 0), (b, 1)):
+            if t.type not in ("decimal", "integer", "any"):
+                raise CompileError(f"{name}: expects numbers, got a {t.type}", where + (i,))
+        af, bf = a.fn, b.fn
+
+        def compute(ctx: list[Any]) -> Any:
+            x, y = af(ctx), bf(ctx)
+            if x is None or y is None:
+                return None
+            try:
+                return fn2(x, y)
+            except (ZeroDivisionError, DivisionByZero, InvalidOperation):
+                return None
+        return Typed(compute, "decimal")
+    op.__doc__ = f"`{{{name}: [a, b]}}` — arithmetic on exact decimals; null if either is null (or b is 0 for div)."
+    return op
+
+
+VALUE_OPERATORS: dict[str, Callable[[Any, Scope, tuple[Any, ...]], Typed]] = {
+    "field": _op_field,
+    "param": _op_param,
+    "as_of": _op_as_of,
+    "date": _op_date,
+    "days_between": _op_days_between,
+    "coalesce": _op_coalesce,
+    "add": _arith("add", lambda x, y: x + y),
+    "sub": _arith("sub", lambda x, y: x - y),
+    "mul": _arith("mul", lambda x, y: x * y),
+    "div": _arith("div", lambda x, y: Decimal(x) / Decimal(y)),
+}
+
+
