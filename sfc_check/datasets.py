@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,22 @@ class RowReader:
             if self._unique(rowno, row):
                 yield rowno, row
 
+    def _unique_batch(self, starts: list[int], typed: list[Row]) -> Iterator[tuple[int, Row]]:
+        """Duplicate check for a whole batch at C speed when every key is new (the usual case)."""
+        key_pos = self._key_pos
+        if len(key_pos) == 1:
+            keys = list(map(hash, map(itemgetter(key_pos[0]), typed)))
+            fresh = set(keys)
+            if len(fresh) == len(keys) and self._seen.keys().isdisjoint(fresh):
+                base = self._file_index * _ROWS_PER_FILE
+                self._seen.update(zip(keys, [base + r for r in starts]))
+                yield from zip(starts, typed)
+                return
+        unique = self._unique
+        for rowno, row in zip(starts, typed):
+            if unique(rowno, row):
+                yield rowno, row
+
     def _unique(self, rowno: int, row: Row) -> bool:
         """Record the row's key; a key seen before rejects the row as a duplicate (reported, not dropped)."""
         key_pos = self._key_pos
@@ -321,10 +338,7 @@ class RowReader:
                         yield from self._typed(self._row_path(starts, batch, typer, width))
                         continue
                     self.stats.rows_read += len(typed)
-                    unique = self._unique
-                    for rowno, row in zip(starts, typed):
-                        if unique(rowno, row):
-                            yield rowno, row
+                    yield from self._unique_batch(starts, typed)
         except UnicodeDecodeError:
             raise _decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()

@@ -223,3 +223,16 @@ examples:
 def test_an_empty_folder_warns_on_stderr(cli, tmp_path) -> None:
     result = cli("audit", tmp_path, "--quiet")
     assert result.code == 0 and "no export files" in result.err
+
+
+def test_duplicates_are_found_across_batches_and_within_one(tmp_path) -> None:
+    """Large files are typed and de-duplicated a batch at a time; a repeat far apart is still caught."""
+    lines = [f"K{i},M1,Y,Y,2026-01-01,active\n" for i in range(5000)]
+    lines.insert(4500, "K17,M2,Y,Y,2026-01-01,active\n")   # repeats a key from the first batch
+    lines.insert(100, "K5,M3,Y,Y,2026-01-01,active\n")      # repeats a key within the first batch
+    p = write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n" + "".join(lines))
+    rows, rejected, reader = read(p)
+    assert len(rows) == 5000 and reader.stats.rows_read == 5002
+    assert [(r.row, r.value, r.reason) for r in rejected] == [
+        (102, "K5", "duplicate key (first seen at row 7)"), (4503, "K17", "duplicate key (first seen at row 19)")]
+    assert [n for n, _ in rows][:3] == [2, 3, 4] and rows[-1][0] == 5003
