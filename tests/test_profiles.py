@@ -233,7 +233,7 @@ def test_init_writes_a_profile_that_maps_canonical_and_similar_headers(cli, tmp_
     doc = yaml.safe_load(text)
     fields = doc["datasets"]["perp_trades"]["fields"]
     assert fields["trade_id"] == "Trade No" and fields["quantity"] == "Qty" and fields["instrument"] == "Symbol"
-    assert "TODO: random.csv" in text and "TODO: date format" in text
+    assert "TODO: random.csv" in text and "TODO: no rows to read: give the date format" in text
     assert load_profile(out).name  # the starting profile is itself valid
 
 
@@ -243,3 +243,20 @@ def test_profile_and_canonical_files_mix(cli) -> None:
     assert {i["dataset"] for i in report["inputs"]} == {"clients", "perp_instruments", "perp_trades"}
     assert report["ignored_files"] == []
     assert json.dumps(report)  # serialisable
+
+
+def test_init_reads_samples_to_propose_formats_numbers_and_code_maps(cli, tmp_path) -> None:
+    out = tmp_path / "p.yaml"
+    assert cli("init", FIRM / "broker-big5", "--encoding", "big5hkscs", "--output", out).code == 0
+    text = out.read_text("utf-8")
+    import yaml
+    fields = yaml.safe_load(text)["datasets"]
+    assert fields["collateral"]["fields"]["valued_on"] == {"column": "Val Date", "format": "%d/%m/%Y"}
+    assert fields["collateral"]["fields"]["haircut_pct"] == {"column": "Haircut", "number": {"percent": True}}
+    assert fields["va_financing_loans"]["fields"]["outstanding_hkd"] == {"column": "O/S Amount",
+                                                                         "number": {"strip": ["HKD"]}}
+    assert "TODO: map 'SEC', 'VA' to one of security, virtual_asset, cash" in text
+    assert 'TODO: ambiguous dates, choose one of format: "%d/%m/%Y" / "%m/%d/%Y"' in text
+    # once the TODOs are answered the profile reads the files with no problem
+    check = cli("profile", "check", FIRM / "broker-big5", "--profile", out)
+    assert check.code == 1 and "problem" in check.out  # unanswered code maps are reported, not guessed
