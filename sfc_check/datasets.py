@@ -147,6 +147,20 @@ class _HashingRaw(io.RawIOBase):
         super().close()
 
 
+def open_text(path: Path, encoding: str | None) -> tuple[io.TextIOWrapper, _HashingRaw, str]:
+    """Stream a text file once: decoded strictly (a BOM picks utf-8-sig) and hashed as its bytes are read."""
+    raw_file = path.open("rb")
+    head = raw_file.peek(3)[:3]
+    chosen = encoding or ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8")
+    hashing = _HashingRaw(raw_file)
+    try:
+        text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 20), encoding=chosen, errors="strict", newline="")
+    except LookupError:
+        hashing.close()
+        raise DataError(f"unknown encoding {chosen!r}", str(path)) from None
+    return text, hashing, chosen
+
+
 def _file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -282,13 +296,7 @@ class RowReader:
 
     # --- formats -------------------------------------------------------------------------------------
     def _open_text(self) -> tuple[io.TextIOWrapper, _HashingRaw, str]:
-        raw_file = self.source.path.open("rb")
-        head = raw_file.peek(3)[:3] if hasattr(raw_file, "peek") else b""
-        encoding = self.encoding or ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8")
-        hashing = _HashingRaw(raw_file)
-        text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 20), encoding=encoding, errors="strict",
-                                newline="")
-        return text, hashing, encoding
+        return open_text(self.source.path, self.encoding)
 
     def _csv_rows(self) -> Iterator[tuple[int, Row]]:
         """CSV in batches: each batch typed column by column, or row by row when something is off."""

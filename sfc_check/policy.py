@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,7 +80,7 @@ def load_policy(path: Path, rules: list[Rule], as_of: date) -> Policy:
                                 str(path), doc.line_of(["rules", rule_id]))
         for name, value in params.items():
             wanted.setdefault(rule_id, {})[name] = (value, ["rules", rule_id, name])
-    policy = Policy(name=data["policy"], path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    policy = Policy(name=data["policy"], path=str(path), sha256=doc.sha256)
     for rule_id, params in wanted.items():
         rule = by_rule[rule_id]
         known = {p.name: p for p in rule.parameters}

@@ -9,7 +9,6 @@ import csv
 import difflib
 import glob
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -22,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .datasets import FORMATS, InputFile, RowReader, _decode_error, _file_sha256, _RowProblem, row_typer
+from .datasets import (FORMATS, InputFile, RowReader, _decode_error, _file_sha256, _RowProblem, open_text,
+                       row_typer)
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
 from .errors import DataError, RuleFileError
 from .model import RejectedRow
@@ -96,7 +96,7 @@ def load_profile(path: Path) -> Profile:
             _zone_in(doc, ["datasets", ds, "timezone"])
     if doc.data.get("timezone"):
         _zone_in(doc, ["timezone"])
-    return Profile(name=doc.data["profile"], path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    return Profile(name=doc.data["profile"], path=str(path), sha256=doc.sha256,
                    doc=doc, datasets=doc.data["datasets"], timezone=doc.data.get("timezone"),
                    null_values=tuple(doc.data.get("null_values", DEFAULT_NULLS)),
                    require=tuple(doc.data.get("require", ())))
@@ -311,32 +311,41 @@ class ProfileReader(RowReader):
                                      "rows_filtered": self.stats.rows_filtered - before_filtered})
 
     def _open(self, path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-        self._hash = _file_sha256(path)
         header_row = self.dspec.get("header_row", 1)
         if self.fmt == "xlsx":
+            self._hash = _file_sha256(path)
             return self._xlsx(path, header_row)
         if self.fmt in ("json", "jsonl"):
+            self._hash = _file_sha256(path)
             return self._json(path)
-        encoding = self.encoding or ("utf-8-sig" if path.read_bytes()[:3] == b"\xef\xbb\xbf" else "utf-8")
+        text, hashing, encoding = open_text(path, self.encoding)
+        display = self.current_path
+        reader = csv.reader(text, delimiter=self.dspec.get("delimiter", ","))
         try:
-            text = path.read_bytes().decode(encoding)
+            header: list[str] | None = None
+            for _ in range(header_row):
+                header = next(reader, None)
         except UnicodeDecodeError:
-            raise _decode_error(path, self.current_path, encoding) from None
-        except LookupError:
-            raise DataError(f"unknown encoding {encoding!r} in the profile", self.current_path) from None
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.dspec.get("delimiter", ","))
-        header: list[str] | None = None
-        for _ in range(header_row):
-            header = next(reader, None)
+            text.close()
+            raise _decode_error(path, display, encoding) from None
         if header is None:
-            raise DataError(f"no header at line {header_row}", self.current_path, header_row)
+            text.close()
+            raise DataError(f"no header at line {header_row}", display, header_row)
 
         def rows() -> Iterator[tuple[int, list[Any]]]:
-            line = reader.line_num
-            for cells in reader:
-                start, line = line + 1, reader.line_num
-                if any(c.strip() for c in cells):
-                    yield start, cells
+            """Stream the records; the file's sha256 is known once the last byte is read."""
+            try:
+                with text:
+                    line = reader.line_num
+                    for cells in reader:
+                        start, line = line + 1, reader.line_num
+                        if any(c.strip() for c in cells):
+                            yield start, cells
+                        else:
+                            self.stats.rows_blank += 1
+            except UnicodeDecodeError:
+                raise _decode_error(path, display, encoding) from None
+            self._hash = hashing.sha256.hexdigest()
         return header, rows()
 
     def _xlsx(self, path: Path, header_row: int) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:

@@ -237,9 +237,8 @@ def load_rule_file(path: Path) -> Rule:
     if path.stem != data["id"]:
         raise RuleFileError(f"rule {data['id']} must live in a file named {data['id']}.yaml", str(path),
                             doc.line_of(["id"]))
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
     return Rule(id=data["id"], title=data["title"], severity=Severity(data["severity"]), dataset=data["dataset"],
-                path=str(path), sha256=sha, doc=data, yaml=doc, parameters=_parameters(doc))
+                path=str(path), sha256=doc.sha256, doc=data, yaml=doc, parameters=_parameters(doc))
 
 
 def _hint(name: str, known: Iterable[str]) -> str:

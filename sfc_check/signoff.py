@@ -5,7 +5,6 @@ maps to), so the audit rules that apply run unchanged; requirements that need ju
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -132,7 +131,7 @@ def run_signoff(request: SignoffRequest) -> dict[str, Any]:
         "signoff": data.get("signoff") or {},
         "manifest": {
             "tool_version": __version__, "product_file": str(request.product_file),
-            "product_sha256": hashlib.sha256(request.product_file.read_bytes()).hexdigest(),
+            "product_sha256": doc.sha256,
             "rule_pack_sha256": pack_fingerprint(pack),
             "rule_files": [{"id": r.id, "sha256": r.sha256} for r in rules],
             "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,7 +72,7 @@ def load_waivers(path: Path) -> tuple[list[Waiver], str]:
             raise RuleFileError(f"waiver {i + 1}: expires_on is before approved_on", str(path), line)
         out.append(Waiver(w["rule_id"], {k: str(v) for k, v in w["key"].items()}, w["reason"], w["approved_by"],
                           approved, expires, line, w.get("ticket")))
-    return out, hashlib.sha256(path.read_bytes()).hexdigest()
+    return out, doc.sha256
 
 
 def apply_waivers(violations: list[Violation], waivers: list[Waiver], as_of: date, path: str,

@@ -1,6 +1,7 @@
 """Safe YAML loading that keeps line numbers and refuses alias bombs, for every YAML file sfc-check reads."""
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,11 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|Tr
 class YamlDocument:
     """A parsed YAML document plus its node tree, so a schema error path can be turned into a line."""
 
-    def __init__(self, path: str, data: Any, root: yaml.Node | None) -> None:
+    def __init__(self, path: str, data: Any, root: yaml.Node | None, sha256: str = "") -> None:
         self.path = path
         self.data = data
         self.root = root
+        self.sha256 = sha256  # of the file's bytes, for evidence manifests (the file is read once)
 
     def line_of(self, path_in_doc: list[Any] | tuple[Any, ...]) -> int | None:
         """1-based line of the value at a JSON-pointer-like path (the deepest node found)."""
@@ -128,4 +130,6 @@ def load_yaml_file(path: Path | str) -> YamlDocument:
         line = raw[: exc.start].count(b"\n") + 1
         raise RuleFileError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
                             "save the file as UTF-8", str(p), line) from None
-    return load_yaml_text(text, str(p))
+    doc = load_yaml_text(text, str(p))
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    return doc

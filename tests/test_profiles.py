@@ -83,6 +83,9 @@ datasets:
         ("K1", "MM1", True, True, "2026-06-01", "active"), ("K2", "MM2", False, True, "2026-06-02", "active")]
     stats = readers["mm_api_keys"].stats
     assert [f["path"] for f in stats.files] == ["keys_0601.csv", "keys_0602.csv"] and not rejected
+    import hashlib
+    assert [f["sha256"] for f in stats.files] == [
+        hashlib.sha256((tmp_path / "data" / n).read_bytes()).hexdigest() for n in ("keys_0601.csv", "keys_0602.csv")]
 
 
 def test_number_handling_percent_scale_currency_parentheses_and_exponent(tmp_path) -> None:
