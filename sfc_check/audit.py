@@ -2,22 +2,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
+from .baseline import BaselineOutcome, compare, load_baseline
 from .compiler import DEFAULT_TZ
 from .datasets import RowReader, discover
 from .engine import RunSettings, Source, evaluate
 from .errors import DataError, UsageError
 from .model import AuditResult, FailOn, RejectedRow
-from .baseline import BaselineOutcome, compare, load_baseline
 from .policy import Policy, load_policy
 from .profiles import Profile, load_profile, profile_sources
-from .waivers import WaiverOutcome, apply_waivers, load_waivers
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
+from .waivers import WaiverOutcome, apply_waivers, load_waivers
 
 
 @dataclass(frozen=True)

@@ -13,21 +13,30 @@ import typer
 from . import __version__
 from .audit import AuditRequest, run_audit
 from .compiler import DEFAULT_TZ
-from .console import (ProgressBars, make_console, render_audit, render_example_results, render_explain,
-                      render_profile_check, render_rule_list, render_signoff, summary_line)
+from .console import (
+    ProgressBars,
+    make_console,
+    render_audit,
+    render_example_results,
+    render_explain,
+    render_profile_check,
+    render_rule_list,
+    render_signoff,
+    summary_line,
+)
 from .errors import SfcCheckError, UsageError
 from .model import FailOn
 from .output import check_writable, write_atomic
+from .profilecheck import check_profile
+from .profileinit import init_profile
 from .report import EXTENSIONS, RENDERERS
 from .report.document import build_document
-from .rulepack import load_rules
-from .ruledoc import explain_markdown, rules_markdown
 from .report.signoff_report import render_signoff_html, render_signoff_markdown
+from .ruledoc import explain_markdown, rules_markdown
+from .rulepack import load_rules
 from .selftest import run_examples
 from .signoff import SignoffRequest, run_signoff
 from .signoff import template as product_template
-from .profilecheck import check_profile
-from .profileinit import init_profile
 
 app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "

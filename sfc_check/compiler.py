@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .conditions import Cond, compile_condition
-from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import RuleFileError
+from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value
 from .rulepack import Parameter, Rule
 
 if TYPE_CHECKING:

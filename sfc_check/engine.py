@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any, Protocol
 
-from .compiler import NOT_APPLICABLE, CompileEnv, CompiledRule, Missing, compile_rule
-from .expressions import CompileError
+from .compiler import NOT_APPLICABLE, CompiledRule, CompileEnv, Missing, compile_rule
+from .dictionary import load_dictionary
 from .errors import RuleFileError
+from .expressions import CompileError
 from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
 from .rulepack import Rule
 
@@ -145,7 +146,6 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
     plan = env.plans.get(dataset)
     lookups = plan.lookups if plan else []
     fills = [t for t in env.tables.values() if t.dataset == dataset]
-    from .dictionary import load_dictionary
     spec = load_dictionary()[dataset]
     fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique) for t in fills]
     checks = [(cr.verdict, cr, counters[cr.rule.id]) for cr in compiled

@@ -5,6 +5,7 @@ slots the records its lookups found (None when missing). Nulls propagate: arithm
 """
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -92,7 +93,6 @@ def _extra_column(index: int, column: str) -> Typed:
 
 
 def _suggest(name: str, known: Any) -> str:
-    import difflib
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

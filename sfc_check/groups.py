@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .compiler import (CompileEnv, CompiledRule, _add_lets, _dataset, _evidence, _field_names, _message)
+from .compiler import CompiledRule, CompileEnv, _add_lets, _dataset, _evidence, _field_names, _message
 from .conditions import Cond, compile_condition
-from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value
 from .dictionary import DatasetSpec
+from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value
 from .rulepack import Rule
 
 

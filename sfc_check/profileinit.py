@@ -15,6 +15,8 @@ import yaml
 
 from .datasets import FORMATS, _decode_error
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
+from .profiles import _number_text
+from .values import BadValue, parse_date, parse_datetime, parse_decimal
 
 
 @dataclass
@@ -99,7 +101,6 @@ SAMPLE_ROWS = 200
 
 def guess_formats(values: list[str], kind: str) -> list[str] | None:
     """The strptime formats that read every sample; None when the values are already ISO 8601."""
-    from .values import BadValue, parse_date, parse_datetime
     iso = parse_date if kind == "date" else parse_datetime
     try:
         for v in values:
@@ -121,8 +122,6 @@ def guess_formats(values: list[str], kind: str) -> list[str] | None:
 
 def guess_number(values: list[str]) -> dict[str, Any] | None:
     """A `number:` spec that reads every sample (percent signs, currency text, parentheses), or None if plain."""
-    from .profiles import _number_text
-    from .values import BadValue, parse_decimal
 
     def reads(spec: dict[str, Any]) -> bool:
         try:

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .datasets import (FORMATS, InputFile, RowReader, _decode_error, _file_sha256, _RowProblem, open_text,
-                       row_typer)
+from .datasets import FORMATS, InputFile, RowReader, _decode_error, _file_sha256, _RowProblem, open_text, row_typer
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
 from .errors import DataError, RuleFileError
 from .model import RejectedRow

@@ -5,7 +5,6 @@ import json
 import shutil
 
 import pytest
-
 from conftest import SAMPLES, pairs, write
 
 EXPECTED_SAMPLE_FINDINGS = {

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from rulekit import keys, make_rule, run
 
 from sfc_check.errors import RuleFileError
-
-from rulekit import keys, make_rule, run
 
 COLL = {"client_id": "C1", "asset": "BTC", "asset_type": "virtual_asset", "quantity": 1,
         "market_value_hkd": 100, "haircut_pct": 60, "valued_on": "2026-06-30"}

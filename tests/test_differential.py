@@ -7,14 +7,13 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference_eval import Reference
 
 from sfc_check.datasets import typed_records
 from sfc_check.dictionary import load_dictionary
 from sfc_check.engine import InlineSource, RunSettings, evaluate
 from sfc_check.model import RejectedRow
 from sfc_check.rulepack import load_rules
-
-from reference_eval import Reference
 
 RULES = load_rules()
 AS_OF = date(2026, 6, 30)

@@ -7,12 +7,11 @@ import string
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sfc_check import audit as audit_module
-
-from conftest import SAMPLES, write
 
 KEYS_HEADER = "key_id,mm_id,ip_allowlist,mfa,created_on,rotated_on,status\n"
 

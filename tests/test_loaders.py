@@ -6,12 +6,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import write
 
 from sfc_check.datasets import RowReader, discover
 from sfc_check.errors import DataError
 from sfc_check.model import RejectedRow
-
-from conftest import write
 
 TRADES_HEADER = "trade_id,client_id,instrument,trade_time,side,quantity,price,leverage,counterparty_client_id\n"
 

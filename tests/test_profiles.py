@@ -7,11 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from conftest import SAMPLES, pairs, write
 
 from sfc_check.model import RejectedRow
 from sfc_check.profiles import load_profile, profile_sources
-
-from conftest import SAMPLES, pairs, write
 
 FIRM = SAMPLES / "firm-exports"
 PROFILES = SAMPLES / "profiles"

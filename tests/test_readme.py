@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
+from conftest import ROOT, write
+
 from sfc_check.profiles import load_profile
 from sfc_check.waivers import load_waivers
-
-from conftest import ROOT, write
 
 README = (ROOT / "README.md").read_text("utf-8")
 

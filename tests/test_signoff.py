@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from conftest import SAMPLES, write
 
 PRODUCTS = SAMPLES / "products"
