@@ -423,28 +423,51 @@ class RowReader:
         self.stats.sha256 = hashing.sha256.hexdigest()
 
     def _xlsx_cells(self) -> Iterator[tuple[int, Any, Any]]:
-        from openpyxl import load_workbook  # imported lazily: only Excel inputs pay for it
         self.stats.sha256 = _file_sha256(self.source.path)
+        header, rows = open_sheet(self.source.path, self.source.display)
+        positions = self._positions(header, "header row")
+        typer = row_typer(self.source.dataset, positions, extra=extra_columns(header, self.source.dataset))
+        for rowno, cells in rows:
+            if cells is None:
+                self.stats.rows_blank += 1
+                continue
+            yield rowno, typer, cells + [None] * (len(header) - len(cells))
+
+
+def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_row: int = 1
+               ) -> tuple[list[Any], Iterator[tuple[int, list[Any] | None]]]:
+    """An Excel sheet's header and its rows as cell values (a blank row comes as None), read-only and streamed."""
+    from openpyxl import load_workbook  # imported lazily: only Excel inputs pay for it
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        raise DataError(f"not a readable .xlsx workbook: {exc}", display) from None
+    if sheet is None:
+        ws = book.worksheets[0]
+    elif isinstance(sheet, int) and 1 <= sheet <= len(book.worksheets):
+        ws = book.worksheets[sheet - 1]
+    elif sheet in book.sheetnames:
+        ws = book[sheet]
+    else:
+        book.close()
+        raise DataError(f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})", display)
+    values = ws.iter_rows(values_only=True)
+    header: list[Any] | None = None
+    for _ in range(header_row):
+        header = list(next(values, None) or ()) or None
+    if header is None:
+        book.close()
+        raise DataError(f"empty sheet: no header row at row {header_row}", display, header_row)
+
+    def rows() -> Iterator[tuple[int, list[Any] | None]]:
         try:
-            book = load_workbook(self.source.path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a corrupt file
-            raise DataError(f"not a readable .xlsx workbook: {exc}", self.source.display) from None
-        try:
-            sheet = book.worksheets[0]
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
-            if header is None:
-                raise DataError("empty sheet: no header row", self.source.display, 1)
-            positions = self._positions(list(header), "header row")
-            typer = row_typer(self.source.dataset, positions, extra=extra_columns(list(header), self.source.dataset))
-            for rowno, values in enumerate(rows, 2):
-                cells = list(values) + [None] * (len(header) - len(values))
-                if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                    self.stats.rows_blank += 1
-                    continue
-                yield rowno, typer, cells
+            for rowno, row in enumerate(values, header_row + 1):
+                cells = list(row)
+                blank = all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+                yield rowno, None if blank else cells
         finally:
             book.close()
+    return header, rows()
 
 
 def _shown(value: Any) -> str | None:

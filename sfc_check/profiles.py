@@ -21,7 +21,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .datasets import FORMATS, InputFile, RowReader, _decode_error, _file_sha256, _RowProblem, open_text, row_typer
+from .datasets import (
+    FORMATS,
+    InputFile,
+    RowReader,
+    _decode_error,
+    _file_sha256,
+    _RowProblem,
+    open_sheet,
+    open_text,
+    row_typer,
+)
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
 from .errors import DataError, RuleFileError
 from .model import RejectedRow
@@ -348,32 +358,15 @@ class ProfileReader(RowReader):
         return header, rows()
 
     def _xlsx(self, path: Path, header_row: int) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-        from openpyxl import load_workbook
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a corrupt file
-            raise DataError(f"not a readable .xlsx workbook: {exc}", self.current_path) from None
-        sheet_name = self.dspec.get("sheet")
-        if sheet_name is None:
-            sheet = book.worksheets[0]
-        elif isinstance(sheet_name, int):
-            sheet = book.worksheets[sheet_name - 1]
-        elif sheet_name in book.sheetnames:
-            sheet = book[sheet_name]
-        else:
-            raise DataError(f"no sheet {sheet_name!r} (sheets: {', '.join(book.sheetnames)})", self.current_path)
-        values = sheet.iter_rows(values_only=True)
-        header: list[str] = []
-        for _ in range(header_row):
-            header = ["" if v is None else str(v) for v in (next(values, None) or ())]
+        header, sheet_rows = open_sheet(path, self.current_path, self.dspec.get("sheet"), header_row)
 
         def rows() -> Iterator[tuple[int, list[Any]]]:
-            for rowno, row in enumerate(values, header_row + 1):
-                cells = list(row)
-                if any(c is not None and str(c).strip() for c in cells):
+            for rowno, cells in sheet_rows:
+                if cells is None:
+                    self.stats.rows_blank += 1
+                else:
                     yield rowno, cells
-            book.close()
-        return header, rows()
+        return ["" if h is None else str(h) for h in header], rows()
 
     def _json(self, path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
         names = sorted({(s if isinstance(s, str) else s.get("column", "")) for s in self.dspec["fields"].values()

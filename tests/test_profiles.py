@@ -174,6 +174,7 @@ def test_excel_dates_ids_as_text_and_sheet_choice(tmp_path) -> None:
     ws = book.create_sheet("Keys")
     ws.append(["Key", "MM", "IP", "MFA", "Created", "State"])
     ws.append([12345678901234, 7, True, False, datetime(2026, 3, 1, 9, 30), "ACTIVE"])
+    ws.append([None, "  ", None, None, None, None])  # a blank row: counted apart, not a record
     book.save(tmp_path / "x.xlsx")
     profile = """profile: t
 datasets:
@@ -183,8 +184,9 @@ datasets:
     fields: {key_id: Key, mm_id: MM, ip_allowlist: IP, mfa: MFA, created_on: Created,
              status: {column: State, map: {ACTIVE: active}}}
 """
-    rows, rejected, _ = read_with(tmp_path, profile, {"x.xlsx": (tmp_path / "x.xlsx").read_bytes()})
+    rows, rejected, readers = read_with(tmp_path, profile, {"x.xlsx": (tmp_path / "x.xlsx").read_bytes()})
     (_, r), = rows["mm_api_keys"]
+    assert readers["mm_api_keys"].stats.rows_blank == 1 and not rejected
     assert r[:5] == ("12345678901234", "7", True, False, datetime(2026, 3, 1).date()) and r[6] == "active"
 
 
