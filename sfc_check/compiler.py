@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from .batch import Batch, BatchVerdict, batch_of, batch_verdict, shared
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import RuleFileError
@@ -165,6 +166,7 @@ class CompiledRule:
     feeders: list[GroupFeeder] = field(default_factory=list)
     group: GroupState | None = None  # group rules: accumulators judged after the passes
     verdict: Callable[[list[Any]], Any] | None = None
+    batch_verdict: Callable[[Batch], BatchVerdict] | None = None  # record rules with a column form throughout
 
 
 def _field_names(spec: DatasetSpec, slot: int, prefix: str = "") -> dict[str, Name]:
@@ -238,7 +240,8 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
                         message=message, evidence=evidence, key_fields=key_fields,
                         key_positions=tuple(spec.index(k) for k in key_fields), missing=missing,
                         reads=scope.reads, parameters={n: params[n] for n in params},
-                        verdict=_verdict(missing, applies, condition))
+                        verdict=_verdict(missing, applies, condition),
+                        batch_verdict=_batch_verdict(missing, applies, condition))
 
 
 NOT_APPLICABLE = object()  # a verdict: the record is outside the rule (scope or missing lookup)
@@ -262,6 +265,16 @@ def _verdict(missing: list[Missing], applies: Cond | None, condition: Cond) -> C
     return verdict
 
 
+def _batch_verdict(missing: list[Missing], applies: Cond | None, condition: Cond
+                   ) -> Callable[[Batch], BatchVerdict] | None:
+    """The same verdict a batch of rows at a time, when every part of the rule has a column form."""
+    condition_column = batch_of(condition)
+    applies_column = batch_of(applies) if applies is not None else None
+    if condition_column is None or (applies is not None and applies_column is None):
+        return None
+    return batch_verdict(missing, applies_column, condition_column)
+
+
 def _dataset(name: str, where: tuple[Any, ...]) -> DatasetSpec:
     dictionary = load_dictionary()
     if name not in dictionary:
@@ -281,7 +294,9 @@ def _add_lets(doc: dict[str, Any], scope: Scope, plan: SlotPlan | None = None) -
         typed = compile_value(expr, scope, ("let", name))
         if plan is not None and not typed.constant and typed.ref is None:
             key = ("let", id(doc), name)
-            typed = Typed(plan.memo(key, typed.fn), typed.type, typed.enum_values, typed.case)
+            column = typed.column()
+            typed = Typed(plan.memo(key, typed.fn), typed.type, typed.enum_values, typed.case,
+                          batch=shared(key, column) if column is not None else None)
         scope.names[name] = Name(typed)
 
 

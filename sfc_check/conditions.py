@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .batch import CONSTANT_TESTS, PAIR_TESTS, all_of, any_of, batch_of, negation, with_batch
 from .expressions import CompileError, Scope, Typed, _suggest, as_date, compile_value
 from .values import BadValue, parse_decimal
 
@@ -37,12 +38,17 @@ def compile_condition(spec: Any, scope: Scope, where: tuple[Any, ...],
         if len(spec) != 1 or not isinstance(items, list) or not items:
             raise CompileError(f"{op}: expects a non-empty list of conditions and nothing beside it", where)
         parts = tuple(compile_condition(c, scope, where + (op, i), exists_hook) for i, c in enumerate(items))
-        return _conjunction(parts) if op == "all" else _disjunction(parts)
+        columns = [batch_of(p) for p in parts]
+        combined = _conjunction(parts) if op == "all" else _disjunction(parts)
+        if len(parts) > 1 and all(c is not None for c in columns):
+            combined = with_batch(combined, (all_of if op == "all" else any_of)(columns))  # type: ignore[arg-type]
+        return combined
     if "not" in spec:
         if len(spec) != 1:
             raise CompileError("not: stands alone in its mapping", where)
         inner = compile_condition(spec["not"], scope, where + ("not",), exists_hook)
-        return lambda ctx: not inner(ctx)
+        inner_column = batch_of(inner)
+        return with_batch(lambda ctx: not inner(ctx), negation(inner_column) if inner_column else None)
     if "exists" in spec:
         if exists_hook is None:
             raise CompileError("exists: is not available here", where)
@@ -129,18 +135,25 @@ def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Co
         _check_comparable(name, left, right, where)
         lf, rf = left.fn, right.fn
         ranked = name in ("lt", "le", "gt", "ge") and subject.type == "enum"
+        lc, rc = left.column(), right.column()
         if right.constant and left.ref is not None and not ranked:
             const = rf([])
             if const is None:
                 raise CompileError(f"{name}: compares with null; use is_null / not_null", where)
-            return _fused_compare(left.ref, _OPS[name], const)
+            return with_batch(_fused_compare(left.ref, _OPS[name], const),
+                              lambda b, col=lc, t=CONSTANT_TESTS[name]: t(col(b), const))
         if left.ref is not None and right.ref is not None and not ranked:
-            return _fused_fields(left.ref, right.ref, _OPS[name])
+            return with_batch(_fused_fields(left.ref, right.ref, _OPS[name]),
+                              lambda b, t=PAIR_TESTS[name]: t(lc(b), rc(b)))  # type: ignore[misc]
         if name in ("lt", "le", "gt", "ge") and subject.type == "enum":
             rank = {v: i for i, v in enumerate(subject.enum_values)}
             base_l, base_r = lf, rf
             lf = lambda ctx: rank.get(base_l(ctx))  # noqa: E731 - ranks make "worse than" a comparison
             rf = lambda ctx: rank.get(base_r(ctx))  # noqa: E731
+            if lc is not None and rc is not None:
+                base_lc, base_rc = lc, rc
+                lc = lambda b: list(map(rank.get, base_lc(b)))  # noqa: E731
+                rc = lambda b: list(map(rank.get, base_rc(b)))  # noqa: E731
         if right.constant:
             const = rf([])
             if const is None:
@@ -149,12 +162,12 @@ def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Co
             def cmp_const(ctx: list[Any]) -> bool:
                 x = lf(ctx)
                 return x is not None and test(x, const)
-            return cmp_const
+            return with_batch(cmp_const, (lambda b, t=CONSTANT_TESTS[name]: t(lc(b), const)) if lc else None)
 
         def cmp(ctx: list[Any]) -> bool:
             x, y = lf(ctx), rf(ctx)
             return x is not None and y is not None and test(x, y)
-        return cmp
+        return with_batch(cmp, (lambda b, t=PAIR_TESTS[name]: t(lc(b), rc(b))) if lc and rc else None)
     build.__doc__ = f"`{name}` — true when both sides are non-null and the comparison holds."
     return build
 
@@ -209,23 +222,33 @@ def _membership(negate: bool) -> Callable[..., Cond]:
     def build(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
         other = _normalise_constant(subject, compile_value(arg, scope, where), where, scope)
         lf, rf = subject.fn, other.fn
+        lc, rc = subject.column(), other.column()
         if other.constant:
             members = frozenset(rf([]) if isinstance(rf([]), list) else [rf([])])
+            column = None
+            if lc is not None:
+                column = ((lambda b: [x is not None and x not in members for x in lc(b)]) if negate
+                          else (lambda b: [x is not None and x in members for x in lc(b)]))
             if subject.ref is not None and subject.ref[0] == 0:
                 pos = subject.ref[1]
                 if negate:
-                    return lambda ctx: (x := ctx[0][pos]) is not None and x not in members
-                return lambda ctx: (x := ctx[0][pos]) is not None and x in members
+                    return with_batch(lambda ctx: (x := ctx[0][pos]) is not None and x not in members, column)
+                return with_batch(lambda ctx: (x := ctx[0][pos]) is not None and x in members, column)
             if negate:
-                return lambda ctx: (x := lf(ctx)) is not None and x not in members
-            return lambda ctx: (x := lf(ctx)) is not None and x in members
+                return with_batch(lambda ctx: (x := lf(ctx)) is not None and x not in members, column)
+            return with_batch(lambda ctx: (x := lf(ctx)) is not None and x in members, column)
 
         def dyn(ctx: list[Any]) -> bool:
             x, ys = lf(ctx), rf(ctx)
             if x is None or ys is None:
                 return False
             return (x not in ys) if negate else (x in ys)
-        return dyn
+
+        def dyn_column(b: Any) -> list[Any]:
+            assert lc is not None and rc is not None
+            return [x is not None and ys is not None and ((x not in ys) if negate else (x in ys))
+                    for x, ys in zip(lc(b), rc(b))]
+        return with_batch(dyn, dyn_column if lc and rc else None)
     build.__doc__ = "`in` / `not_in` — membership in a list; a null subject is in no list and outside none."
     return build
 
@@ -234,15 +257,19 @@ def _is_null(negate: bool) -> Callable[..., Cond]:
     def build(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
         if arg is not True:
             raise CompileError("is_null / not_null take the value true", where)
-        fn = subject.fn
+        fn, col = subject.fn, subject.column()
+        column = None
+        if col is not None:
+            column = ((lambda b: [x is not None for x in col(b)]) if negate
+                      else (lambda b: [x is None for x in col(b)]))
         if subject.ref is not None:
             slot, pos = subject.ref
             if negate:
-                return lambda ctx: (r := ctx[slot]) is not None and r[pos] is not None
-            return lambda ctx: (r := ctx[slot]) is None or r[pos] is None
+                return with_batch(lambda ctx: (r := ctx[slot]) is not None and r[pos] is not None, column)
+            return with_batch(lambda ctx: (r := ctx[slot]) is None or r[pos] is None, column)
         if negate:
-            return lambda ctx: fn(ctx) is not None
-        return lambda ctx: fn(ctx) is None
+            return with_batch(lambda ctx: fn(ctx) is not None, column)
+        return with_batch(lambda ctx: fn(ctx) is None, column)
     build.__doc__ = "`is_null: true` / `not_null: true` — whether the value is empty."
     return build
 
@@ -251,14 +278,19 @@ def _is(negate: bool) -> Callable[..., Cond]:
     def build(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
         other = _normalise_constant(subject, compile_value(arg, scope, where), where, scope)
         lf, rf = subject.fn, other.fn
+        lc, rc = subject.column(), other.column()
+        column = None
+        if lc is not None and rc is not None:
+            column = ((lambda b: [x != y for x, y in zip(lc(b), rc(b))]) if negate
+                      else (lambda b: [x == y for x, y in zip(lc(b), rc(b))]))
         if other.constant and subject.ref is not None:
             (slot, pos), const = subject.ref, rf([])
             if negate:
-                return lambda ctx: (None if (r := ctx[slot]) is None else r[pos]) != const
-            return lambda ctx: (None if (r := ctx[slot]) is None else r[pos]) == const
+                return with_batch(lambda ctx: (None if (r := ctx[slot]) is None else r[pos]) != const, column)
+            return with_batch(lambda ctx: (None if (r := ctx[slot]) is None else r[pos]) == const, column)
         if negate:
-            return lambda ctx: lf(ctx) != rf(ctx)
-        return lambda ctx: lf(ctx) == rf(ctx)
+            return with_batch(lambda ctx: lf(ctx) != rf(ctx), column)
+        return with_batch(lambda ctx: lf(ctx) == rf(ctx), column)
     build.__doc__ = ("`is` / `is_not` — null-safe equality: `is_not: true` holds for false and for null "
                      "(\"is not true\").")
     return build
@@ -281,7 +313,12 @@ def _matches(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> 
     def search(ctx: list[Any]) -> bool:
         v = fn(ctx)
         return v is not None and rx.search(str(v)[:MAX_MATCH_INPUT]) is not None
-    return search
+    col = subject.column()
+
+    def search_column(b: Any) -> list[Any]:
+        assert col is not None
+        return [v is not None and rx.search(str(v)[:MAX_MATCH_INPUT]) is not None for v in col(b)]
+    return with_batch(search, search_column if col is not None else None)
 
 
 COMPARATORS: dict[str, Callable[..., Cond]] = {

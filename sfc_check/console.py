@@ -159,16 +159,15 @@ class ProgressBars:
     def __exit__(self, *exc: Any) -> None:
         self._progress.stop()
 
-    def start(self, dataset: str, path: str) -> Callable[[], None]:
+    def start(self, dataset: str, path: str) -> Callable[[int], None]:
         task = self._progress.add_task(f"reading {path}", total=None)
         self._tasks[dataset] = task
         count = [0]
         progress = self._progress
 
-        def tick() -> None:
-            count[0] += 1
-            if count[0] % 20000 == 0:
-                progress.update(task, completed=count[0])
+        def tick(rows: int) -> None:
+            count[0] += rows
+            progress.update(task, completed=count[0])
         return tick
 
     def finish(self, dataset: str) -> None:

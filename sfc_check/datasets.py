@@ -194,6 +194,24 @@ def _decode_error(path: Path, display: str, encoding: str) -> DataError:
                      display, line)
 
 
+def in_batches(rows: Iterator[tuple[int, Row]], path_of: Callable[[], str], size: int = _BATCH
+               ) -> Iterator[tuple[str, list[int], list[Row]]]:
+    """Group (row number, row) pairs into batches of at most `size`; a batch never spans two files."""
+    rownos: list[int] = []
+    batch: list[Row] = []
+    path = ""
+    for rowno, row in rows:
+        current = path_of()
+        if batch and (current != path or len(batch) == size):
+            yield path, rownos, batch
+            rownos, batch = [], []
+        path = current
+        rownos.append(rowno)
+        batch.append(row)
+    if batch:
+        yield path, rownos, batch
+
+
 class RowReader:
     """Streams (row number, typed row) of one input file; bad rows go to `rejected` with their reason."""
 
@@ -210,13 +228,18 @@ class RowReader:
         self._file_names = [source.display]
 
     def __iter__(self) -> Iterator[tuple[int, Row]]:
+        for _, rownos, rows in self.batches():
+            yield from zip(rownos, rows)
+
+    def batches(self) -> Iterator[tuple[str, list[int], list[Row]]]:
+        """(file, row numbers, typed rows) of consecutive accepted rows: the engine judges rules per batch."""
         try:
             if self.source.format == "csv":
-                yield from self._csv_rows()
+                yield from self._csv_batches()
                 return
             reader = {"json": self._json_cells, "jsonl": self._jsonl_cells,
                       "xlsx": self._xlsx_cells}[self.source.format]
-            yield from self._typed(reader())
+            yield from in_batches(self._typed(reader()), lambda: self.current_path)
         except PermissionError:
             raise DataError("cannot read file: permission denied", self.source.display) from None
         except IsADirectoryError:
@@ -243,7 +266,7 @@ class RowReader:
             if self._unique(rowno, row):
                 yield rowno, row
 
-    def _unique_batch(self, starts: list[int], typed: list[Row]) -> Iterator[tuple[int, Row]]:
+    def _unique_batch(self, starts: list[int], typed: list[Row]) -> tuple[list[int], list[Row]]:
         """Duplicate check for a whole batch at C speed when every key is new (the usual case)."""
         key_pos = self._key_pos
         if len(key_pos) == 1:
@@ -252,12 +275,10 @@ class RowReader:
             if len(fresh) == len(keys) and self._seen.keys().isdisjoint(fresh):
                 base = self._file_index * _ROWS_PER_FILE
                 self._seen.update(zip(keys, [base + r for r in starts]))
-                yield from zip(starts, typed)
-                return
+                return starts, typed
         unique = self._unique
-        for rowno, row in zip(starts, typed):
-            if unique(rowno, row):
-                yield rowno, row
+        kept = [(rowno, row) for rowno, row in zip(starts, typed) if unique(rowno, row)]
+        return [r for r, _ in kept], [row for _, row in kept]
 
     def _unique(self, rowno: int, row: Row) -> bool:
         """Record the row's key; a key seen before rejects the row as a duplicate (reported, not dropped)."""
@@ -298,7 +319,7 @@ class RowReader:
     def _open_text(self) -> tuple[io.TextIOWrapper, _HashingRaw, str]:
         return open_text(self.source.path, self.encoding)
 
-    def _csv_rows(self) -> Iterator[tuple[int, Row]]:
+    def _csv_batches(self) -> Iterator[tuple[str, list[int], list[Row]]]:
         """CSV in batches: each batch typed column by column, or row by row when something is off."""
         text, hashing, encoding = self._open_text()
         try:
@@ -335,7 +356,8 @@ class RowReader:
                         starts.append(line + 1)
                         line = reader.line_num
                         batch.append(cells)
-                    yield from self._typed(iter(problems))
+                    for _ in self._typed(iter(problems)):
+                        pass  # only rejections: a row the csv module could not read
                     if not batch:
                         continue
                     try:
@@ -343,10 +365,13 @@ class RowReader:
                             raise NeedsRowPath
                         typed = bulk(batch)
                     except NeedsRowPath:
-                        yield from self._typed(self._row_path(starts, batch, typer, width))
+                        yield from in_batches(self._typed(self._row_path(starts, batch, typer, width)),
+                                              lambda: self.current_path)
                         continue
                     self.stats.rows_read += len(typed)
-                    yield from self._unique_batch(starts, typed)
+                    rownos, rows = self._unique_batch(starts, typed)
+                    if rows:
+                        yield self.current_path, rownos, rows
         except UnicodeDecodeError:
             raise _decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()

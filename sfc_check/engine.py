@@ -9,9 +9,12 @@ import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
+from operator import itemgetter
 from typing import Any, Protocol
 
+from .batch import Batch
 from .compiler import NOT_APPLICABLE, CompiledRule, CompileEnv, Missing, compile_rule
+from .datasets import in_batches
 from .dictionary import load_dictionary
 from .errors import RuleFileError
 from .expressions import CompileError
@@ -141,56 +144,124 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
                        parameters={cr.rule.id: cr.parameters for cr in compiled})
 
 
+BATCH_ROWS = 2048  # rows judged together: large enough to amortise per-batch work, small enough to stay in cache
+
+
 def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[CompiledRule],
               counters: dict[str, _Counter], violations: list[Violation], progress: Any) -> None:
+    """Read the dataset once, a batch of rows at a time: fill lookup tables, judge rules, feed group rules."""
     plan = env.plans.get(dataset)
     lookups = plan.lookups if plan else []
     fills = [t for t in env.tables.values() if t.dataset == dataset]
     spec = load_dictionary()[dataset]
     fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique) for t in fills]
-    checks = [(cr.verdict, cr, counters[cr.rule.id]) for cr in compiled
-              if cr.kind == "record" and cr.dataset == dataset and cr.verdict is not None]
-    feeds = [f.feed for cr in compiled if cr.kind == "group" for f in cr.feeders if f.dataset == dataset]
-    path = source.stats.path
+    mine = [cr for cr in compiled if cr.kind == "record" and cr.dataset == dataset and cr.verdict is not None]
+    by_batch = [(cr.batch_verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is not None]
+    by_row = [(cr.verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is None]
+    feeders = [f for cr in compiled if cr.kind == "group" for f in cr.feeders if f.dataset == dataset]
+    batch_feeds = [f.feed_batch for f in feeders if f.feed_batch is not None]
+    feeds = [f.feed for f in feeders if f.feed_batch is None]
     blank = plan.blank_ctx() if plan else [None]
-    ctx: list[Any] = list(blank)
-    tick = progress.start(dataset, path) if progress else None
-    rows = 0
-    for rowno, row in source:
-        rows += 1
-        ctx[:] = blank
-        ctx[0] = row
+    tick = progress.start(dataset, source.stats.path) if progress else None
+    rows_seen = 0
+    batches = source.batches() if hasattr(source, "batches") else _batches(source)
+    for path, rownos, rows in batches:
+        n = len(rows)
+        rows_seen += n
+        found: dict[int, list[Any]] = {}
         for slot, pos, ref in lookups:
-            ctx[slot] = ref.table.get(row[pos[0]] if len(pos) == 1 else tuple(row[i] for i in pos))
+            keys = list(map(itemgetter(*pos), rows))  # one position: the value; several: a tuple
+            found[slot] = list(map(ref.table.get, keys))
         for table, pos, unique in fill_steps:
-            key = row[pos[0]] if len(pos) == 1 else tuple(row[i] for i in pos)
+            keys = list(map(itemgetter(*pos), rows))
             if unique:
-                table[key] = row
+                table.update(zip(keys, rows))
             else:
-                table.setdefault(key, []).append(row)
-        for verdict, cr, counter in checks:
-            v = verdict(ctx)
-            if not v:
+                for key, row in zip(keys, rows):
+                    table.setdefault(key, []).append(row)
+        at = _RowContext(blank, rows, found).at
+        batch = Batch(rows, found)
+        for batch_verdict, cr, counter in by_batch:
+            try:
+                verdict = batch_verdict(batch)
+            except Exception:  # noqa: BLE001 - an unforeseen value: judge this batch row by row instead
+                assert cr.verdict is not None
+                _judge_rows(cr.verdict, cr, counter, range(n), at, rownos, path, violations)
                 continue
-            if v is NOT_APPLICABLE:
-                counter.not_applicable += 1
-                continue
-            path = getattr(source, "current_path", path)
-            if v.__class__ is not Missing:
-                violations.append(_violation(cr, ctx, rowno, path, cr.message(ctx),
-                                             {name: fn(ctx) for name, fn in cr.evidence}))
-            else:  # a required lookup found nothing: the rule says that is a violation
-                evidence = {f: row[p] for f, p in zip(v.local_fields, v.local_positions)}
-                evidence[v.alias] = "missing"
-                violations.append(_violation(cr, ctx, rowno, path, v.render(ctx) if v.render else "", evidence))
-        for feed in feeds:
-            feed(ctx)
+            counter.not_applicable += verdict.not_applicable
+            for i in verdict.violations:
+                c = at(i)
+                violations.append(_violation(cr, c, rownos[i], path, cr.message(c),
+                                             {name: fn(c) for name, fn in cr.evidence}))
+            for i, m in verdict.missing:
+                _missing_violation(cr, m, at(i), rownos[i], path, violations)
+        for feed_batch in batch_feeds:
+            feed_batch(batch)
+        if by_row or feeds:
+            for i in range(n):
+                c = at(i)
+                for verdict_fn, cr, counter in by_row:
+                    _judge_row(verdict_fn, cr, counter, c, rownos[i], path, violations)
+                for feed in feeds:
+                    feed(c)
         if tick is not None:
-            tick()
-    for _, _, counter in checks:
-        counter.checked += rows - counter.not_applicable
+            tick(n)
+    for _, _, counter in by_batch + by_row:
+        counter.checked += rows_seen - counter.not_applicable
     if progress:
         progress.finish(dataset)
+
+
+class _RowContext:
+    """The per-row ctx of row i of a batch (record, looked-up records, unset lets), built only for rows that
+    need one: a violation's message and evidence, per-row rules, group feeders."""
+
+    __slots__ = ("blank", "ctx", "rows", "slots")
+
+    def __init__(self, blank: list[Any], rows: list[tuple[Any, ...]], found: dict[int, list[Any]]) -> None:
+        self.blank, self.ctx, self.rows, self.slots = blank, list(blank), rows, list(found.items())
+
+    def at(self, i: int) -> list[Any]:
+        ctx = self.ctx
+        ctx[:] = self.blank
+        ctx[0] = self.rows[i]
+        for slot, records in self.slots:
+            ctx[slot] = records[i]
+        return ctx
+
+
+def _batches(source: Source) -> Iterator[tuple[str, list[int], list[tuple[Any, ...]]]]:
+    """Sources without their own batches (rows held in memory): consecutive rows, BATCH_ROWS at a time."""
+    return in_batches(iter(source), lambda: getattr(source, "current_path", source.stats.path), BATCH_ROWS)
+
+
+def _judge_rows(verdict_fn: Any, cr: CompiledRule, counter: _Counter, indices: Iterable[int], at: Any,
+                rownos: list[int], path: str | None, violations: list[Violation]) -> None:
+    for i in indices:
+        _judge_row(verdict_fn, cr, counter, at(i), rownos[i], path, violations)
+
+
+def _judge_row(verdict_fn: Any, cr: CompiledRule, counter: _Counter, ctx: list[Any], rowno: int,
+               path: str | None, violations: list[Violation]) -> None:
+    v = verdict_fn(ctx)
+    if not v:
+        return
+    if v is NOT_APPLICABLE:
+        counter.not_applicable += 1
+    elif v.__class__ is Missing:
+        _missing_violation(cr, v, ctx, rowno, path, violations)
+    else:
+        violations.append(_violation(cr, ctx, rowno, path, cr.message(ctx),
+                                     {name: fn(ctx) for name, fn in cr.evidence}))
+
+
+def _missing_violation(cr: CompiledRule, m: Missing, ctx: list[Any], rowno: int, path: str | None,
+                       violations: list[Violation]) -> None:
+    """A required lookup found nothing: the rule says that is a violation."""
+    row = ctx[0]
+    evidence: dict[str, Any] = {f: row[p] for f, p in zip(m.local_fields, m.local_positions)}
+    evidence[m.alias] = "missing"
+    violations.append(_violation(cr, ctx, rowno, path, m.render(ctx) if m.render else "", evidence))
 
 
 def _violation(cr: CompiledRule, ctx: list[Any], rowno: int | None, path: str | None, message: str,

@@ -12,6 +12,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
+from .batch import BatchFn, constant_column, field_column, mapped, shared
 from .values import BadValue, parse_date
 
 Fn = Callable[[list[Any]], Any]
@@ -35,6 +36,17 @@ class Typed:
     case: str | None = None
     constant: bool = False
     ref: tuple[int, int] | None = None   # (slot, position) when the value is a plain field read
+    batch: BatchFn | None = None         # the column-at-a-time form (batch.py), when it has one
+
+    def column(self) -> BatchFn | None:
+        """The batch form: explicit, a field's column, or a constant repeated."""
+        if self.batch is not None:
+            return self.batch
+        if self.ref is not None:
+            return field_column(*self.ref)
+        if self.constant:
+            return constant_column(self.fn([]))
+        return None
 
 
 @dataclass
@@ -89,7 +101,10 @@ def _extra_column(index: int, column: str) -> Typed:
     def get(ctx: list[Any]) -> Any:
         extras = ctx[0][index]
         return extras.get(column) if extras else None
-    return Typed(get, "string")
+
+    def get_column(b: Any) -> list[Any]:
+        return [e.get(column) if e else None for e in b.column(0, index)]
+    return Typed(get, "string", batch=get_column)
 
 
 def _suggest(name: str, known: Any) -> str:
@@ -157,9 +172,12 @@ def as_date(t: Typed, scope: Scope, where: tuple[Any, ...]) -> Typed:
         def to_date(ctx: list[Any]) -> date | None:
             v = fn(ctx)
             return v.astimezone(tz).date() if v is not None else None
+        col = t.column()
+        dates = mapped(col, lambda v: v.astimezone(tz).date()) if col is not None else None
         if scope.memo is not None and t.ref is not None and t.ref[0] == 0:
-            return Typed(scope.memo(("date", t.ref[1]), to_date), "date")
-        return Typed(to_date, "date")
+            key = ("date", t.ref[1])
+            return Typed(scope.memo(key, to_date), "date", batch=shared(key, dates) if dates else None)
+        return Typed(to_date, "date", batch=dates)
     if t.constant and t.type == "string":
         try:
             d = parse_date(t.fn([]))
@@ -174,7 +192,13 @@ def as_date(t: Typed, scope: Scope, where: tuple[Any, ...]) -> Typed:
             if isinstance(v, datetime):
                 return v.astimezone(tz).date()
             return v if isinstance(v, date) else None
-        return Typed(any_date, "date")
+        col = t.column()
+
+        def any_dates(b: Any) -> list[Any]:
+            assert col is not None
+            return [v.astimezone(tz).date() if isinstance(v, datetime) else v if isinstance(v, date) else None
+                    for v in col(b)]
+        return Typed(any_date, "date", batch=any_dates if col is not None else None)
     raise CompileError(f"expected a date or date-time, got a {t.type}", where)
 
 
@@ -192,15 +216,21 @@ def _pair(arg: Any, where: tuple[Any, ...], op: str) -> tuple[Any, Any]:
 def _op_days_between(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
     """`{days_between: [a, b]}` — whole days from date a to date b (b − a); date-times are taken as dates."""
     a_spec, b_spec = _pair(arg, where, "days_between")
-    a = as_date(compile_value(a_spec, scope, where + (0,)), scope, where + (0,)).fn
-    b = as_date(compile_value(b_spec, scope, where + (1,)), scope, where + (1,)).fn
+    at = as_date(compile_value(a_spec, scope, where + (0,)), scope, where + (0,))
+    bt = as_date(compile_value(b_spec, scope, where + (1,)), scope, where + (1,))
+    a, b = at.fn, bt.fn
 
     def days(ctx: list[Any]) -> int | None:
         x, y = a(ctx), b(ctx)
         if x is None or y is None:
             return None
         return (y - x).days
-    return Typed(days, "integer")
+    ac, bc = at.column(), bt.column()
+
+    def days_column(batch: Any) -> list[Any]:
+        assert ac is not None and bc is not None
+        return [(y - x).days if x is not None and y is not None else None for x, y in zip(ac(batch), bc(batch))]
+    return Typed(days, "integer", batch=days_column if ac and bc else None)
 
 
 def _op_coalesce(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
@@ -217,7 +247,15 @@ def _op_coalesce(arg: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
                 return v
         return None
     kinds = {p.type for p in parts}
-    return Typed(first, kinds.pop() if len(kinds) == 1 else "any")
+    cols = [p.column() for p in parts]
+
+    def first_column(b: Any) -> list[Any]:
+        acc = cols[0](b)  # type: ignore[misc]
+        for c in cols[1:]:
+            acc = [x if x is not None else y for x, y in zip(acc, c(b))]  # type: ignore[misc]
+        return acc
+    return Typed(first, kinds.pop() if len(kinds) == 1 else "any",
+                 batch=first_column if all(c is not None for c in cols) else None)
 
 
 def _arith(name: str, fn2: Callable[[Any, Any], Any]) -> Callable[[Any, Scope, tuple[Any, ...]], Typed]:
@@ -230,15 +268,22 @@ def _arith(name: str, fn2: Callable[[Any, Any], Any]) -> Callable[[Any, Scope, t
                 raise CompileError(f"{name}: expects numbers, got a {t.type}", where + (i,))
         af, bf = a.fn, b.fn
 
-        def compute(ctx: list[Any]) -> Any:
-            x, y = af(ctx), bf(ctx)
+        def safe(x: Any, y: Any) -> Any:
             if x is None or y is None:
                 return None
             try:
                 return fn2(x, y)
             except (ZeroDivisionError, DivisionByZero, InvalidOperation):
                 return None
-        return Typed(compute, "decimal")
+
+        def compute(ctx: list[Any]) -> Any:
+            return safe(af(ctx), bf(ctx))
+        ac, bc = a.column(), b.column()
+
+        def compute_column(batch: Any) -> list[Any]:
+            assert ac is not None and bc is not None
+            return list(map(safe, ac(batch), bc(batch)))
+        return Typed(compute, "decimal", batch=compute_column if ac and bc else None)
     op.__doc__ = f"`{{{name}: [a, b]}}` — arithmetic on exact decimals; null if either is null (or b is 0 for div)."
     return op
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import compress
 from typing import Any
 
+from .batch import Batch, BatchFn, batch_of
 from .compiler import CompiledRule, CompileEnv, _add_lets, _dataset, _evidence, _field_names, _message
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec
@@ -20,6 +22,7 @@ class GroupFeeder:
 
     dataset: str
     feed: Callable[[list[Any]], None]
+    feed_batch: Callable[[Batch], None] | None = None  # the same, a batch of rows at a time
 
 
 @dataclass
@@ -35,7 +38,12 @@ class GroupState:
         """One tuple per group: by-values, primary aggregates, then each related block (zeros when absent)."""
         out = []
         single = len(self.by) == 1  # one-field groups are keyed by the value itself, not a 1-tuple
-        for key in sorted(self.primary, key=lambda k: str(k) if single else tuple(str(x) for x in k)):
+        keys = list(self.primary)
+        if single and all(type(k) is str for k in keys):
+            keys.sort()  # text keys: their own order is the order of their text, without a key function
+        else:
+            keys.sort(key=lambda k: str(k) if single else tuple(str(x) for x in k))
+        for key in keys:
             row: list[Any] = ([key] if single else list(key)) + self.primary[key]
             for table, init in self.related:
                 row.extend(table.get(key) or init())
@@ -43,33 +51,36 @@ class GroupState:
         return out
 
 
+Aggregate = tuple[str, Fn | None, Cond | None, BatchFn | None]  # kind, value, where, the value's column
+
+
 def _aggregates(aggs: dict[str, Any], scope: Scope, where: tuple[Any, ...]
-                ) -> tuple[list[tuple[str, Fn | None, Cond | None]], list[tuple[str, Typed]], Callable[[], list[Any]]]:
-    plan: list[tuple[str, Fn | None, Cond | None]] = []
+                ) -> tuple[list[Aggregate], list[tuple[str, Typed]], Callable[[], list[Any]]]:
+    plan: list[Aggregate] = []
     typed: list[tuple[str, Typed]] = []
     init: list[Any] = []
     for name, agg in aggs.items():
         kind = next(k for k in ("sum", "count", "min", "max") if k in agg)
         cond = compile_condition(agg["where"], scope, where + (name, "where")) if "where" in agg else None
         if kind == "count":
-            plan.append(("count", None, cond))
+            plan.append(("count", None, cond, None))
             typed.append((name, Typed(lambda ctx: None, "integer")))
             init.append(0)
             continue
         value = compile_value(agg[kind], scope, where + (name, kind))
         if kind == "sum" and value.type not in ("decimal", "integer", "any"):
             raise CompileError(f"sum: expects numbers, got a {value.type}", where + (name, kind))
-        plan.append((kind, value.fn, cond))
+        plan.append((kind, value.fn, cond, value.column()))
         typed.append((name, Typed(lambda ctx: None, "decimal" if kind == "sum" else value.type)))
         init.append(Decimal(0) if kind == "sum" else None)
     frozen = tuple(init)
     return plan, typed, lambda: list(frozen)
 
 
-def _feeder(plan: list[tuple[str, Fn | None, Cond | None]], where: Cond | None, key_fns: list[Fn],
+def _feeder(plan: list[Aggregate], where: Cond | None, key_fns: list[Fn],
             groups: dict[Any, list[Any]], init: Callable[[], list[Any]]) -> Callable[[list[Any]], None]:
     """One closure per dataset row: filter, find the group (a scalar key for one field), update aggregates."""
-    steps = [_step(i, kind, fn, cond) for i, (kind, fn, cond) in enumerate(plan)]
+    steps = [_step(i, kind, fn, cond) for i, (kind, fn, cond, _) in enumerate(plan)]
     single = key_fns[0] if len(key_fns) == 1 else None
 
     def feed(ctx: list[Any]) -> None:
@@ -88,6 +99,64 @@ def _feeder(plan: list[tuple[str, Fn | None, Cond | None]], where: Cond | None, 
             acc = groups[key] = init()
         for step in steps:
             step(acc, ctx)
+    return feed
+
+
+def _batch_feeder(plan: list[Aggregate], where: Cond | None, key_columns: list[BatchFn | None],
+                  groups: dict[Any, list[Any]], init: Callable[[], list[Any]]) -> Callable[[Batch], None] | None:
+    """The feeder a batch at a time: rows in order, so every aggregate sees the same values in the same order
+    as the per-row feeder. None when some part has no column form."""
+    where_column = batch_of(where) if where is not None else None
+    columns: list[tuple[int, str, BatchFn | None, BatchFn | None]] = []
+    for i, (kind, _, cond, column) in enumerate(plan):
+        cond_column = batch_of(cond) if cond is not None else None
+        if (kind != "count" and column is None) or (cond is not None and cond_column is None):
+            return None
+        columns.append((i, kind, column, cond_column))
+    if (where is not None and where_column is None) or any(k is None for k in key_columns):
+        return None
+    keyed: list[BatchFn] = [k for k in key_columns if k is not None]
+
+    def feed(b: Batch) -> None:
+        if len(keyed) == 1:
+            keys = keyed[0](b)
+            take = [k is not None for k in keys]
+        else:
+            keys = list(zip(*(k(b) for k in keyed)))
+            take = [None not in k for k in keys]
+        if where_column is not None:
+            take = [t and w for t, w in zip(take, where_column(b))]
+        get = groups.get
+        accs = []
+        for key in compress(keys, take):
+            acc = get(key)
+            if acc is None:
+                acc = groups[key] = init()
+            accs.append(acc)
+        for i, kind, column, cond_column in columns:
+            mine = take if cond_column is None else [t and c for t, c in zip(take, cond_column(b))]
+            if cond_column is None:
+                chosen = accs
+            else:
+                chosen = list(compress(accs, compress(mine, take)))
+            if kind == "count":
+                for acc in chosen:
+                    acc[i] += 1
+                continue
+            assert column is not None
+            values = compress(column(b), mine)
+            if kind == "sum":
+                for acc, v in zip(chosen, values):
+                    if v is not None:
+                        acc[i] += v
+            elif kind == "min":
+                for acc, v in zip(chosen, values):
+                    if v is not None and (acc[i] is None or v < acc[i]):
+                        acc[i] = v
+            else:
+                for acc, v in zip(chosen, values):
+                    if v is not None and (acc[i] is None or v > acc[i]):
+                        acc[i] = v
     return feed
 
 
@@ -133,8 +202,9 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
     where = compile_condition(g["where"], row_scope, ("group", "where")) if "where" in g else None
     agg_plan, agg_typed, init = _aggregates(g["aggregates"], row_scope, ("group", "aggregates"))
     state = GroupState(by=by, primary_init=init)
-    feeders = [GroupFeeder(rule.dataset, _feeder(agg_plan, where, [row_scope.name(f, ("group", "by")).fn
-                                                                  for f in by], state.primary, init))]
+    by_typed = [row_scope.name(f, ("group", "by")) for f in by]
+    feeders = [GroupFeeder(rule.dataset, _feeder(agg_plan, where, [t.fn for t in by_typed], state.primary, init),
+                           _batch_feeder(agg_plan, where, [t.column() for t in by_typed], state.primary, init))]
     reads = set(row_scope.reads)
     # the group row: by-values, primary aggregates, then each related block
     group_names: dict[str, Name] = {}
@@ -150,13 +220,14 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
             raise CompileError(f"related {alias}: on must map a {rspec.name} field to each group field "
                                f"({', '.join(by)})", ("group", "related", alias, "on"))
         inverse = {v: k for k, v in mapping.items()}
-        key_fns = [rscope.name(inverse[f], ("group", "related", alias, "on")).fn for f in by]
+        key_typed = [rscope.name(inverse[f], ("group", "related", alias, "on")) for f in by]
         rwhere = (compile_condition(rel["where"], rscope, ("group", "related", alias, "where"))
                   if "where" in rel else None)
         rplan, rtyped, rinit = _aggregates(rel["aggregates"], rscope, ("group", "related", alias, "aggregates"))
         table: dict[Any, list[Any]] = {}
         state.related.append((table, rinit))
-        feeders.append(GroupFeeder(rspec.name, _feeder(rplan, rwhere, key_fns, table, rinit)))
+        feeders.append(GroupFeeder(rspec.name, _feeder(rplan, rwhere, [t.fn for t in key_typed], table, rinit),
+                                   _batch_feeder(rplan, rwhere, [t.column() for t in key_typed], table, rinit)))
         layout += [(f"{alias}.{n}", t) for n, t in rtyped]
         reads |= rscope.reads
     for i, (name, t) in enumerate(layout):

@@ -28,6 +28,7 @@ from .datasets import (
     _decode_error,
     _file_sha256,
     _RowProblem,
+    in_batches,
     open_sheet,
     open_text,
     row_typer,
@@ -271,6 +272,9 @@ class ProfileReader(RowReader):
             raise DataError("cannot read file: permission denied", self.current_path) from None
         self.stats.sha256 = (self.stats.files[0]["sha256"] if len(self.stats.files) == 1 else
                              hashlib.sha256("".join(f["sha256"] for f in self.stats.files).encode()).hexdigest())
+
+    def batches(self) -> Iterator[tuple[str, list[int], list[tuple[Any, ...]]]]:
+        return in_batches(iter(self), lambda: self.current_path)
 
     def _all_files(self) -> Iterator[tuple[int, Any, Any]]:
         spec = self.source.dataset
