@@ -17,6 +17,7 @@ from .columns import BatchTyper, NeedsRowPath
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import DataError
 from .model import InputStats, RejectedRow
+from .seenkeys import SeenKeys
 from .values import BadValue, converter_for, text_converter_for
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
@@ -223,7 +224,7 @@ class RowReader:
         self.current_path = source.display  # the file the row being read comes from (profiles read several)
         spec = source.dataset
         self._key_pos = [spec.index(k) for k in spec.key]
-        self._seen: dict[int, int] = {}
+        self._seen = SeenKeys()
         self._file_index = 0            # profiles read several files as one dataset
         self._file_names = [source.display]
 
@@ -272,9 +273,8 @@ class RowReader:
         if len(key_pos) == 1:
             keys = list(map(hash, map(itemgetter(key_pos[0]), typed)))
             fresh = set(keys)
-            if len(fresh) == len(keys) and self._seen.keys().isdisjoint(fresh):
-                base = self._file_index * _ROWS_PER_FILE
-                self._seen.update(zip(keys, [base + r for r in starts]))
+            base = self._file_index * _ROWS_PER_FILE
+            if len(fresh) == len(keys) and self._seen.add_new(keys, [base + r for r in starts]):
                 return starts, typed
         unique = self._unique
         kept = [(rowno, row) for rowno, row in zip(starts, typed) if unique(rowno, row)]
@@ -287,7 +287,7 @@ class RowReader:
         # the key's hash, not the key: a streamed file's ids are not kept alive (64-bit SipHash; a false
         # duplicate needs a collision, about 1 in 10^7 for ten million keys)
         mark = self._file_index * _ROWS_PER_FILE + rowno
-        first = self._seen.setdefault(hash(key), mark)
+        first = self._seen.first_seen(hash(key), mark)
         if first == mark:
             return True
         self.stats.rows_rejected += 1

@@ -58,12 +58,31 @@ class _Counter:
 
 
 def _pass_order(datasets: Iterable[str], rules: list[CompiledRule]) -> list[str]:
-    """Lookup targets before the datasets that look them up (a topological order, stable by name)."""
+    """Lookup targets before the datasets that look them up (a topological order, stable by name); where no
+    lookup forbids it, a group rule's own dataset before its related datasets, so that these keep totals only
+    for keys that have a group."""
     deps: dict[str, set[str]] = {d: set() for d in datasets}
     for cr in rules:
         for d in cr.rule.datasets():
             if d != cr.dataset and d in deps and cr.kind == "record":
                 deps[cr.dataset].add(d)
+
+    def reaches(a: str, b: str) -> bool:
+        """Whether a must come after b already."""
+        todo, seen = [a], set()
+        while todo:
+            d = todo.pop()
+            if d == b:
+                return True
+            if d not in seen:
+                seen.add(d)
+                todo.extend(deps[d])
+        return False
+    for cr in rules:
+        if cr.kind == "group" and cr.dataset in deps:
+            for f in cr.feeders:
+                if f.dataset != cr.dataset and f.dataset in deps and not reaches(cr.dataset, f.dataset):
+                    deps[f.dataset].add(cr.dataset)
     order: list[str] = []
     visiting: set[str] = set()
 
@@ -123,6 +142,9 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
     try:
         for dataset in _pass_order(sources, compiled):
             _run_pass(dataset, sources[dataset], env, compiled, counters, violations, progress)
+            for cr in compiled:
+                if cr.kind == "group" and cr.dataset == dataset and cr.group is not None:
+                    cr.group.primary_complete()
     finally:
         if paused:
             gc.enable()
