@@ -29,7 +29,7 @@ from .model import FailOn
 from .output import check_writable, write_atomic
 from .profilecheck import check_profile
 from .profileinit import init_profile
-from .report import EXTENSIONS, RENDERERS
+from .report import EXTENSIONS, RENDERERS, STREAMERS
 from .report.document import build_document
 from .report.signoff_report import render_signoff_html, render_signoff_markdown
 from .ruledoc import explain_markdown, rules_markdown
@@ -156,11 +156,12 @@ def audit(
         err.print(f"warning: no export files of a known dataset in {data_dir}; every rule was skipped",
                   markup=False)
     for path, target in targets:
-        write_atomic(path, RENDERERS[target](doc))
+        write_atomic(path, (STREAMERS.get(target) or RENDERERS[target])(doc))
     if quiet:
         print(summary_line(doc))
     elif fmt is not Format.TABLE and not targets:
-        sys.stdout.write(RENDERERS[fmt.value](doc))
+        stream = STREAMERS.get(fmt.value)
+        sys.stdout.writelines(stream(doc) if stream else [RENDERERS[fmt.value](doc)])
     else:
         render_audit(console, doc)
     raise typer.Exit(run.exit_code)

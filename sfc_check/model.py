@@ -43,7 +43,7 @@ class RuleStatus(str, Enum):
     NOT_IN_FORCE = "not_in_force"  # as-of outside the rule's effective dates
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Violation:
     """One record (or group) breaking one rule; the engine stamps rule identity, the rule supplies the why."""
 
@@ -65,7 +65,7 @@ class Violation:
                 tuple(str(v) for v in self.key.values()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RejectedRow:
     """An input row that could not be typed; it is reported, never evaluated and never silently dropped."""
 

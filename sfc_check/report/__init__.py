@@ -1,12 +1,12 @@
 """Report writers: pure functions of one neutral result document, registered by format name."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .csv_report import render_csv
 from .html_report import render_html
-from .json_report import render_json
+from .json_report import render_json, stream_json
 from .junit_report import render_junit
 from .markdown_report import render_markdown
 
@@ -17,6 +17,9 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "html": render_html,
     "junit": render_junit,
 }
+
+# formats written piece by piece (the others are small enough to render whole)
+STREAMERS: dict[str, Callable[[dict[str, Any]], Iterable[str]]] = {"json": stream_json}
 
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html",
               ".htm": "html", ".xml": "junit"}

@@ -1,10 +1,11 @@
 """The neutral, sorted result document every report format renders (the JSON report contract)."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from .. import __version__
 from ..audit import AuditRun
@@ -42,6 +43,36 @@ def violation_entry(v: Violation) -> dict[str, Any]:
     return entry
 
 
+class ViolationEntries(Sequence[dict[str, Any]]):
+    """The violations as report entries, each made when a writer reaches it: a run with many violations
+    never holds them twice (as Violation objects and again as entries)."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        self._violations = violations
+
+    def __len__(self) -> int:
+        return len(self._violations)
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [violation_entry(v) for v in self._violations[i]]
+        return violation_entry(self._violations[i])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(violation_entry, self._violations)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == (list(other) if isinstance(other, Sequence) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def build_document(run: AuditRun) -> dict[str, Any]:
     result = run.result
     outcomes = {o.rule_id: o for o in result.outcomes}
@@ -68,7 +99,7 @@ def build_document(run: AuditRun) -> dict[str, Any]:
                                     "default": json_value(u.default), "from_policy": u.from_policy,
                                     "stricter_than_sfc": u.stricter_than_sfc} for u in uses[rule.id]]
         rules.append(entry)
-    violations = [violation_entry(v) for v in result.violations]
+    violations = ViolationEntries(result.violations)
     by_severity = {s.value: 0 for s in Severity}
     for v in result.violations:
         if not v.waived:

@@ -2,19 +2,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 
 def render_json(document: dict[str, Any]) -> str:
-    """Indented for reading, except that each item of a long list (violations, rejected rows) takes one line:
-    diffable line by line, and encoded by the json module's C encoder (indenting forces its slow path)."""
-    parts = []
-    for key, value in document.items():
+    return "".join(stream_json(document))
+
+
+def stream_json(document: dict[str, Any]) -> Iterator[str]:
+    """The report in pieces: indented for reading, except that each item of a list of records (violations,
+    rejected rows) takes one line, made and encoded only when written (by the json module's C encoder;
+    indenting would force its slow path)."""
+    yield "{\n"
+    last = len(document) - 1
+    for n, (key, value) in enumerate(document.items()):
         name = json.dumps(key, ensure_ascii=False)
-        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-            items = ",\n    ".join(json.dumps(item, ensure_ascii=False) for item in value)
-            parts.append(f"  {name}: [\n    {items}\n  ]")
+        tail = ",\n" if n < last else "\n"
+        if isinstance(value, Sequence) and not isinstance(value, str) and len(value) and _records(value):
+            yield f"  {name}: [\n"
+            first = True
+            for item in value:
+                yield ("    " if first else ",\n    ") + json.dumps(item, ensure_ascii=False)
+                first = False
+            yield "\n  ]" + tail
         else:
-            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-            parts.append(f"  {name}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            plain = list(value) if isinstance(value, Sequence) and not isinstance(value, (str, list)) else value
+            yield f"  {name}: " + json.dumps(plain, indent=2, ensure_ascii=False).replace("\n", "\n  ") + tail
+    yield "}\n"
+
+
+def _records(value: Sequence[Any]) -> bool:
+    return isinstance(value[0], dict) and (not isinstance(value, list) or all(isinstance(v, dict) for v in value))
