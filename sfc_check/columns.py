@@ -7,6 +7,7 @@ batch take the exact per-row path, which names the row, column and reason. Resul
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -109,12 +110,41 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
     return slow
 
 
+# one plain decimal per line (or, for optional fields, an empty line): cells Decimal() accepts as they are
+_NUMBERS = re.compile(r"[+-]?\d+(?:\.\d*)?(?:\n[+-]?\d+(?:\.\d*)?)*")
+_OPTIONAL_NUMBERS = re.compile(r"(?:[+-]?\d+(?:\.\d*)?)?(?:\n(?:[+-]?\d+(?:\.\d*)?)?)*")
+
+
+def column_checker(spec: FieldSpec) -> Callable[[Column], list[Any] | None]:
+    """For a field no rule reads: check the column without building values (None: all good, and required
+    cells are filled), or, when the quick check cannot vouch for it, convert it as usual (which finds and
+    names any bad cell)."""
+    convert = column_converter(spec)
+    if spec.min is not None or spec.max is not None or spec.default is not None:
+        return convert
+    if spec.type == "string" and not spec.required:
+        return lambda col: None
+    if spec.type == "decimal":
+        pattern = _NUMBERS if spec.required else _OPTIONAL_NUMBERS
+
+        def numbers(col: Column) -> list[Any] | None:
+            joined = "\n".join(col)
+            if joined.count("\n") == len(col) - 1 and pattern.fullmatch(joined):
+                return None
+            return convert(col)
+        return numbers
+    return convert
+
+
 class BatchTyper:
-    """Types a batch of same-width CSV rows into canonical tuples, or raises NeedsRowPath."""
+    """Types a batch of same-width CSV rows into canonical tuples, or raises NeedsRowPath. Fields outside
+    `needed` (when given) are checked but left as None: no rule reads them."""
 
     def __init__(self, spec: DatasetSpec, positions: dict[str, int],
-                 extra: Callable[[list[Any]], Any] | None) -> None:
-        self.plan = [(positions.get(f.name), column_converter(f), f.default) for f in spec.fields]
+                 extra: Callable[[list[Any]], Any] | None, needed: set[str] | None = None) -> None:
+        self.plan: list[tuple[int | None, Callable[[Column], list[Any] | None], Any]] = [(positions.get(f.name),
+                      column_converter(f) if needed is None or f.name in needed else column_checker(f), f.default)
+                     for f in spec.fields]
         self.required = [i for i, f in enumerate(spec.fields) if f.required]
         self.extra = extra
 
@@ -122,9 +152,17 @@ class BatchTyper:
         columns = list(zip(*rows))
         n = len(rows)
         typed: list[Sequence[Any]] = []
-        for pos, convert, default in self.plan:
-            typed.append(convert(columns[pos]) if pos is not None else [default] * n)
+        unread = [None] * n
+        checked = set()
+        for i, (pos, convert, default) in enumerate(self.plan):
+            values = convert(columns[pos]) if pos is not None else [default] * n
+            if values is None:  # checked, not typed: no rule reads it
+                checked.add(i)
+                values = unread
+            typed.append(values)
         for i in self.required:
+            if i in checked:
+                continue
             # by identity: `None in column` would ask each Decimal to compare itself with None (slow)
             if any(map(is_, typed[i], repeat(None))):
                 raise NeedsRowPath

@@ -162,6 +162,7 @@ class CompiledRule:
     key_positions: tuple[int, ...] = ()
     missing: list[Missing] = field(default_factory=list)
     reads: set[tuple[str, str]] = field(default_factory=set)
+    fields: set[tuple[str, str]] = field(default_factory=set)  # every field the rule touches, messages included
     parameters: dict[str, Any] = field(default_factory=dict)
     feeders: list[GroupFeeder] = field(default_factory=list)
     group: GroupState | None = None  # group rules: accumulators judged after the passes
@@ -199,6 +200,7 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
     plan = env.plan(rule.dataset)
     names = _field_names(spec, 0)
     missing: list[Missing] = []
+    joins: set[tuple[str, str]] = set()
     for alias, lk in (doc.get("lookups") or {}).items():
         target = _dataset(lk["dataset"], ("lookups", alias, "dataset"))
         local = tuple(lk["on"].keys())
@@ -211,6 +213,7 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
                                f"({', '.join(target.key)}); use exists: for a non-unique match",
                                ("lookups", alias, "on"))
         order = [remote.index(k) for k in target.key]
+        joins |= {(rule.dataset, f) for f in local} | {(target.name, f) for f in remote}
         local_pos = tuple(spec.index(local[i]) for i in order)
         ref = env.table(target.name, target.key, True)
         slot = plan.lookup_slot(local_pos, ref)
@@ -240,6 +243,7 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
                         message=message, evidence=evidence, key_fields=key_fields,
                         key_positions=tuple(spec.index(k) for k in key_fields), missing=missing,
                         reads=scope.reads, parameters={n: params[n] for n in params},
+                        fields=scope.reads | scope.shown | joins | {(rule.dataset, k) for k in key_fields},
                         verdict=_verdict(missing, applies, condition),
                         batch_verdict=_batch_verdict(missing, applies, condition))
 
@@ -346,7 +350,10 @@ def _message(template: str, scope: Scope) -> Callable[[list[Any]], str]:
         parts.append(lambda ctx, s=literal: s)
         name = m.group(1)
         if name in scope.names:
-            fn = scope.names[name].typed.fn
+            found = scope.names[name]
+            fn = found.typed.fn
+            if found.dataset and found.field:
+                scope.shown.add((found.dataset, found.field))
         elif name in scope.params:
             v = scope.params[name]
             fn = (lambda ctx, v=v: v)

@@ -225,8 +225,13 @@ class RowReader:
         spec = source.dataset
         self._key_pos = [spec.index(k) for k in spec.key]
         self._seen = SeenKeys()
+        self._needed: set[str] | None = None
         self._file_index = 0            # profiles read several files as one dataset
         self._file_names = [source.display]
+
+    def project(self, fields: set[str]) -> None:
+        """Only these fields will be read: the others are checked but not turned into values (CSV)."""
+        self._needed = set(fields)
 
     def __iter__(self) -> Iterator[tuple[int, Row]]:
         for _, rownos, rows in self.batches():
@@ -335,7 +340,7 @@ class RowReader:
                 positions = self._positions(header, "header")
                 extra = extra_columns(header, self.source.dataset)
                 typer = row_typer(self.source.dataset, positions, text=True, extra=extra)
-                bulk = BatchTyper(self.source.dataset, positions, extra)
+                bulk = BatchTyper(self.source.dataset, positions, extra, self._needed)
                 width = len(header)
                 line = reader.line_num
                 done = False

@@ -133,6 +133,10 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
             raise RuleFileError(str(exc), rule.path, rule.yaml.line_of(list(exc.where))) from None
 
     counters = {cr.rule.id: _Counter() for cr in compiled}
+    dictionary = load_dictionary()
+    for name, source in sources.items():  # readers may leave the fields no rule touches untyped
+        if hasattr(source, "project"):
+            source.project({f for cr in compiled for d, f in cr.fields if d == name} | set(dictionary[name].key))
     violations: list[Violation] = []
     displays = {name: src.stats.path for name, src in sources.items()}
     # Rows, lookup tables and group sums hold no reference cycles, so the cyclic garbage collector only costs

@@ -70,6 +70,7 @@ class Scope:
     used: list[str] = field(default_factory=list)
     used_params: list[str] = field(default_factory=list)
     reads: set[tuple[str, str]] = field(default_factory=set)
+    shown: set[tuple[str, str]] = field(default_factory=set)  # fields only a message shows
     memo: Callable[[Any, Fn], Fn] | None = None  # shares a per-row value across rules of one pass
     extra_index: int | None = None  # where the record keeps columns the dictionary does not know
 

@@ -253,4 +253,5 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
     evidence = _evidence(scope, [by])
     return CompiledRule(rule=rule, kind="group", dataset=rule.dataset, applies=applies, condition=condition,
                         message=message, evidence=evidence, key_fields=by, key_positions=tuple(range(len(by))),
-                        reads=reads | scope.reads, parameters=params, feeders=feeders, group=state)
+                        reads=reads | scope.reads, parameters=params, feeders=feeders, group=state,
+                        fields=reads | scope.reads | scope.shown | {(rule.dataset, f) for f in by})

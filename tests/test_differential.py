@@ -126,3 +126,41 @@ def test_the_bundled_record_rules_have_a_column_form() -> None:
     per_row = sorted(r.id for r in RULES if "group" not in r.doc
                      and compiler.compile_rule(r, env).batch_verdict is None)
     assert per_row == ["AMM-ACCESS-001"]
+
+
+def test_untyped_unread_fields_change_nothing(cli, monkeypatch) -> None:
+    """Readers leave the fields no rule reads untyped; every violation, message, evidence and count on the
+    planted samples must be what a full typing of every field gives."""
+    from conftest import SAMPLES
+
+    from sfc_check.datasets import RowReader
+
+    def report() -> dict:
+        doc = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json").json()
+        for volatile in ("run", "manifest"):
+            doc.pop(volatile)
+        return doc
+    projected = report()
+    seen: list[set[str]] = []
+    monkeypatch.setattr(RowReader, "project", lambda self, fields: seen.append(fields))
+    full = report()
+    assert seen and all("trade_id" in f or "client_id" in f or f for f in seen)
+    assert len(projected["violations"]) == 38
+    assert projected == full
+
+
+def test_a_bad_number_in_an_unread_column_still_rejects_the_row(tmp_path, cli) -> None:
+    """An unread column is checked, not skipped: a cell that is not a number is reported with its row."""
+    import shutil
+
+    from conftest import SAMPLES
+    shutil.copytree(SAMPLES / "clean", tmp_path / "d")
+    trades = tmp_path / "d" / "perp_trades.csv"
+    lines = trades.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("price")] = "12O.5"  # letter O: a typo no rule reads, but still not a number
+    lines[1] = ",".join(cells)
+    trades.write_text("\n".join(lines) + "\n")
+    doc = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json").json()
+    assert [(r["dataset"], r["row"], r["column"]) for r in doc["rejected_rows"]] == [("perp_trades", 2, "price")]
