@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-RECENT = 1 << 16  # keys kept in the dict before they move into a sorted level
+RECENT = 1 << 16      # keys kept in the dict before they move into a sorted level
+LARGEST = 1 << 21     # levels stop merging at this size: the largest merge (inputs and output alive at once)
+                      # then costs at most about 64 MB, however long the file
 
 
 class SeenKeys:
@@ -62,11 +64,24 @@ class SeenKeys:
         marks = np.fromiter(self._recent.values(), np.int64, n)
         self._recent = {}
         order = np.argsort(hashes)
-        hashes, marks = hashes[order], marks[order]
-        while self._levels and len(self._levels[-1][0]) <= len(hashes):
-            older, older_marks = self._levels.pop()
-            hashes = np.concatenate((older, hashes))
-            marks = np.concatenate((older_marks, marks))
-            order = np.argsort(hashes, kind="stable")
-            hashes, marks = hashes[order], marks[order]
-        self._levels.append((hashes, marks))
+        level = (hashes[order], marks[order])
+        del hashes, marks, order
+        while (self._levels and len(self._levels[-1][0]) <= len(level[0])
+               and len(self._levels[-1][0]) + len(level[0]) <= LARGEST):
+            level = _merge(self._levels.pop(), level)
+        self._levels.append(level)
+
+
+def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted levels as one, placing b's entries by binary search (no argsort of the whole): the peak is
+    the two inputs and the output, which matters for the largest merge of a run."""
+    (ah, am), (bh, bm) = a, b
+    n = len(ah) + len(bh)
+    at = np.searchsorted(ah, bh)
+    at += np.arange(len(bh))
+    hashes, marks = np.empty(n, np.int64), np.empty(n, np.int64)
+    others = np.ones(n, bool)
+    others[at] = False
+    hashes[at], marks[at] = bh, bm
+    hashes[others], marks[others] = ah, am
+    return hashes, marks

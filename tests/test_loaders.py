@@ -235,3 +235,31 @@ def test_duplicates_are_found_across_batches_and_within_one(tmp_path) -> None:
     assert [(r.row, r.value, r.reason) for r in rejected] == [
         (102, "K5", "duplicate key (first seen at row 7)"), (4503, "K17", "duplicate key (first seen at row 19)")]
     assert [n for n, _ in rows][:3] == [2, 3, 4] and rows[-1][0] == 5003
+
+
+def test_seen_keys_find_every_repeat_across_levels() -> None:
+    """Keys move from the recent dict into merged sorted levels; a repeat is found wherever its first sighting
+    sits, with that first mark, and new keys are never taken for repeats."""
+    import random
+
+    from sfc_check import seenkeys
+    from sfc_check.seenkeys import SeenKeys
+
+    old = seenkeys.RECENT, seenkeys.LARGEST
+    seenkeys.RECENT, seenkeys.LARGEST = 64, 1024  # many levels, merges and capped levels from 4,000 keys
+    try:
+        seen = SeenKeys()
+        rng = random.Random(5)
+        values = list(dict.fromkeys(rng.getrandbits(64) - 2**63 for _ in range(5000)))  # distinct 64-bit hashes
+        for start in range(0, 4000, 100):
+            batch = values[start:start + 100]
+            assert seen.add_new(batch, [start + i for i in range(len(batch))])
+        assert len(seen) == 4000
+        for i in rng.sample(range(4000), 300):
+            assert seen.first_seen(values[i], 10**9) == i          # a repeat: where it was first seen
+            assert not seen.add_new([values[4000], values[i]], [1, 2])  # a batch holding a repeat is refused
+        for j in range(4000, 4100):
+            assert seen.first_seen(values[j], j) == j              # new: recorded with its own mark
+        assert seen.first_seen(values[4050], 0) == 4050
+    finally:
+        seenkeys.RECENT, seenkeys.LARGEST = old
