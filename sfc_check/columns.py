@@ -22,6 +22,9 @@ Column = Sequence[str]
 _tzinfo = attrgetter("tzinfo")
 
 
+_KNOWN_DAYS = 100_000  # distinct dates remembered per column before the memory is started afresh
+
+
 class NeedsRowPath(Exception):
     """A column could not be typed in bulk: type this batch row by row to find and name the bad cells."""
 
@@ -88,14 +91,25 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
             return vals
         return decimals
     if kind == "date":
+        # a column holds few distinct days: each is parsed once and its date object shared by every row
+        # (lookup tables keep one object per day, not one per row)
+        known: dict[str, date] = {}
+
         def dates(col: Column) -> list[Any]:
+            vals = list(map(known.get, col))
+            if None not in vals:
+                return vals
+            new = {t for t, v in zip(col, vals) if v is None}
             try:
-                vals = list(map(date.fromisoformat, col))
+                parsed = {t: date.fromisoformat(t) for t in new}
             except ValueError:
                 return slow(col)
-            if list(map(date.isoformat, vals)) != list(col):  # other ISO shapes (20260101, 2026-W01-1)
+            if any(d.isoformat() != t for t, d in parsed.items()):  # other ISO shapes (20260101, 2026-W01-1)
                 return slow(col)
-            return vals
+            if len(known) + len(parsed) > _KNOWN_DAYS:
+                known.clear()
+            known.update(parsed)
+            return list(map(known.get, col))
         return dates
     if kind == "datetime":
         def datetimes(col: Column) -> list[Any]:

@@ -112,3 +112,40 @@ def test_same_input_gives_byte_identical_violations(cli, tmp_path_factory, hairc
     assert json.dumps(first["violations"]) == json.dumps(second["violations"])
     expected = {f"P{i}" for i, h in enumerate(haircuts) if assets[i] in ("BTC", "eth", "SOL") and h < 60}
     assert {v["key"]["position_id"] for v in first["violations"] if v["rule_id"] == "FIN-COLL-002"} == expected
+
+
+CELLS = st.sampled_from([
+    "", " ", "0", "1", "-1.50", "+2", "1.", "1,234.50", "NaN", "Infinity", "1e3", "12O", "60%", "100", "100.01",
+    "2026-06-30", "2026-02-30", "20260630", "2026-W01-1", " 2026-06-30", "2026-06-30T10:00:00+08:00",
+    "2026-06-30T10:00:00", "2026-06-30 10:00:00Z", "true", "FALSE", "Y", "n", "maybe", "buy", "SELL", "Retail",
+    "x\ny", "C0001", " C0001 ", "中文"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(columns=st.lists(st.lists(CELLS, min_size=1, max_size=12), min_size=1, max_size=4), data=st.data())
+def test_column_typing_equals_cell_typing(columns, data) -> None:
+    """The bulk column converters (and the per-column caches they keep between batches) give exactly the
+    per-cell converter's values, or hand the batch to the row path when some cell is bad for it."""
+    from sfc_check.columns import NeedsRowPath, column_checker, column_converter
+    from sfc_check.dictionary import load_dictionary
+    from sfc_check.values import BadValue, text_converter_for
+
+    fields = [f for spec in load_dictionary().values() for f in spec.fields]
+    field = data.draw(st.sampled_from(fields))
+    bulk, checker, cell = column_converter(field), column_checker(field), text_converter_for(field)
+    for col in columns:  # several batches through the same converters
+        try:
+            expected = [cell(t) for t in col]
+        except BadValue:
+            expected = None
+        for convert in (bulk, checker):
+            try:
+                got = convert(col)
+            except NeedsRowPath:
+                got = "row path"
+            if expected is None:
+                assert got == "row path", (field, col, got)
+            elif convert is checker and got is None:
+                continue  # checked, not typed: only allowed when every cell is good
+            else:
+                assert got == expected, (field, col)
