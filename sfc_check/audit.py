@@ -38,6 +38,7 @@ class AuditRequest:
     baseline: Path | None = None
     fail_on_new: bool = False
     profile: Path | None = None
+    jobs: int = 1                   # processes for a large file that can be cut into parts
 
 
 @dataclass
@@ -98,7 +99,7 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
                      name in profile.datasets else f"{name}.csv/.json/.jsonl/.xlsx")
             raise DataError(f"required dataset {name!r} not found (looked for {where})", str(request.data_dir))
     settings = RunSettings(as_of=as_of, tz=tz, overrides=policy.overrides if policy else {},
-                           unavailable=profile.unavailable() if profile else {})
+                           unavailable=profile.unavailable() if profile else {}, jobs=request.jobs)
     result = evaluate(rules, sources, settings, rejected, progress)
     result.ignored_files = ignored
     result.rejected.sort(key=lambda r: (r.dataset, r.row))

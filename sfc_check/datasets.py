@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import json
+import mmap
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -145,6 +147,36 @@ class _HashingRaw(io.RawIOBase):
 
     def close(self) -> None:
         self._f.close()
+        super().close()
+
+
+def _crlf_only(mm: Any, chunk: int = 1 << 22) -> bool:
+    """Every CR is the start of a CRLF (counted in chunks; a pair may straddle two chunks)."""
+    lone = 0
+    for i in range(0, len(mm), chunk):
+        window = mm[i:i + chunk + 1]
+        lone += window[:chunk].count(b"\r") - window.count(b"\r\n")
+    return lone == 0
+
+
+class _RangeRaw(io.RawIOBase):
+    """A raw file that ends at byte `end`: one part of a file cut at a line end."""
+
+    def __init__(self, raw_file: Any, end: int) -> None:
+        self._file, self._left = raw_file, end - raw_file.tell()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            return 0
+        n = self._file.readinto(memoryview(buffer)[:min(len(buffer), self._left)])
+        self._left -= n
+        return n
+
+    def close(self) -> None:
+        self._file.close()
         super().close()
 
 
@@ -324,25 +356,80 @@ class RowReader:
     def _open_text(self) -> tuple[io.TextIOWrapper, _HashingRaw, str]:
         return open_text(self.source.path, self.encoding)
 
-    def _csv_batches(self) -> Iterator[tuple[str, list[int], list[Row]]]:
-        """CSV in batches: each batch typed column by column, or row by row when something is off."""
-        text, hashing, encoding = self._open_text()
+    def byte_ranges(self, parts: int) -> list[tuple[int, int, int]] | None:
+        """Where this CSV can be cut into `parts` read independently: (start, end, lines before start) each.
+        Only a UTF-8 file without quote characters, whose line ends are LF or CRLF, qualifies: there every line
+        end is a record end, so a cut after an LF cuts between records and line numbers count LFs."""
+        if self.source.format != "csv" or (self.encoding or "utf-8").lower().replace("_", "-") not in (
+                "utf-8", "utf8", "utf-8-sig"):
+            return None
+        with self.source.path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                return None
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                if mm.find(b'"') != -1 or (mm.find(b"\r") != -1 and not _crlf_only(mm)):
+                    return None
+                cuts = [mm.find(b"\n") + 1]
+                for i in range(1, parts):
+                    cuts.append(mm.find(b"\n", max(size * i // parts, cuts[-1])) + 1)
+                cuts.append(size)
+                if 0 in cuts[:-1] or any(a >= b for a, b in zip(cuts, cuts[1:])):
+                    return None
+                ranges, lines = [], 1
+                for a, b in zip(cuts, cuts[1:]):
+                    ranges.append((a, b, lines))
+                    lines += sum(mm[i:min(i + (1 << 22), b)].count(b"\n") for i in range(a, b, 1 << 22))
+        return ranges
+
+    def range_batches(self, start: int, end: int, lines_before: int) -> Iterator[tuple[str, list[int], list[Row]]]:
+        """The batches of one part of a file cut by byte_ranges (no file hash: the whole file is hashed apart)."""
+        try:
+            yield from self._csv_batches((start, end, lines_before))
+        except PermissionError:
+            raise DataError("cannot read file: permission denied", self.source.display) from None
+
+    def _csv_header(self) -> list[str]:
+        text, hashing, _ = self._open_text()
+        with text:
+            return self._header(csv.reader(text))
+
+    def _header(self, reader: Any) -> list[str]:
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise DataError(f"unreadable CSV header: {exc}", self.source.display, 1) from None
+        if header is None or not any(h.strip() for h in header):
+            raise DataError("empty file: no header row (expected the canonical column names)",
+                            self.source.display, 1)
+        return header
+
+    def _csv_batches(self, part: tuple[int, int, int] | None = None) -> Iterator[tuple[str, list[int], list[Row]]]:
+        """CSV in batches: each batch typed column by column, or row by row when something is off. With `part`
+        (start, end, lines before start), only that byte range of the file is read, after its header."""
+        if part is None:
+            text, hashing, encoding = self._open_text()
+        else:
+            header = self._csv_header()
+            raw_file = self.source.path.open("rb")
+            raw_file.seek(part[0])
+            encoding = "utf-8"
+            text = io.TextIOWrapper(io.BufferedReader(_RangeRaw(raw_file, part[1]), 1 << 20), encoding=encoding,
+                                    errors="strict", newline="")
         try:
             with text:
                 reader = csv.reader(text)
-                try:
-                    header = next(reader, None)
-                except csv.Error as exc:
-                    raise DataError(f"unreadable CSV header: {exc}", self.source.display, 1) from None
-                if header is None or not any(h.strip() for h in header):
-                    raise DataError("empty file: no header row (expected the canonical column names)",
-                                    self.source.display, 1)
+                if part is None:
+                    header = self._header(reader)
+                    first = 0
+                else:
+                    first = part[2]
                 positions = self._positions(header, "header")
                 extra = extra_columns(header, self.source.dataset)
                 typer = row_typer(self.source.dataset, positions, text=True, extra=extra)
                 bulk = BatchTyper(self.source.dataset, positions, extra, self._needed)
                 width = len(header)
-                line = reader.line_num
+                line = first + reader.line_num
                 done = False
                 while not done:
                     starts: list[int] = []
@@ -356,10 +443,10 @@ class RowReader:
                             break
                         except csv.Error as exc:
                             problems.append((line + 1, None, _RowProblem(None, None, f"unreadable CSV record: {exc}")))
-                            line = reader.line_num
+                            line = first + reader.line_num
                             continue
                         starts.append(line + 1)
-                        line = reader.line_num
+                        line = first + reader.line_num
                         batch.append(cells)
                     for _ in self._typed(iter(problems)):
                         pass  # only rejections: a row the csv module could not read
@@ -379,7 +466,8 @@ class RowReader:
                         yield self.current_path, rownos, rows
         except UnicodeDecodeError:
             raise _decode_error(self.source.path, self.source.display, encoding) from None
-        self.stats.sha256 = hashing.sha256.hexdigest()
+        if part is None:
+            self.stats.sha256 = hashing.sha256.hexdigest()
 
     def _row_path(self, starts: list[int], batch: list[list[str]], typer: Callable[[list[Any]], Row],
                   width: int) -> Iterator[tuple[int, Any, Any]]:

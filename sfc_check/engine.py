@@ -6,15 +6,19 @@ as keyed tables; everything else streams once. Group rules accumulate during the
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from operator import itemgetter
 from typing import Any, Protocol
 
+import numpy as np
+
 from .batch import Batch
 from .compiler import NOT_APPLICABLE, CompiledRule, CompileEnv, Missing, compile_rule
-from .datasets import in_batches
+from .datasets import _file_sha256, in_batches
 from .dictionary import load_dictionary
 from .errors import RuleFileError
 from .expressions import CompileError
@@ -49,6 +53,7 @@ class RunSettings:
     tz: tzinfo
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     unavailable: dict[str, set[str]] = field(default_factory=dict)  # dataset → fields the export lacks
+    jobs: int = 1  # processes a large file may be judged in (parts), when it can be cut safely
 
 
 @dataclass
@@ -145,7 +150,7 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
     gc.disable()
     try:
         for dataset in _pass_order(sources, compiled):
-            _run_pass(dataset, sources[dataset], env, compiled, counters, violations, progress)
+            _run_pass(dataset, sources[dataset], env, compiled, counters, violations, progress, settings.jobs)
             for cr in compiled:
                 if cr.kind == "group" and cr.dataset == dataset and cr.group is not None:
                     cr.group.primary_complete()
@@ -173,69 +178,165 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
 BATCH_ROWS = 2048  # rows judged together: large enough to amortise per-batch work, small enough to stay in cache
 
 
+SPLIT_MIN_BYTES = 32 << 20  # a file this large is read in parts by several processes, when it can be
+
+
+class _PassPlan:
+    """What one dataset's pass does to each batch: lookups, table fills, rules (by batch or by row), feeders."""
+
+    def __init__(self, dataset: str, env: CompileEnv, compiled: list[CompiledRule],
+                 counters: dict[str, _Counter]) -> None:
+        plan = env.plans.get(dataset)
+        self.lookups = plan.lookups if plan else []
+        spec = load_dictionary()[dataset]
+        self.fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique)
+                           for t in env.tables.values() if t.dataset == dataset]
+        mine = [cr for cr in compiled if cr.kind == "record" and cr.dataset == dataset and cr.verdict is not None]
+        self.by_batch = [(cr.batch_verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is not None]
+        self.by_row = [(cr.verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is None]
+        feeders = [f for cr in compiled if cr.kind == "group" for f in cr.feeders if f.dataset == dataset]
+        self.batch_feeds = [f.feed_batch for f in feeders if f.feed_batch is not None]
+        self.feeds = [f.feed for f in feeders if f.feed_batch is None]
+        self.blank = plan.blank_ctx() if plan else [None]
+
+    @property
+    def separable(self) -> bool:
+        """Whether parts of the dataset can be judged apart and their results simply added: nothing is kept
+        from its rows but violations and counts (no lookup table to fill, no group totals)."""
+        return not self.fill_steps and not self.feeds and not self.batch_feeds
+
+    @property
+    def counters(self) -> list[_Counter]:
+        return [counter for _, _, counter in self.by_batch + self.by_row]
+
+    def consume(self, batches: Iterable[tuple[str | None, list[int], list[tuple[Any, ...]]]],
+                violations: list[Violation], tick: Any = None) -> int:
+        """Judge every batch; returns the number of rows seen."""
+        rows_seen = 0
+        lookups, fill_steps, by_batch, by_row = self.lookups, self.fill_steps, self.by_batch, self.by_row
+        for path, rownos, rows in batches:
+            n = len(rows)
+            rows_seen += n
+            found: dict[int, list[Any]] = {}
+            for slot, pos, ref in lookups:
+                keys = list(map(itemgetter(*pos), rows))  # one position: the value; several: a tuple
+                found[slot] = list(map(ref.table.get, keys))
+            for table, pos, unique in fill_steps:
+                keys = list(map(itemgetter(*pos), rows))
+                if unique:
+                    table.update(zip(keys, rows))
+                else:
+                    for key, row in zip(keys, rows):
+                        table.setdefault(key, []).append(row)
+            at = _RowContext(self.blank, rows, found).at
+            batch = Batch(rows, found)
+            for batch_verdict, cr, counter in by_batch:
+                try:
+                    verdict = batch_verdict(batch)
+                except Exception:  # noqa: BLE001 - an unforeseen value: judge this batch row by row instead
+                    assert cr.verdict is not None
+                    _judge_rows(cr.verdict, cr, counter, range(n), at, rownos, path, violations)
+                    continue
+                counter.not_applicable += verdict.not_applicable
+                for i in verdict.violations:
+                    c = at(i)
+                    violations.append(_violation(cr, c, rownos[i], path, cr.message(c),
+                                                 {name: fn(c) for name, fn in cr.evidence}))
+                for i, m in verdict.missing:
+                    _missing_violation(cr, m, at(i), rownos[i], path, violations)
+            for feed_batch in self.batch_feeds:
+                feed_batch(batch)
+            if by_row or self.feeds:
+                for i in range(n):
+                    c = at(i)
+                    for verdict_fn, cr, counter in by_row:
+                        _judge_row(verdict_fn, cr, counter, c, rownos[i], path, violations)
+                    for feed in self.feeds:
+                        feed(c)
+            if tick is not None:
+                tick(n)
+        return rows_seen
+
+
 def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[CompiledRule],
-              counters: dict[str, _Counter], violations: list[Violation], progress: Any) -> None:
+              counters: dict[str, _Counter], violations: list[Violation], progress: Any, jobs: int = 1) -> None:
     """Read the dataset once, a batch of rows at a time: fill lookup tables, judge rules, feed group rules."""
-    plan = env.plans.get(dataset)
-    lookups = plan.lookups if plan else []
-    fills = [t for t in env.tables.values() if t.dataset == dataset]
-    spec = load_dictionary()[dataset]
-    fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique) for t in fills]
-    mine = [cr for cr in compiled if cr.kind == "record" and cr.dataset == dataset and cr.verdict is not None]
-    by_batch = [(cr.batch_verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is not None]
-    by_row = [(cr.verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is None]
-    feeders = [f for cr in compiled if cr.kind == "group" for f in cr.feeders if f.dataset == dataset]
-    batch_feeds = [f.feed_batch for f in feeders if f.feed_batch is not None]
-    feeds = [f.feed for f in feeders if f.feed_batch is None]
-    blank = plan.blank_ctx() if plan else [None]
+    step = _PassPlan(dataset, env, compiled, counters)
     tick = progress.start(dataset, source.stats.path) if progress else None
-    rows_seen = 0
-    batches = source.batches() if hasattr(source, "batches") else _batches(source)
-    for path, rownos, rows in batches:
-        n = len(rows)
-        rows_seen += n
-        found: dict[int, list[Any]] = {}
-        for slot, pos, ref in lookups:
-            keys = list(map(itemgetter(*pos), rows))  # one position: the value; several: a tuple
-            found[slot] = list(map(ref.table.get, keys))
-        for table, pos, unique in fill_steps:
-            keys = list(map(itemgetter(*pos), rows))
-            if unique:
-                table.update(zip(keys, rows))
-            else:
-                for key, row in zip(keys, rows):
-                    table.setdefault(key, []).append(row)
-        at = _RowContext(blank, rows, found).at
-        batch = Batch(rows, found)
-        for batch_verdict, cr, counter in by_batch:
-            try:
-                verdict = batch_verdict(batch)
-            except Exception:  # noqa: BLE001 - an unforeseen value: judge this batch row by row instead
-                assert cr.verdict is not None
-                _judge_rows(cr.verdict, cr, counter, range(n), at, rownos, path, violations)
-                continue
-            counter.not_applicable += verdict.not_applicable
-            for i in verdict.violations:
-                c = at(i)
-                violations.append(_violation(cr, c, rownos[i], path, cr.message(c),
-                                             {name: fn(c) for name, fn in cr.evidence}))
-            for i, m in verdict.missing:
-                _missing_violation(cr, m, at(i), rownos[i], path, violations)
-        for feed_batch in batch_feeds:
-            feed_batch(batch)
-        if by_row or feeds:
-            for i in range(n):
-                c = at(i)
-                for verdict_fn, cr, counter in by_row:
-                    _judge_row(verdict_fn, cr, counter, c, rownos[i], path, violations)
-                for feed in feeds:
-                    feed(c)
-        if tick is not None:
-            tick(n)
-    for _, _, counter in by_batch + by_row:
+    rows_seen = None
+    if jobs > 1 and step.separable and hasattr(source, "byte_ranges") and _file_size(source) >= SPLIT_MIN_BYTES:
+        rows_seen = _run_in_parts(step, source, jobs, violations)
+        if rows_seen is not None and tick is not None:
+            tick(rows_seen)
+    if rows_seen is None:
+        batches = source.batches() if hasattr(source, "batches") else _batches(source)
+        rows_seen = step.consume(batches, violations, tick)
+    for counter in step.counters:
         counter.checked += rows_seen - counter.not_applicable
     if progress:
         progress.finish(dataset)
+
+
+def _file_size(source: Any) -> int:
+    try:
+        return os.path.getsize(source.source.path)
+    except (AttributeError, OSError):
+        return 0
+
+
+_PART_JOB: tuple[Any, ...] | None = None  # what forked workers inherit: the pass plan, the reader, the parts
+
+
+def _judge_part(index: int) -> dict[str, Any]:
+    """In a forked worker: judge one part of the file; return what the parent adds up."""
+    assert _PART_JOB is not None
+    step, source, parts = _PART_JOB
+    rejected_before = len(source.rejected)
+    found: list[Violation] = []
+    rows_seen = step.consume(source.range_batches(*parts[index]), found)
+    stats = source.stats
+    return {"violations": found, "rows_seen": rows_seen,
+            "not_applicable": [c.not_applicable for c in step.counters],
+            "rejected": source.rejected[rejected_before:], "rows_read": stats.rows_read,
+            "rows_rejected": stats.rows_rejected, "rows_blank": stats.rows_blank,
+            "keys": source._seen.hashes()}
+
+
+def _run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: list[Violation]) -> int | None:
+    """Judge a large separable CSV in `jobs` parts, each in a forked process; None (and nothing changed) when
+    it cannot be done that way: the caller then reads the file in one pass. A key that appears in two parts
+    sends the file back to the single pass too, so a duplicate row is still rejected, never judged."""
+    global _PART_JOB
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    parts = source.byte_ranges(jobs)
+    if not parts or len(parts) < 2:
+        return None
+    _PART_JOB = (step, source, parts)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
+            pending = pool.map_async(_judge_part, range(len(parts)))
+            sha256 = _file_sha256(source.source.path)  # the parent hashes the whole file meanwhile
+            results = pending.get()
+    except Exception:  # noqa: BLE001 - any trouble in a part: the single pass will meet it and report it
+        return None
+    finally:
+        _PART_JOB = None
+    keys = [r["keys"] for r in results]
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            if np.intersect1d(keys[i], keys[j]).size:
+                return None
+    for r in results:
+        violations.extend(r["violations"])
+        for counter, n in zip(step.counters, r["not_applicable"]):
+            counter.not_applicable += n
+        source.rejected.extend(r["rejected"])
+        source.stats.rows_read += r["rows_read"]
+        source.stats.rows_rejected += r["rows_rejected"]
+        source.stats.rows_blank += r["rows_blank"]
+    source.stats.sha256 = sha256
+    return sum(r["rows_seen"] for r in results)
 
 
 class _RowContext:

@@ -57,6 +57,11 @@ class SeenKeys:
             self._settle()
         return mark
 
+    def hashes(self) -> np.ndarray:
+        """Every hash recorded, in no particular order (to compare two parts of one file)."""
+        recent = np.fromiter(self._recent.keys(), np.int64, len(self._recent))
+        return np.concatenate([h for h, _ in self._levels] + [recent])
+
     def _settle(self) -> None:
         """Move the recent keys into a sorted level; merge levels while the newer is as large as the older."""
         n = len(self._recent)

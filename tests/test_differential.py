@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_eval import Reference
@@ -164,3 +165,52 @@ def test_a_bad_number_in_an_unread_column_still_rejects_the_row(tmp_path, cli) -
     trades.write_text("\n".join(lines) + "\n")
     doc = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json").json()
     assert [(r["dataset"], r["row"], r["column"]) for r in doc["rejected_rows"]] == [("perp_trades", 2, "price")]
+
+
+def _trades_file(path, rows: int, crlf: bool, bad_rows=(), repeat: tuple[int, int] | None = None) -> None:
+    """A quote-free perpetual-trades export: some trades by a retail client (violations), some bad cells."""
+    clients = ["C001", "C002", "C005", "C008"]
+    lines = ["trade_id,client_id,instrument,trade_time,side,quantity,price,leverage,counterparty_client_id"]
+    for i in range(rows):
+        trade_id = f"T{repeat[0]:06d}" if repeat and i == repeat[1] else f"T{i:06d}"
+        leverage = "x5" if i in bad_rows else str(1 + i % 30)
+        lines.append(f"{trade_id},{clients[i % 4]},{'BTC-USD-PERP' if i % 3 else 'ETH-USD-PERP'},"
+                     f"2026-06-{1 + i % 28:02d}T{i % 24:02d}:15:00+08:00,buy,1,100.5,{leverage},{clients[(i + 1) % 4]}")
+    path.write_bytes(("\r\n" if crlf else "\n").join(lines).encode() + (b"\r\n" if crlf else b"\n"))
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_file_judged_in_parts_reports_what_one_pass_reports(tmp_path, cli, monkeypatch, crlf, jobs) -> None:
+    """Parts judged by forked processes add up to the single pass: the same violations, rejected rows (with
+    their line numbers) and counts; a key repeated in two parts sends the file back to the single pass."""
+    import shutil
+
+    from conftest import SAMPLES
+    shutil.copytree(SAMPLES / "clean", tmp_path / "d")
+    _trades_file(tmp_path / "d" / "perp_trades.csv", 3000, crlf, bad_rows=(7, 1500, 2990))
+    monkeypatch.setattr(engine, "SPLIT_MIN_BYTES", 0)
+    used: dict[str, object] = {}
+    real = engine._run_in_parts
+
+    def spy(step, source, jobs, violations):
+        used[source.source.path.name] = result = real(step, source, jobs, violations)
+        return result
+    monkeypatch.setattr(engine, "_run_in_parts", spy)
+
+    def report(*extra: str) -> dict:
+        doc = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json", *extra).json()
+        for volatile in ("run", "manifest"):
+            doc.pop(volatile)
+        return doc
+    parts, single = report("--jobs", str(jobs)), report("--jobs", "1")
+    assert used["perp_trades.csv"] == 3000 - 3  # it really ran in parts: every row seen, the 3 bad ones rejected
+    assert [r["row"] for r in parts["rejected_rows"]] == [9, 1502, 2992]
+    assert parts["summary"]["violations"] > 500 and parts == single
+
+    _trades_file(tmp_path / "d" / "perp_trades.csv", 3000, crlf, repeat=(10, 2900))  # T000010 again near the end
+    used.clear()
+    parts, single = report("--jobs", str(jobs)), report("--jobs", "1")
+    assert used["perp_trades.csv"] is None  # the repeat spans two parts: the single pass judged the file
+    assert [(r["row"], r["reason"]) for r in parts["rejected_rows"]] == [(2902, "duplicate key (first seen at row 12)")]
+    assert parts == single
