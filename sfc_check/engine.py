@@ -9,6 +9,7 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from operator import itemgetter
@@ -314,10 +315,11 @@ def _run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: list[Viol
         return None
     _PART_JOB = (step, source, parts)
     try:
-        with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
-            pending = pool.map_async(_judge_part, range(len(parts)))
+        # a pool of processes that notices a worker dying (killed for memory, say) instead of waiting forever
+        with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
+            pending = [pool.submit(_judge_part, i) for i in range(len(parts))]
             sha256 = _file_sha256(source.source.path)  # the parent hashes the whole file meanwhile
-            results = pending.get()
+            results = [p.result() for p in pending]
     except Exception:  # noqa: BLE001 - any trouble in a part: the single pass will meet it and report it
         return None
     finally:

@@ -214,3 +214,38 @@ def test_a_file_judged_in_parts_reports_what_one_pass_reports(tmp_path, cli, mon
     assert used["perp_trades.csv"] is None  # the repeat spans two parts: the single pass judged the file
     assert [(r["row"], r["reason"]) for r in parts["rejected_rows"]] == [(2902, "duplicate key (first seen at row 12)")]
     assert parts == single
+
+
+def test_a_worker_that_dies_sends_the_file_back_to_one_pass(tmp_path, cli, monkeypatch) -> None:
+    """A worker killed mid-way (out of memory, say) must not hang the run or lose rows: the file is judged
+    again in the main process and the report is complete."""
+    import os
+    import shutil
+
+    from conftest import SAMPLES
+    shutil.copytree(SAMPLES / "clean", tmp_path / "d")
+    _trades_file(tmp_path / "d" / "perp_trades.csv", 2000, False)
+    monkeypatch.setattr(engine, "SPLIT_MIN_BYTES", 0)
+    real = engine._judge_part
+    monkeypatch.setattr(engine, "_judge_part", lambda i: os._exit(9) if i == 1 else real(i))
+    doc = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json", "--jobs", "2").json()
+    trades = next(i for i in doc["inputs"] if i["dataset"] == "perp_trades")
+    assert trades["rows_read"] == 2000 and trades["rows_evaluated"] == 2000
+    assert doc["summary"]["violations"] > 300
+
+
+def test_an_undecodable_byte_in_a_later_part_is_reported_as_without_parts(tmp_path, cli, monkeypatch) -> None:
+    import shutil
+
+    from conftest import SAMPLES
+    shutil.copytree(SAMPLES / "clean", tmp_path / "d")
+    trades = tmp_path / "d" / "perp_trades.csv"
+    _trades_file(trades, 2000, False)
+    raw = trades.read_bytes()
+    cut = raw.rfind(b"buy")
+    trades.write_bytes(raw[:cut] + b"b\xffy" + raw[cut + 3:])  # not UTF-8, in the last part
+    monkeypatch.setattr(engine, "SPLIT_MIN_BYTES", 0)
+    parts = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--jobs", "2")
+    single = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--jobs", "1")
+    assert parts.code == single.code == 2
+    assert "cannot decode as utf-8" in parts.err and "line 2001" in parts.err and parts.err == single.err
