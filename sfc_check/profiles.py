@@ -276,6 +276,10 @@ class ProfileReader(RowReader):
     def batches(self) -> Iterator[tuple[str, list[int], list[tuple[Any, ...]]]]:
         return in_batches(iter(self), lambda: self.current_path)
 
+    def byte_ranges(self, parts: int) -> None:
+        """Never cut: a profile maps its own columns (and may read several files) row by row."""
+        return None
+
     def _all_files(self) -> Iterator[tuple[int, Any, Any]]:
         spec = self.source.dataset
         names = [f.name for f in spec.fields]

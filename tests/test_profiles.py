@@ -264,3 +264,20 @@ def test_init_reads_samples_to_propose_formats_numbers_and_code_maps(cli, tmp_pa
     # once the TODOs are answered the profile reads the files with no problem
     check = cli("profile", "check", FIRM / "broker-big5", "--profile", out)
     assert check.code == 1 and "problem" in check.out  # unanswered code maps are reported, not guessed
+
+
+def test_profiled_files_are_never_cut_into_parts(cli, monkeypatch) -> None:
+    """--jobs cuts only canonical CSVs: a profile maps its own columns row by row, so its files stay whole."""
+    from sfc_check import engine
+    monkeypatch.setattr(engine, "SPLIT_MIN_BYTES", 0)
+    args = ("audit", FIRM / "binance-usdm", "--profile", PROFILES / "binance-usdm.yaml", "--as-of", "2026-06-30",
+            "--format", "json")
+    cut: list[object] = []
+    real = engine._run_in_parts
+    monkeypatch.setattr(engine, "_run_in_parts", lambda step, source, jobs, found: cut.append(
+        (type(source).__name__, source.byte_ranges(jobs))) or real(step, source, jobs, found))
+    parts, single = cli(*args, "--jobs", "2").json(), cli(*args, "--jobs", "1").json()
+    assert ("ProfileReader", None) in cut and not [c for c in cut if c[0] == "ProfileReader" and c[1]]
+    for doc in (parts, single):
+        doc.pop("run"), doc.pop("manifest")
+    assert parts == single and parts["summary"]["violations"] > 0
