@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -167,6 +168,11 @@ class CompiledRule:
     feeders: list[GroupFeeder] = field(default_factory=list)
     group: GroupState | None = None  # group rules: accumulators judged after the passes
     verdict: Callable[[list[Any]], Any] | None = None
+
+    @cached_property
+    def evidence_names(self) -> tuple[str, ...]:
+        """The evidence field names, one tuple shared by all the rule's violations."""
+        return tuple(name for name, _ in self.evidence)
     batch_verdict: Callable[[Batch], BatchVerdict] | None = None  # record rules with a column form throughout
 
 

@@ -242,7 +242,7 @@ class _PassPlan:
                 for i in verdict.violations:
                     c = at(i)
                     violations.append(_violation(cr, c, rownos[i], path, cr.message(c),
-                                                 {name: fn(c) for name, fn in cr.evidence}))
+                                                 tuple(fn(c) for _, fn in cr.evidence)))
                 for i, m in verdict.missing:
                     _missing_violation(cr, m, at(i), rownos[i], path, violations)
             for feed_batch in self.batch_feeds:
@@ -381,25 +381,26 @@ def _judge_row(verdict_fn: Any, cr: CompiledRule, counter: _Counter, ctx: list[A
         _missing_violation(cr, v, ctx, rowno, path, violations)
     else:
         violations.append(_violation(cr, ctx, rowno, path, cr.message(ctx),
-                                     {name: fn(ctx) for name, fn in cr.evidence}))
+                                     tuple(fn(ctx) for _, fn in cr.evidence)))
 
 
 def _missing_violation(cr: CompiledRule, m: Missing, ctx: list[Any], rowno: int, path: str | None,
                        violations: list[Violation]) -> None:
     """A required lookup found nothing: the rule says that is a violation."""
     row = ctx[0]
-    evidence: dict[str, Any] = {f: row[p] for f, p in zip(m.local_fields, m.local_positions)}
-    evidence[m.alias] = "missing"
-    violations.append(_violation(cr, ctx, rowno, path, m.render(ctx) if m.render else "", evidence))
+    evidence = tuple(row[p] for p in m.local_positions) + ("missing",)
+    violations.append(_violation(cr, ctx, rowno, path, m.render(ctx) if m.render else "", evidence,
+                                 m.local_fields + (m.alias,)))
 
 
 def _violation(cr: CompiledRule, ctx: list[Any], rowno: int | None, path: str | None, message: str,
-               evidence: dict[str, Any]) -> Violation:
+               evidence: tuple[Any, ...], evidence_fields: tuple[str, ...] | None = None) -> Violation:
     row = ctx[0]
     rule = cr.rule
-    return Violation(rule_id=rule.id, severity=rule.severity, dataset=cr.dataset,
-                     key={k: row[p] for k, p in zip(cr.key_fields, cr.key_positions)}, path=path, row=rowno,
-                     message=message, evidence=evidence, citation=rule.citation)
+    return Violation(rule_id=rule.id, severity=rule.severity, dataset=cr.dataset, key_fields=cr.key_fields,
+                     key_values=tuple(row[p] for p in cr.key_positions), path=path, row=rowno, message=message,
+                     evidence_fields=cr.evidence_names if evidence_fields is None else evidence_fields,
+                     evidence_values=evidence, citation=rule.citation)
 
 
 def _judge_groups(cr: CompiledRule, counter: _Counter, violations: list[Violation], path: str | None) -> None:
@@ -413,4 +414,4 @@ def _judge_groups(cr: CompiledRule, counter: _Counter, violations: list[Violatio
         counter.checked += 1
         if cr.condition(ctx):
             violations.append(_violation(cr, ctx, None, path, cr.message(ctx),
-                                         {name: fn(ctx) for name, fn in cr.evidence}))
+                                         tuple(fn(ctx) for _, fn in cr.evidence)))

@@ -50,19 +50,29 @@ class Violation:
     rule_id: str
     severity: Severity
     dataset: str
-    key: dict[str, Any]
+    key_fields: tuple[str, ...]            # names shared by every violation of the rule: values kept apart,
+    key_values: tuple[Any, ...]            # so a violation costs tuples, not two dictionaries
     path: str | None
     row: int | None
     message: str
-    evidence: dict[str, Any]
+    evidence_fields: tuple[str, ...]
+    evidence_values: tuple[Any, ...]
     citation: str
     waived: bool = False
     waiver: dict[str, Any] | None = None   # the waiver that covers it
     baseline: str | None = None            # "new" or "persisting" when compared with a baseline
 
+    @property
+    def key(self) -> dict[str, Any]:
+        return dict(zip(self.key_fields, self.key_values))
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return dict(zip(self.evidence_fields, self.evidence_values))
+
     def sort_key(self) -> tuple[Any, ...]:
         return (self.severity.rank, self.rule_id, self.path or "", self.row or 0,
-                tuple(str(v) for v in self.key.values()))
+                tuple(str(v) for v in self.key_values))
 
 
 @dataclass(frozen=True, slots=True)
