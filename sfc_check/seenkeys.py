@@ -23,6 +23,7 @@ class SeenKeys:
     def __init__(self) -> None:
         self._recent: dict[int, int] = {}
         self._levels: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, their marks), largest first
+        self._directories: list[tuple[np.ndarray, int]] = []    # per level: bucket starts, search steps
 
     def __len__(self) -> int:
         return len(self._recent) + sum(len(h) for h, _ in self._levels)
@@ -32,11 +33,10 @@ class SeenKeys:
         if not self._recent.keys().isdisjoint(hashes):
             return False
         if self._levels:
-            wanted = np.sort(np.fromiter(hashes, np.int64, len(hashes)))
-            for level, _ in self._levels:
-                at = np.searchsorted(level, wanted)
-                np.minimum(at, len(level) - 1, out=at)
-                if (level[at] == wanted).any():
+            wanted = np.fromiter(hashes, np.int64, len(hashes))
+            bucket = (wanted >> _SHIFT) + _HALF
+            for (level, _), (starts, steps) in zip(self._levels, self._directories):
+                if _any_in(level, starts, steps, wanted, bucket):
                     return False
         self._recent.update(zip(hashes, marks))
         if len(self._recent) >= RECENT:
@@ -73,8 +73,37 @@ class SeenKeys:
         del hashes, marks, order
         while (self._levels and len(self._levels[-1][0]) <= len(level[0])
                and len(self._levels[-1][0]) + len(level[0]) <= LARGEST):
+            self._directories.pop()
             level = _merge(self._levels.pop(), level)
         self._levels.append(level)
+        self._directories.append(_directory(level[0]))
+
+
+# A level is searched through a directory of 2^16 buckets by the hash's top bits (hashes are uniform, so a
+# bucket holds a few dozen entries), then by a few vectorised bisection steps inside the bucket: the plain
+# searchsorted over millions of entries spent most of its time in cache misses.
+_BITS = 16
+_SHIFT = 64 - _BITS
+_HALF = 1 << (_BITS - 1)
+_BOUNDS = (np.arange(1 << _BITS, dtype=np.int64) - _HALF) << _SHIFT
+
+
+def _directory(hashes: np.ndarray) -> tuple[np.ndarray, int]:
+    starts = np.append(np.searchsorted(hashes, _BOUNDS), len(hashes))
+    widest = int(np.diff(starts).max()) if len(hashes) else 0
+    return starts, widest.bit_length()
+
+
+def _any_in(level: np.ndarray, starts: np.ndarray, steps: int, wanted: np.ndarray, bucket: np.ndarray) -> bool:
+    """Whether any of `wanted` is in the sorted `level` (bisection within each needle's bucket)."""
+    lo, hi = starts[bucket], starts[bucket + 1]
+    last = len(level) - 1
+    for _ in range(steps):
+        mid = (lo + hi) >> 1
+        below = (level[np.minimum(mid, last)] < wanted) & (lo < hi)
+        lo = np.where(below, mid + 1, lo)
+        hi = np.where(below | (lo >= hi), hi, mid)
+    return bool((level[np.minimum(lo, last)] == wanted).any())
 
 
 def _merge(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

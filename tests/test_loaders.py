@@ -237,7 +237,8 @@ def test_duplicates_are_found_across_batches_and_within_one(tmp_path) -> None:
     assert [n for n, _ in rows][:3] == [2, 3, 4] and rows[-1][0] == 5003
 
 
-def test_seen_keys_find_every_repeat_across_levels() -> None:
+@pytest.mark.parametrize("clustered", [False, True])
+def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
     """Keys move from the recent dict into merged sorted levels; a repeat is found wherever its first sighting
     sits, with that first mark, and new keys are never taken for repeats."""
     import random
@@ -251,6 +252,8 @@ def test_seen_keys_find_every_repeat_across_levels() -> None:
         seen = SeenKeys()
         rng = random.Random(5)
         values = list(dict.fromkeys(rng.getrandbits(64) - 2**63 for _ in range(5000)))  # distinct 64-bit hashes
+        if clustered:  # all in three directory buckets (same top 16 bits): wide buckets, many bisection steps
+            values = list(dict.fromkeys(((rng.choice([-3, 0, 7]) << 48) | rng.getrandbits(48)) for _ in range(5000)))
         for start in range(0, 4000, 100):
             batch = values[start:start + 100]
             assert seen.add_new(batch, [start + i for i in range(len(batch))])
