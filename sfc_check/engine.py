@@ -1,25 +1,23 @@
 """EVALUATE: plan one pass per dataset, shared by every rule that reads it; count, collect violations.
 
 Datasets that other rules look up (clients, instruments, market makers, staff roles) pass first and are kept
-as keyed tables; everything else streams once. Group rules accumulate during the passes and are judged at the end.
+as keyed tables; everything else streams once, in batches of rows judged column by column (batch.py). Group
+rules accumulate during the passes and are judged at the end. With --jobs, a large CSV whose rules keep nothing
+but violations is judged in byte-range parts by forked workers, and any doubt sends it back to one pass.
 """
 from __future__ import annotations
 
 import gc
-import multiprocessing
-import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from operator import itemgetter
 from typing import Any, Protocol
 
-import numpy as np
-
+from . import parts
 from .batch import Batch
 from .compiler import NOT_APPLICABLE, CompiledRule, CompileEnv, Missing, compile_rule
-from .datasets import _file_sha256, in_batches
+from .datasets import in_batches
 from .dictionary import load_dictionary
 from .errors import RuleFileError
 from .expressions import CompileError
@@ -179,9 +177,6 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
 BATCH_ROWS = 2048  # rows judged together: large enough to amortise per-batch work, small enough to stay in cache
 
 
-SPLIT_MIN_BYTES = 32 << 20  # a file this large is read in parts by several processes, when it can be
-
-
 class _PassPlan:
     """What one dataset's pass does to each batch: lookups, table fills, rules (by batch or by row), feeders."""
 
@@ -265,8 +260,9 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
     step = _PassPlan(dataset, env, compiled, counters)
     tick = progress.start(dataset, source.stats.path) if progress else None
     rows_seen = None
-    if jobs > 1 and step.separable and hasattr(source, "byte_ranges") and _file_size(source) >= SPLIT_MIN_BYTES:
-        rows_seen = _run_in_parts(step, source, jobs, violations)
+    if jobs > 1 and step.separable and hasattr(source, "byte_ranges") and \
+            parts.file_size(source) >= parts.SPLIT_MIN_BYTES:
+        rows_seen = parts.run_in_parts(step, source, jobs, violations)
         if rows_seen is not None and tick is not None:
             tick(rows_seen)
     if rows_seen is None:
@@ -276,69 +272,6 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
         counter.checked += rows_seen - counter.not_applicable
     if progress:
         progress.finish(dataset)
-
-
-def _file_size(source: Any) -> int:
-    try:
-        return os.path.getsize(source.source.path)
-    except (AttributeError, OSError):
-        return 0
-
-
-_PART_JOB: tuple[Any, ...] | None = None  # what forked workers inherit: the pass plan, the reader, the parts
-
-
-def _judge_part(index: int) -> dict[str, Any]:
-    """In a forked worker: judge one part of the file; return what the parent adds up."""
-    assert _PART_JOB is not None
-    step, source, parts = _PART_JOB
-    rejected_before = len(source.rejected)
-    found: list[Violation] = []
-    rows_seen = step.consume(source.range_batches(*parts[index]), found)
-    stats = source.stats
-    return {"violations": found, "rows_seen": rows_seen,
-            "not_applicable": [c.not_applicable for c in step.counters],
-            "rejected": source.rejected[rejected_before:], "rows_read": stats.rows_read,
-            "rows_rejected": stats.rows_rejected, "rows_blank": stats.rows_blank,
-            "keys": source._seen.hashes()}
-
-
-def _run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: list[Violation]) -> int | None:
-    """Judge a large separable CSV in `jobs` parts, each in a forked process; None (and nothing changed) when
-    it cannot be done that way: the caller then reads the file in one pass. A key that appears in two parts
-    sends the file back to the single pass too, so a duplicate row is still rejected, never judged."""
-    global _PART_JOB
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    parts = source.byte_ranges(jobs)
-    if not parts or len(parts) < 2:
-        return None
-    _PART_JOB = (step, source, parts)
-    try:
-        # a pool of processes that notices a worker dying (killed for memory, say) instead of waiting forever
-        with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
-            pending = [pool.submit(_judge_part, i) for i in range(len(parts))]
-            sha256 = _file_sha256(source.source.path)  # the parent hashes the whole file meanwhile
-            results = [p.result() for p in pending]
-    except Exception:  # noqa: BLE001 - any trouble in a part: the single pass will meet it and report it
-        return None
-    finally:
-        _PART_JOB = None
-    keys = [r["keys"] for r in results]
-    for i in range(len(keys)):
-        for j in range(i + 1, len(keys)):
-            if np.intersect1d(keys[i], keys[j]).size:
-                return None
-    for r in results:
-        violations.extend(r["violations"])
-        for counter, n in zip(step.counters, r["not_applicable"]):
-            counter.not_applicable += n
-        source.rejected.extend(r["rejected"])
-        source.stats.rows_read += r["rows_read"]
-        source.stats.rows_rejected += r["rows_rejected"]
-        source.stats.rows_blank += r["rows_blank"]
-    source.stats.sha256 = sha256
-    return sum(r["rows_seen"] for r in results)
 
 
 class _RowContext:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_eval import Reference
 
-from sfc_check import compiler, engine, groups
+from sfc_check import compiler, engine, groups, parts
 from sfc_check.datasets import typed_records
 from sfc_check.dictionary import load_dictionary
 from sfc_check.engine import InlineSource, RunSettings, evaluate
@@ -189,31 +189,31 @@ def test_a_file_judged_in_parts_reports_what_one_pass_reports(tmp_path, cli, mon
     from conftest import SAMPLES
     shutil.copytree(SAMPLES / "clean", tmp_path / "d")
     _trades_file(tmp_path / "d" / "perp_trades.csv", 3000, crlf, bad_rows=(7, 1500, 2990))
-    monkeypatch.setattr(engine, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 0)
     used: dict[str, object] = {}
-    real = engine._run_in_parts
+    real = parts.run_in_parts
 
     def spy(step, source, jobs, violations):
         used[source.source.path.name] = result = real(step, source, jobs, violations)
         return result
-    monkeypatch.setattr(engine, "_run_in_parts", spy)
+    monkeypatch.setattr(parts, "run_in_parts", spy)
 
     def report(*extra: str) -> dict:
         doc = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json", *extra).json()
         for volatile in ("run", "manifest"):
             doc.pop(volatile)
         return doc
-    parts, single = report("--jobs", str(jobs)), report("--jobs", "1")
+    split, single = report("--jobs", str(jobs)), report("--jobs", "1")
     assert used["perp_trades.csv"] == 3000 - 3  # it really ran in parts: every row seen, the 3 bad ones rejected
-    assert [r["row"] for r in parts["rejected_rows"]] == [9, 1502, 2992]
-    assert parts["summary"]["violations"] > 500 and parts == single
+    assert [r["row"] for r in split["rejected_rows"]] == [9, 1502, 2992]
+    assert split["summary"]["violations"] > 500 and split == single
 
     _trades_file(tmp_path / "d" / "perp_trades.csv", 3000, crlf, repeat=(10, 2900))  # T000010 again near the end
     used.clear()
-    parts, single = report("--jobs", str(jobs)), report("--jobs", "1")
+    split, single = report("--jobs", str(jobs)), report("--jobs", "1")
     assert used["perp_trades.csv"] is None  # the repeat spans two parts: the single pass judged the file
-    assert [(r["row"], r["reason"]) for r in parts["rejected_rows"]] == [(2902, "duplicate key (first seen at row 12)")]
-    assert parts == single
+    assert [(r["row"], r["reason"]) for r in split["rejected_rows"]] == [(2902, "duplicate key (first seen at row 12)")]
+    assert split == single
 
 
 def test_a_worker_that_dies_sends_the_file_back_to_one_pass(tmp_path, cli, monkeypatch) -> None:
@@ -225,9 +225,9 @@ def test_a_worker_that_dies_sends_the_file_back_to_one_pass(tmp_path, cli, monke
     from conftest import SAMPLES
     shutil.copytree(SAMPLES / "clean", tmp_path / "d")
     _trades_file(tmp_path / "d" / "perp_trades.csv", 2000, False)
-    monkeypatch.setattr(engine, "SPLIT_MIN_BYTES", 0)
-    real = engine._judge_part
-    monkeypatch.setattr(engine, "_judge_part", lambda i: os._exit(9) if i == 1 else real(i))
+    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 0)
+    real = parts._judge_part
+    monkeypatch.setattr(parts, "_judge_part", lambda i: os._exit(9) if i == 1 else real(i))
     doc = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json", "--jobs", "2").json()
     trades = next(i for i in doc["inputs"] if i["dataset"] == "perp_trades")
     assert trades["rows_read"] == 2000 and trades["rows_evaluated"] == 2000
@@ -244,8 +244,8 @@ def test_an_undecodable_byte_in_a_later_part_is_reported_as_without_parts(tmp_pa
     raw = trades.read_bytes()
     cut = raw.rfind(b"buy")
     trades.write_bytes(raw[:cut] + b"b\xffy" + raw[cut + 3:])  # not UTF-8, in the last part
-    monkeypatch.setattr(engine, "SPLIT_MIN_BYTES", 0)
-    parts = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--jobs", "2")
+    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 0)
+    split = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--jobs", "2")
     single = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--jobs", "1")
-    assert parts.code == single.code == 2
-    assert "cannot decode as utf-8" in parts.err and "line 2001" in parts.err and parts.err == single.err
+    assert split.code == single.code == 2
+    assert "cannot decode as utf-8" in split.err and "line 2001" in split.err and split.err == single.err
