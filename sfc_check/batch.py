@@ -99,22 +99,21 @@ PAIR_TESTS: dict[str, Callable[[list[Any], list[Any]], list[Any]]] = {
 }
 
 
-def all_of(parts: list[BatchFn]) -> BatchFn:
-    def conjunction(b: Batch) -> list[Any]:
+def _folded(parts: list[BatchFn], pair: Callable[[list[Any], list[Any]], list[Any]]) -> BatchFn:
+    def fold(b: Batch) -> list[Any]:
         acc = parts[0](b)
         for p in parts[1:]:
-            acc = [x and y for x, y in zip(acc, p(b))]
+            acc = pair(acc, p(b))
         return acc
-    return conjunction
+    return fold
+
+
+def all_of(parts: list[BatchFn]) -> BatchFn:
+    return _folded(parts, lambda a, b: [x and y for x, y in zip(a, b)])
 
 
 def any_of(parts: list[BatchFn]) -> BatchFn:
-    def disjunction(b: Batch) -> list[Any]:
-        acc = parts[0](b)
-        for p in parts[1:]:
-            acc = [x or y for x, y in zip(acc, p(b))]
-        return acc
-    return disjunction
+    return _folded(parts, lambda a, b: [x or y for x, y in zip(a, b)])
 
 
 def negation(inner: BatchFn) -> BatchFn:

@@ -33,11 +33,14 @@ class GroupState:
     primary: dict[Any, list[Any]] = field(default_factory=dict)
     primary_init: Callable[[], list[Any]] = list
     related: list[tuple[dict[Any, list[Any]], Callable[[], list[Any]]]] = field(default_factory=list)
-    # once the primary dataset has been read, related rows of keys without a group are not kept
-    known: list[dict[Any, list[Any]] | None] = field(default_factory=lambda: [None])
+    primary_read: bool = False  # once it is, related rows of keys without a group are not kept
 
     def primary_complete(self) -> None:
-        self.known[0] = self.primary
+        self.primary_read = True
+
+    def wanted(self, key: Any) -> bool:
+        """Whether a related row of this key can still matter."""
+        return not self.primary_read or key in self.primary
 
     def rows(self) -> list[tuple[Any, ...]]:
         """One tuple per group: by-values, primary aggregates, then each related block (zeros when absent)."""
@@ -84,7 +87,7 @@ def _aggregates(aggs: dict[str, Any], scope: Scope, where: tuple[Any, ...]
 
 def _feeder(plan: list[Aggregate], where: Cond | None, key_fns: list[Fn],
             groups: dict[Any, list[Any]], init: Callable[[], list[Any]],
-            known: list[dict[Any, Any] | None] | None = None) -> Callable[[list[Any]], None]:
+            related_to: GroupState | None = None) -> Callable[[list[Any]], None]:
     """One closure per dataset row: filter, find the group (a scalar key for one field), update aggregates."""
     steps = [_step(i, kind, fn, cond) for i, (kind, fn, cond, _) in enumerate(plan)]
     single = key_fns[0] if len(key_fns) == 1 else None
@@ -102,7 +105,7 @@ def _feeder(plan: list[Aggregate], where: Cond | None, key_fns: list[Fn],
                 return
         acc = groups.get(key)
         if acc is None:
-            if known is not None and known[0] is not None and key not in known[0]:
+            if related_to is not None and not related_to.wanted(key):
                 return
             acc = groups[key] = init()
         for step in steps:
@@ -112,7 +115,7 @@ def _feeder(plan: list[Aggregate], where: Cond | None, key_fns: list[Fn],
 
 def _batch_feeder(plan: list[Aggregate], where: Cond | None, key_columns: list[BatchFn | None],
                   groups: dict[Any, list[Any]], init: Callable[[], list[Any]],
-                  known: list[dict[Any, Any] | None] | None = None) -> Callable[[Batch], None] | None:
+                  related_to: GroupState | None = None) -> Callable[[Batch], None] | None:
     """The feeder a batch at a time: rows in order, so every aggregate sees the same values in the same order
     as the per-row feeder. None when some part has no column form."""
     where_column = batch_of(where) if where is not None else None
@@ -135,9 +138,9 @@ def _batch_feeder(plan: list[Aggregate], where: Cond | None, key_columns: list[B
             take = [None not in k for k in keys]
         if where_column is not None:
             take = [t and w for t, w in zip(take, where_column(b))]
-        limit = known[0] if known is not None else None
-        if limit is not None:
-            take = [t and k in limit for t, k in zip(take, keys)]
+        if related_to is not None and related_to.primary_read:
+            primary = related_to.primary
+            take = [t and k in primary for t, k in zip(take, keys)]
         get = groups.get
         accs = []
         for key in compress(keys, take):
@@ -239,8 +242,8 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
         table: dict[Any, list[Any]] = {}
         state.related.append((table, rinit))
         feeders.append(GroupFeeder(
-            rspec.name, _feeder(rplan, rwhere, [t.fn for t in key_typed], table, rinit, state.known),
-            _batch_feeder(rplan, rwhere, [t.column() for t in key_typed], table, rinit, state.known)))
+            rspec.name, _feeder(rplan, rwhere, [t.fn for t in key_typed], table, rinit, state),
+            _batch_feeder(rplan, rwhere, [t.column() for t in key_typed], table, rinit, state)))
         layout += [(f"{alias}.{n}", t) for n, t in rtyped]
         reads |= rscope.reads
     for i, (name, t) in enumerate(layout):

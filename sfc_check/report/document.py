@@ -67,11 +67,6 @@ class ViolationEntries(Sequence[dict[str, Any]]):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return map(violation_entry, self._violations)
 
-    def __eq__(self, other: object) -> bool:
-        return list(self) == (list(other) if isinstance(other, Sequence) else other)
-
-    __hash__ = None  # type: ignore[assignment]
-
 
 def build_document(run: AuditRun) -> dict[str, Any]:
     result = run.result
