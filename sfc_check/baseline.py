@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import DataError
 from .model import RuleOutcome, RuleStatus, Violation
+from .violationstore import remark
 from .waivers import violation_identity
 
 
@@ -37,21 +39,24 @@ def load_baseline(path: Path) -> dict[str, Any]:
     return data
 
 
-def compare(violations: list[Violation], outcomes: list[RuleOutcome], previous: dict[str, Any],
-            path: str) -> tuple[list[Violation], BaselineOutcome]:
+def compare(violations: Sequence[Violation], outcomes: list[RuleOutcome], previous: dict[str, Any],
+            path: str) -> tuple[Sequence[Violation], BaselineOutcome]:
     """Mark each violation new or persisting; list previous ones gone from rules that ran this time."""
     before = {}
     for v in previous["violations"]:
         if isinstance(v, dict) and isinstance(v.get("key"), dict) and "rule_id" in v:
             before[violation_identity(v["rule_id"], v["key"])] = v
-    now = {violation_identity(v.rule_id, v.key) for v in violations}
-    marked = [dataclasses.replace(v, baseline="persisting" if violation_identity(v.rule_id, v.key) in before
-                                  else "new") for v in violations]
+    still = {i for v in violations if (i := violation_identity(v.rule_id, v.key)) in before}
+
+    def mark(v: Violation) -> Violation:
+        persisting = violation_identity(v.rule_id, v.key) in still
+        return dataclasses.replace(v, baseline="persisting" if persisting else "new")
+
     ran = {o.rule_id for o in outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)}
     outcome = BaselineOutcome(path=path, previous_as_of=(previous.get("run") or {}).get("as_of"))
     for ident, v in before.items():
-        if ident not in now and v["rule_id"] in ran:
+        if ident not in still and v["rule_id"] in ran:
             outcome.resolved.append({"rule_id": v["rule_id"], "key": v["key"], "message": v.get("message"),
                                      "severity": v.get("severity")})
     outcome.resolved.sort(key=lambda r: (r["rule_id"], json.dumps(r["key"], sort_keys=True)))
-    return marked, outcome
+    return remark(violations, mark), outcome

@@ -59,19 +59,23 @@ def render_audit(console: Console, doc: dict[str, Any]) -> None:
     console.print(table)
     _render_parameters(console, doc)
 
-    by_rule: dict[str, list[dict[str, Any]]] = {}
+    by_rule: dict[str, list[dict[str, Any]]] = {}  # the first few per rule: the rest only counted
+    counts: dict[str, int] = {}
     for v in doc["violations"]:
-        by_rule.setdefault(v["rule_id"], []).append(v)
+        shown = by_rule.setdefault(v["rule_id"], [])
+        if len(shown) < VIOLATIONS_SHOWN_PER_RULE:
+            shown.append(v)
+        counts[v["rule_id"]] = counts.get(v["rule_id"], 0) + 1
     for rule_id, items in by_rule.items():
-        first = items[0]
+        first, total = items[0], counts[rule_id]
         console.print(f"\n[{SEVERITY_STYLE[first['severity']]}]{rule_id}[/] ({first['severity']}) — "
-                      f"{len(items):,} violation(s) — {escape(first['citation'])}")
-        for v in items[:VIOLATIONS_SHOWN_PER_RULE]:
+                      f"{total:,} violation(s) — {escape(first['citation'])}")
+        for v in items:
             where = f"{v['path']}:{v['row']}" if v.get("row") else (v.get("path") or v["dataset"])
             key = ", ".join(f"{k}={val}" for k, val in v["key"].items())
             console.print(f"  {escape(where)} [{escape(key)}] {escape(v['message'])}")
-        if len(items) > VIOLATIONS_SHOWN_PER_RULE:
-            console.print(f"  … and {len(items) - VIOLATIONS_SHOWN_PER_RULE:,} more (see --format json)")
+        if total > len(items):
+            console.print(f"  … and {total - len(items):,} more (see --format json)")
 
     rejected = doc["rejected_rows"]
     if rejected:

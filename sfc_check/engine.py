@@ -23,6 +23,7 @@ from .errors import RuleFileError
 from .expressions import CompileError
 from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
 from .rulepack import Rule
+from .violationstore import Sink, ViolationStore
 
 
 class Source(Protocol):
@@ -141,7 +142,7 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
     for name, source in sources.items():  # readers may leave the fields no rule touches untyped
         if hasattr(source, "project"):
             source.project({f for cr in compiled for d, f in cr.fields if d == name} | set(dictionary[name].key))
-    violations: list[Violation] = []
+    violations = ViolationStore()
     displays = {name: src.stats.path for name, src in sources.items()}
     # Rows, lookup tables and group sums hold no reference cycles, so the cyclic garbage collector only costs
     # time here (it rescans every live table row again and again); reference counting still frees everything.
@@ -160,15 +161,12 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
         if cr.kind == "group":
             _judge_groups(cr, counters[cr.rule.id], violations, displays.get(cr.dataset))
 
-    per_rule: dict[str, int] = {}
-    for v in violations:
-        per_rule[v.rule_id] = per_rule.get(v.rule_id, 0) + 1
     for cr in compiled:
         c = counters[cr.rule.id]
-        n = per_rule.get(cr.rule.id, 0)
+        n = violations.per_rule.get(cr.rule.id, 0)
         outcomes[cr.rule.id] = RuleOutcome(cr.rule.id, RuleStatus.FAIL if n else RuleStatus.PASS,
                                            checked=c.checked, not_applicable=c.not_applicable, violations=n)
-    violations.sort(key=Violation.sort_key)
+    violations.sort()
     return AuditResult(outcomes=[outcomes[r.id] for r in rules], violations=violations,
                        inputs=[sources[d].stats for d in sorted(sources)], rejected=rejected,
                        parameters={cr.rule.id: cr.parameters for cr in compiled})
@@ -206,7 +204,7 @@ class _PassPlan:
         return [counter for _, _, counter in self.by_batch + self.by_row]
 
     def consume(self, batches: Iterable[tuple[str | None, list[int], list[tuple[Any, ...]]]],
-                violations: list[Violation], tick: Any = None) -> int:
+                violations: Sink, tick: Any = None) -> int:
         """Judge every batch; returns the number of rows seen."""
         rows_seen = 0
         lookups, fill_steps, by_batch, by_row = self.lookups, self.fill_steps, self.by_batch, self.by_row
@@ -255,7 +253,7 @@ class _PassPlan:
 
 
 def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[CompiledRule],
-              counters: dict[str, _Counter], violations: list[Violation], progress: Any, jobs: int = 1) -> None:
+              counters: dict[str, _Counter], violations: Sink, progress: Any, jobs: int = 1) -> None:
     """Read the dataset once, a batch of rows at a time: fill lookup tables, judge rules, feed group rules."""
     step = _PassPlan(dataset, env, compiled, counters)
     tick = progress.start(dataset, source.stats.path) if progress else None
@@ -298,13 +296,13 @@ def _batches(source: Source) -> Iterator[tuple[str, list[int], list[tuple[Any, .
 
 
 def _judge_rows(verdict_fn: Any, cr: CompiledRule, counter: _Counter, indices: Iterable[int], at: Any,
-                rownos: list[int], path: str | None, violations: list[Violation]) -> None:
+                rownos: list[int], path: str | None, violations: Sink) -> None:
     for i in indices:
         _judge_row(verdict_fn, cr, counter, at(i), rownos[i], path, violations)
 
 
 def _judge_row(verdict_fn: Any, cr: CompiledRule, counter: _Counter, ctx: list[Any], rowno: int,
-               path: str | None, violations: list[Violation]) -> None:
+               path: str | None, violations: Sink) -> None:
     v = verdict_fn(ctx)
     if not v:
         return
@@ -318,7 +316,7 @@ def _judge_row(verdict_fn: Any, cr: CompiledRule, counter: _Counter, ctx: list[A
 
 
 def _missing_violation(cr: CompiledRule, m: Missing, ctx: list[Any], rowno: int, path: str | None,
-                       violations: list[Violation]) -> None:
+                       violations: Sink) -> None:
     """A required lookup found nothing: the rule says that is a violation."""
     row = ctx[0]
     evidence = tuple(row[p] for p in m.local_positions) + ("missing",)
@@ -336,7 +334,7 @@ def _violation(cr: CompiledRule, ctx: list[Any], rowno: int | None, path: str | 
                      evidence_values=evidence, citation=rule.citation)
 
 
-def _judge_groups(cr: CompiledRule, counter: _Counter, violations: list[Violation], path: str | None) -> None:
+def _judge_groups(cr: CompiledRule, counter: _Counter, violations: Sink, path: str | None) -> None:
     assert cr.group is not None
     ctx: list[Any] = [None]
     for group_row in cr.group.rows():

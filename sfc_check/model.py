@@ -1,6 +1,7 @@
 """The result model: severities, statuses, violations and rejected rows as frozen values; no I/O here."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -125,7 +126,7 @@ class AuditResult:
     """Everything one audit produced; reporters render it, the CLI turns it into an exit code."""
 
     outcomes: list[RuleOutcome]
-    violations: list[Violation]
+    violations: Sequence[Violation]     # a list, or the engine's store that keeps many on disk
     inputs: list[InputStats]
     rejected: list[RejectedRow]
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id → parameter values used

@@ -17,6 +17,7 @@ import numpy as np
 
 from .datasets import _file_sha256
 from .model import Violation
+from .violationstore import Sink
 
 if TYPE_CHECKING:
     from .engine import _PassPlan
@@ -49,7 +50,7 @@ def _judge_part(index: int) -> dict[str, Any]:
             "keys": source._seen.hashes()}
 
 
-def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: list[Violation]) -> int | None:
+def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> int | None:
     """Judge a large separable CSV in `jobs` parts, each in a forked process; None (and nothing changed) when
     it cannot be done that way: the caller then reads the file in one pass. A key that appears in two parts
     sends the file back to the single pass too, so a duplicate row is still rejected, never judged."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -13,6 +14,7 @@ from typing import Any
 from .errors import RuleFileError
 from .model import Violation
 from .rulepack import validate_document
+from .violationstore import remark
 from .yamlsafe import load_yaml_file
 
 
@@ -75,30 +77,38 @@ def load_waivers(path: Path) -> tuple[list[Waiver], str]:
     return out, doc.sha256
 
 
-def apply_waivers(violations: list[Violation], waivers: list[Waiver], as_of: date, path: str,
-                  sha256: str) -> tuple[list[Violation], WaiverOutcome]:
-    """Mark violations covered by an unexpired waiver; report expired and stale waivers."""
+def apply_waivers(violations: Sequence[Violation], waivers: list[Waiver], as_of: date, path: str,
+                  sha256: str) -> tuple[Sequence[Violation], WaiverOutcome]:
+    """Mark violations covered by an unexpired waiver; report expired and stale waivers. One pass finds which
+    waivers match; the marking itself happens as the violations are read (a store keeps them on disk)."""
     outcome = WaiverOutcome(path=path, sha256=sha256)
     by_identity: dict[Any, list[Waiver]] = {}
     for w in waivers:
         by_identity.setdefault(violation_identity(w.rule_id, w.key), []).append(w)
+    live: dict[Any, Waiver] = {}
     matched: set[int] = set()
-    out = []
-    for v in violations:
-        candidates = by_identity.get(violation_identity(v.rule_id, v.key), [])
-        for w in candidates:
-            matched.add(id(w))
-        live = [w for w in candidates if w.approved_on <= as_of <= w.expires_on]
-        if live:
-            w = live[0]
-            out.append(dataclasses.replace(v, waived=True, waiver=w.entry()))
-            if w not in outcome.applied:
-                outcome.applied.append(w)
-        else:
-            out.append(v)
+    if by_identity:
+        for v in violations:
+            candidates = by_identity.get(violation_identity(v.rule_id, v.key))
+            if not candidates:
+                continue
+            for w in candidates:
+                matched.add(id(w))
+            current = [w for w in candidates if w.approved_on <= as_of <= w.expires_on]
+            if current and current[0] not in outcome.applied:
+                outcome.applied.append(current[0])
+            if current:
+                live[violation_identity(v.rule_id, v.key)] = current[0]
     for w in waivers:
         if w.expires_on < as_of and id(w) in matched:
             outcome.expired.append(w)
         elif id(w) not in matched:
             outcome.stale.append(w)
-    return out, outcome
+    if not live:
+        return violations, outcome
+
+    def mark(v: Violation) -> Violation:
+        w = live.get(violation_identity(v.rule_id, v.key))
+        return v if w is None else dataclasses.replace(v, waived=True, waiver=w.entry())
+
+    return remark(violations, mark), outcome

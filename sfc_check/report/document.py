@@ -96,9 +96,13 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         rules.append(entry)
     violations = ViolationEntries(result.violations)
     by_severity = {s.value: 0 for s in Severity}
-    for v in result.violations:
-        if not v.waived:
+    waived = new = 0
+    for v in result.violations:  # one pass: a large run's violations are read back from disk
+        if v.waived:
+            waived += 1
+        else:
             by_severity[v.severity.value] += 1
+        new += v.baseline == "new"
     ran = [o for o in result.outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)]
     summary = {
         "rules_checked": len(ran),
@@ -107,8 +111,8 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         "rules_not_evaluable": sum(1 for o in result.outcomes if o.status is RuleStatus.NOT_EVALUABLE),
         "rules_not_in_force": sum(1 for o in result.outcomes if o.status is RuleStatus.NOT_IN_FORCE),
         "violations": len(result.violations),
-        "waived": sum(1 for v in result.violations if v.waived),
-        "new": sum(1 for v in result.violations if v.baseline == "new") if run.baseline else len(result.violations),
+        "waived": waived,
+        "new": new if run.baseline else len(result.violations),
         "resolved": run.baseline.count_resolved if run.baseline else 0,
         "by_severity": by_severity,
         "rows_read": sum(i.rows_read for i in result.inputs),

@@ -1,0 +1,215 @@
+"""Violations held in sorted runs on disk once there are many, so a run's memory does not grow with them.
+
+An export with a systemic breach can give hundreds of thousands of violations, each ~600 bytes as an object,
+all kept until the report is written. The store keeps up to SPILL_AT of them in memory; past that it sorts
+them and writes them, as JSON in small chunks, to one anonymous temporary file (unlinked at creation, so
+nothing is left behind, even after a crash). Reading merges the runs back in report order, one chunk per run
+in memory at a time. Waivers and baselines mark violations while they are read (`marked`), never as a copy.
+Values JSON has no type for (decimals, dates, times, tuples) are tagged so they come back as they went out.
+"""
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from itertools import islice
+from typing import IO, Any, overload
+
+from .model import Severity, Violation
+
+SPILL_AT = 1 << 14      # violations kept in memory before a sorted run goes to disk (~10 MB)
+CHUNK = 256             # violations per chunk written: what one run holds in memory while being merged
+
+Mark = Callable[[Violation], Violation]
+
+
+class ViolationStore(Sequence[Violation]):
+    """Violations in report order (`Violation.sort_key`, ties in the order they were added), wherever they
+    are kept. Appending after reading has started is allowed; the next read sees everything."""
+
+    def __init__(self) -> None:
+        self._recent: list[Violation] = []
+        self._sorted = True
+        self._runs: list[list[tuple[int, int]]] = []  # per run: (offset, length) of each chunk
+        self._file: IO[bytes] | None = None
+        self._size = 0
+        self._count = 0
+        self.per_rule: dict[str, int] = {}  # violations per rule id, counted as they arrive
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, v: Violation) -> None:
+        self._recent.append(v)
+        self._count += 1
+        self.per_rule[v.rule_id] = self.per_rule.get(v.rule_id, 0) + 1
+        self._sorted = False
+        if len(self._recent) >= SPILL_AT:
+            self._spill()
+
+    def extend(self, items: Iterable[Violation]) -> None:
+        for v in items:
+            self.append(v)
+
+    def sort(self) -> None:
+        """Kept for the list-like call sites: the store is always read in report order."""
+        self._sort_recent()
+
+    def marked(self, mark: Mark) -> MarkedViolations:
+        """The same violations, each passed through `mark` when read (nothing is copied now)."""
+        return MarkedViolations(self, (mark,))
+
+    @property
+    def spilled(self) -> int:
+        """How many sorted runs went to disk (for tests and the benchmark notes)."""
+        return len(self._runs)
+
+    def __iter__(self) -> Iterator[Violation]:
+        self._sort_recent()
+        if self._runs:
+            merged: Iterator[Violation] = heapq.merge(*(self._read_run(r) for r in self._runs), list(self._recent),
+                                                      key=Violation.sort_key)
+        else:
+            merged = iter(list(self._recent))
+        return merged
+
+    @overload
+    def __getitem__(self, i: int) -> Violation: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Violation]: ...
+
+    def __getitem__(self, i: int | slice) -> Violation | list[Violation]:
+        return _item(self, i)
+
+    def _sort_recent(self) -> None:
+        if not self._sorted:
+            self._recent.sort(key=Violation.sort_key)
+            self._sorted = True
+
+    def _spill(self) -> None:
+        self._sort_recent()
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="sfc-check-violations-")
+        chunks = []
+        for start in range(0, len(self._recent), CHUNK):
+            data = json.dumps([_packed(v) for v in self._recent[start:start + CHUNK]],
+                              ensure_ascii=False).encode("utf-8")
+            self._file.write(data)
+            chunks.append((self._size, len(data)))
+            self._size += len(data)
+        self._file.flush()
+        self._runs.append(chunks)
+        self._recent = []
+
+    def _read_run(self, chunks: list[tuple[int, int]]) -> Iterator[Violation]:
+        assert self._file is not None
+        fd = self._file.fileno()
+        for offset, length in chunks:
+            for fields in json.loads(os.pread(fd, length, offset), object_hook=_untag):
+                yield _unpacked(fields)
+
+
+_TAG = "\u0000"  # a key no data field can have: marks a tagged value
+
+
+def _packed(v: Violation) -> list[Any]:
+    return [v.rule_id, v.severity.value, v.dataset, v.key_fields, _tagged(v.key_values), v.path, v.row, v.message,
+            v.evidence_fields, _tagged(v.evidence_values), v.citation, v.waived, v.waiver, v.baseline]
+
+
+def _unpacked(f: list[Any]) -> Violation:
+    return Violation(f[0], Severity(f[1]), f[2], tuple(f[3]), f[4], f[5], f[6], f[7], tuple(f[8]), f[9], f[10],
+                     f[11], f[12], f[13])
+
+
+def _tagged(value: Any) -> Any:
+    """A value JSON can carry and `_untag` restores exactly (type, digits, exponent, offset)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is tuple:
+        return {_TAG: "tuple", "v": [_tagged(x) for x in value]}
+    if kind is list:
+        return [_tagged(x) for x in value]
+    if kind is dict:
+        return {k: _tagged(x) for k, x in value.items()}
+    if isinstance(value, Decimal):
+        return {_TAG: "decimal", "v": str(value)}
+    if isinstance(value, datetime):
+        return {_TAG: "datetime", "v": value.isoformat()}
+    if isinstance(value, date):
+        return {_TAG: "date", "v": value.isoformat()}
+    if isinstance(value, Enum):
+        return _tagged(value.value)
+    raise TypeError(f"cannot keep a {kind.__name__} in a spilled violation")
+
+
+def _untag(obj: dict[str, Any]) -> Any:
+    kind = obj.get(_TAG)
+    if kind is None:
+        return obj
+    value = obj["v"]
+    if kind == "tuple":
+        return tuple(value)
+    if kind == "decimal":
+        return Decimal(value)
+    if kind == "datetime":
+        return datetime.fromisoformat(value)
+    return date.fromisoformat(value)
+
+
+class MarkedViolations(Sequence[Violation]):
+    """A store's violations, each passed through the marks (waiver, baseline) as it is read."""
+
+    def __init__(self, store: ViolationStore, marks: tuple[Mark, ...]) -> None:
+        self._store, self._marks = store, marks
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __iter__(self) -> Iterator[Violation]:
+        out: Iterator[Violation] = iter(self._store)
+        for mark in self._marks:
+            out = map(mark, out)
+        return out
+
+    def marked(self, mark: Mark) -> MarkedViolations:
+        return MarkedViolations(self._store, self._marks + (mark,))
+
+    @overload
+    def __getitem__(self, i: int) -> Violation: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Violation]: ...
+
+    def __getitem__(self, i: int | slice) -> Violation | list[Violation]:
+        return _item(self, i)
+
+
+def _item(items: Sequence[Violation], i: int | slice) -> Violation | list[Violation]:
+    """By position, reading from the start: meant for the first few (the JSON writer's peek, a preview)."""
+    if isinstance(i, slice):
+        if (i.start or 0) < 0 or (i.stop is not None and i.stop < 0) or (i.step or 1) < 1:
+            return list(items)[i]
+        return list(islice(items, i.start, i.stop, i.step))
+    if i < 0:
+        i += len(items)
+    if not 0 <= i < len(items):
+        raise IndexError("violation index out of range")
+    return next(islice(items, i, None))
+
+
+Sink = list[Violation] | ViolationStore  # where the engine's passes put what they find (a worker: a list)
+
+
+def remark(violations: Sequence[Violation], mark: Mark) -> Sequence[Violation]:
+    """Violations passed through `mark`: lazily for a store, as a new list otherwise."""
+    if isinstance(violations, (ViolationStore, MarkedViolations)):
+        return violations.marked(mark)
+    return [mark(v) for v in violations]
