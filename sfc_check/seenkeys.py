@@ -5,16 +5,21 @@ export left in memory. Here recent keys sit in a small dict and older ones in so
 key hashes with where each was first seen, merged like a log-structured tree (levels of doubling size), so a
 batch of new keys is checked with one `searchsorted` per level. The key's hash stands for the key: a false
 duplicate needs a 64-bit collision (about 1 in 10^7 for ten million keys).
+
+So that memory does not grow with the file, a level that reaches ON_DISK keys goes to an anonymous temporary
+file; memory keeps only its Bloom filter (2 bytes per key) and every BLOCK-th hash. A new key is looked up on
+disk only when the filter cannot rule it out (about 1 key in 2,000, or a real duplicate): one 4 KB read.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Sequence
 
 import numpy as np
 
 RECENT = 1 << 16      # keys kept in the dict before they move into a sorted level
-LARGEST = 1 << 21     # levels stop merging at this size: the largest merge (inputs and output alive at once)
-                      # then costs at most about 64 MB, however long the file
+ON_DISK = 1 << 20     # a level this large goes to disk: what stays in memory is at most ~16 MB of levels
 
 
 class SeenKeys:
@@ -24,9 +29,10 @@ class SeenKeys:
         self._recent: dict[int, int] = {}
         self._levels: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, their marks), largest first
         self._directories: list[tuple[np.ndarray, int]] = []    # per level: bucket starts, search steps
+        self._on_disk: list[DiskLevel] = []
 
     def __len__(self) -> int:
-        return len(self._recent) + sum(len(h) for h, _ in self._levels)
+        return len(self._recent) + sum(len(h) for h, _ in self._levels) + sum(len(d) for d in self._on_disk)
 
     def add_new(self, hashes: Sequence[int], marks: Sequence[int]) -> bool:
         """Record distinct hashes if none was seen before; False (and nothing recorded) otherwise."""
@@ -38,6 +44,10 @@ class SeenKeys:
             for (level, _), (starts, steps) in zip(self._levels, self._directories):
                 if _any_in(level, starts, steps, wanted, bucket):
                     return False
+        if self._on_disk:
+            wanted = np.fromiter(hashes, np.int64, len(hashes))
+            if any(d.any_in(wanted) for d in self._on_disk):
+                return False
         self._recent.update(zip(hashes, marks))
         if len(self._recent) >= RECENT:
             self._settle()
@@ -52,6 +62,10 @@ class SeenKeys:
             i = int(np.searchsorted(level, h))
             if i < len(level) and level[i] == h:
                 return int(marks[i])
+        for d in self._on_disk:
+            found = d.mark_of(h)
+            if found is not None:
+                return found
         self._recent[h] = mark
         if len(self._recent) >= RECENT:
             self._settle()
@@ -60,7 +74,7 @@ class SeenKeys:
     def hashes(self) -> np.ndarray:
         """Every hash recorded, in no particular order (to compare two parts of one file)."""
         recent = np.fromiter(self._recent.keys(), np.int64, len(self._recent))
-        return np.concatenate([h for h, _ in self._levels] + [recent])
+        return np.concatenate([d.hashes() for d in self._on_disk] + [h for h, _ in self._levels] + [recent])
 
     def _settle(self) -> None:
         """Move the recent keys into a sorted level; merge levels while the newer is as large as the older."""
@@ -71,12 +85,80 @@ class SeenKeys:
         order = np.argsort(hashes)
         level = (hashes[order], marks[order])
         del hashes, marks, order
-        while (self._levels and len(self._levels[-1][0]) <= len(level[0])
-               and len(self._levels[-1][0]) + len(level[0]) <= LARGEST):
+        while self._levels and len(self._levels[-1][0]) <= len(level[0]):
             self._directories.pop()
             level = _merge(self._levels.pop(), level)
-        self._levels.append(level)
-        self._directories.append(_directory(level[0]))
+        if len(level[0]) >= ON_DISK:
+            self._on_disk.append(DiskLevel(*level))
+        else:
+            self._levels.append(level)
+            self._directories.append(_directory(level[0]))
+
+
+BLOCK = 512          # hashes per disk read (4 KB)
+_PROBES = 5          # Bloom filter bits per key looked up; with 16-32 bits per key, ~1 false "maybe" in 2,000
+
+
+class DiskLevel:
+    """A sorted level kept in an anonymous temporary file: its hashes, then their marks, as int64."""
+
+    def __init__(self, hashes: np.ndarray, marks: np.ndarray) -> None:
+        self._n = len(hashes)
+        self._file = tempfile.TemporaryFile(prefix="sfc-check-keys-")
+        self._file.write(hashes.tobytes())
+        self._file.write(marks.tobytes())
+        self._file.flush()
+        self._fences = hashes[::BLOCK].copy()  # the first hash of each block
+        bits = 1 << max(16, (self._n * 16 - 1).bit_length())  # a power of two, 16 to 32 bits per key
+        self._mask = np.uint64(bits - 1)
+        self._bloom = np.zeros(bits // 8, np.uint8)
+        for pos in _positions(hashes, self._mask):
+            np.bitwise_or.at(self._bloom, pos >> np.uint64(3), np.left_shift(1, pos & np.uint64(7)).astype(np.uint8))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _maybe(self, wanted: np.ndarray) -> np.ndarray:
+        """False where the key is certainly not here."""
+        keep = np.ones(len(wanted), bool)
+        for pos in _positions(wanted, self._mask):
+            keep &= (self._bloom[pos >> np.uint64(3)] >> (pos & np.uint64(7)).astype(np.uint8)) & 1 == 1
+        return keep
+
+    def _block(self, h: int) -> tuple[int, np.ndarray]:
+        block = max(int(np.searchsorted(self._fences, h, side="right")) - 1, 0)
+        start = block * BLOCK
+        count = min(BLOCK, self._n - start)
+        data = os.pread(self._file.fileno(), count * 8, start * 8)
+        return start, np.frombuffer(data, np.int64)
+
+    def any_in(self, wanted: np.ndarray) -> bool:
+        for h in wanted[self._maybe(wanted)].tolist():
+            start, block = self._block(h)
+            i = int(np.searchsorted(block, h))
+            if i < len(block) and block[i] == h:
+                return True
+        return False
+
+    def mark_of(self, h: int) -> int | None:
+        if not self._maybe(np.array([h], np.int64))[0]:
+            return None
+        start, block = self._block(h)
+        i = int(np.searchsorted(block, h))
+        if i == len(block) or block[i] != h:
+            return None
+        data = os.pread(self._file.fileno(), 8, (self._n + start + i) * 8)
+        return int(np.frombuffer(data, np.int64)[0])
+
+    def hashes(self) -> np.ndarray:
+        return np.frombuffer(os.pread(self._file.fileno(), self._n * 8, 0), np.int64)
+
+
+def _positions(hashes: np.ndarray, mask: np.uint64) -> list[np.ndarray]:
+    """The Bloom filter bits of each hash: double hashing over its two 32-bit halves (hashes are uniform)."""
+    h = hashes.view(np.uint64)
+    low, high = h & np.uint64(0xFFFFFFFF), (h >> np.uint64(32)) | np.uint64(1)
+    return [(low + np.uint64(i) * high) & mask for i in range(_PROBES)]
 
 
 # A level is searched through a directory of 2^16 buckets by the hash's top bits (hashes are uniform, so a

@@ -22,7 +22,7 @@ from typing import IO, Any, overload
 
 from .model import Severity, Violation
 
-SPILL_AT = 1 << 14      # violations kept in memory before a sorted run goes to disk (~10 MB)
+SPILL_AT = 1 << 15      # violations kept in memory before a sorted run goes to disk (~20 MB)
 CHUNK = 256             # violations per chunk written: what one run holds in memory while being merged
 
 Mark = Callable[[Violation], Violation]
@@ -111,57 +111,67 @@ class ViolationStore(Sequence[Violation]):
         assert self._file is not None
         fd = self._file.fileno()
         for offset, length in chunks:
-            for fields in json.loads(os.pread(fd, length, offset), object_hook=_untag):
+            for fields in json.loads(os.pread(fd, length, offset)):
                 yield _unpacked(fields)
 
 
-_TAG = "\u0000"  # a key no data field can have: marks a tagged value
+_TAG = "\u0000"  # no data value starts a list with it: marks a tagged value ([_TAG, kind, text])
+_PLAIN = (str, int, bool, float, type(None))
 
 
 def _packed(v: Violation) -> list[Any]:
-    return [v.rule_id, v.severity.value, v.dataset, v.key_fields, _tagged(v.key_values), v.path, v.row, v.message,
-            v.evidence_fields, _tagged(v.evidence_values), v.citation, v.waived, v.waiver, v.baseline]
+    return [v.rule_id, v.severity.value, v.dataset, v.key_fields, _values(v.key_values), v.path, v.row, v.message,
+            v.evidence_fields, _values(v.evidence_values), v.citation, v.waived, v.waiver, v.baseline]
 
 
 def _unpacked(f: list[Any]) -> Violation:
-    return Violation(f[0], Severity(f[1]), f[2], tuple(f[3]), f[4], f[5], f[6], f[7], tuple(f[8]), f[9], f[10],
-                     f[11], f[12], f[13])
+    return Violation(f[0], Severity(f[1]), f[2], tuple(f[3]), _restored(f[4]), f[5], f[6], f[7], tuple(f[8]),
+                     _restored(f[9]), f[10], f[11], f[12], f[13])
+
+
+def _values(values: tuple[Any, ...]) -> list[Any]:
+    return [x if type(x) in _PLAIN else _tagged(x) for x in values]
+
+
+def _restored(values: list[Any]) -> tuple[Any, ...]:
+    return tuple(x if type(x) is not list else _untagged(x) for x in values)
 
 
 def _tagged(value: Any) -> Any:
-    """A value JSON can carry and `_untag` restores exactly (type, digits, exponent, offset)."""
+    """A value JSON can carry and `_untagged` restores exactly (type, digits, exponent, offset)."""
     kind = type(value)
-    if kind is str or kind is int or kind is bool or kind is float or value is None:
+    if kind in _PLAIN:
         return value
     if kind is tuple:
-        return {_TAG: "tuple", "v": [_tagged(x) for x in value]}
+        return [_TAG, "tuple", [_tagged(x) for x in value]]
     if kind is list:
-        return [_tagged(x) for x in value]
+        return [_TAG, "list", [_tagged(x) for x in value]]
     if kind is dict:
-        return {k: _tagged(x) for k, x in value.items()}
+        return [_TAG, "dict", [[k, _tagged(x)] for k, x in value.items()]]
     if isinstance(value, Decimal):
-        return {_TAG: "decimal", "v": str(value)}
+        return [_TAG, "decimal", str(value)]
     if isinstance(value, datetime):
-        return {_TAG: "datetime", "v": value.isoformat()}
+        return [_TAG, "datetime", value.isoformat()]
     if isinstance(value, date):
-        return {_TAG: "date", "v": value.isoformat()}
+        return [_TAG, "date", value.isoformat()]
     if isinstance(value, Enum):
         return _tagged(value.value)
     raise TypeError(f"cannot keep a {kind.__name__} in a spilled violation")
 
 
-def _untag(obj: dict[str, Any]) -> Any:
-    kind = obj.get(_TAG)
-    if kind is None:
-        return obj
-    value = obj["v"]
+def _untagged(value: list[Any]) -> Any:
+    _, kind, body = value
     if kind == "tuple":
-        return tuple(value)
+        return tuple(_untagged(x) if type(x) is list else x for x in body)
+    if kind == "list":
+        return [_untagged(x) if type(x) is list else x for x in body]
+    if kind == "dict":
+        return {k: _untagged(x) if type(x) is list else x for k, x in body}
     if kind == "decimal":
-        return Decimal(value)
+        return Decimal(body)
     if kind == "datetime":
-        return datetime.fromisoformat(value)
-    return date.fromisoformat(value)
+        return datetime.fromisoformat(body)
+    return date.fromisoformat(body)
 
 
 class MarkedViolations(Sequence[Violation]):

@@ -246,8 +246,8 @@ def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
     from sfc_check import seenkeys
     from sfc_check.seenkeys import SeenKeys
 
-    old = seenkeys.RECENT, seenkeys.LARGEST
-    seenkeys.RECENT, seenkeys.LARGEST = 64, 1024  # many levels, merges and capped levels from 4,000 keys
+    old = seenkeys.RECENT, seenkeys.ON_DISK, seenkeys.BLOCK
+    seenkeys.RECENT, seenkeys.ON_DISK, seenkeys.BLOCK = 64, 1024, 16  # levels, merges, disk levels of many blocks
     try:
         seen = SeenKeys()
         rng = random.Random(5)
@@ -257,12 +257,14 @@ def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
         for start in range(0, 4000, 100):
             batch = values[start:start + 100]
             assert seen.add_new(batch, [start + i for i in range(len(batch))])
-        assert len(seen) == 4000
+        assert len(seen) == 4000 and len(seen._on_disk) >= 2  # levels of >= 1,024 keys on disk
+        assert sorted(seen.hashes().tolist()) == sorted(values[:4000])
         for i in rng.sample(range(4000), 300):
             assert seen.first_seen(values[i], 10**9) == i          # a repeat: where it was first seen
             assert not seen.add_new([values[4000], values[i]], [1, 2])  # a batch holding a repeat is refused
         for j in range(4000, 4100):
             assert seen.first_seen(values[j], j) == j              # new: recorded with its own mark
         assert seen.first_seen(values[4050], 0) == 4050
+        assert seen.add_new(values[4100:4900], list(range(4100, 4900)))  # 800 new keys: none taken for a repeat
     finally:
-        seenkeys.RECENT, seenkeys.LARGEST = old
+        seenkeys.RECENT, seenkeys.ON_DISK, seenkeys.BLOCK = old
