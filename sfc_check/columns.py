@@ -100,8 +100,11 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
             if None not in vals:
                 return vals
             new = {t for t, v in zip(col, vals) if v is None}
+            blank = {t for t in new if not t.strip()}  # an optional date left empty: the default, no parse
+            if blank and default is not None:
+                return slow(col)
             try:
-                parsed = {t: date.fromisoformat(t) for t in new}
+                parsed = {t: date.fromisoformat(t) for t in new - blank}
             except ValueError:
                 return slow(col)
             if any(d.isoformat() != t for t, d in parsed.items()):  # other ISO shapes (20260101, 2026-W01-1)
@@ -109,7 +112,7 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
             if len(known) + len(parsed) > _KNOWN_DAYS:
                 known.clear()
             known.update(parsed)
-            return list(map(known.get, col))
+            return list(map(known.get, col))  # blanks are not known: None, the default
         return dates
     if kind == "datetime":
         def datetimes(col: Column) -> list[Any]:

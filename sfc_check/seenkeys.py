@@ -6,7 +6,7 @@ key hashes with where each was first seen, merged like a log-structured tree (le
 batch of new keys is checked with one `searchsorted` per level. The key's hash stands for the key: a false
 duplicate needs a 64-bit collision (about 1 in 10^7 for ten million keys).
 
-So that memory does not grow with the file, a level that reaches ON_DISK keys goes to an anonymous temporary
+So that memory does not grow with the file, a level that reaches ON_DISK keys (512k) goes to an anonymous temporary
 file; memory keeps only its Bloom filter (2 bytes per key) and every BLOCK-th hash. A new key is looked up on
 disk only when the filter cannot rule it out (about 1 key in 2,000, or a real duplicate): one 4 KB read.
 """
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 RECENT = 1 << 16      # keys kept in the dict before they move into a sorted level
-ON_DISK = 1 << 20     # a level this large goes to disk: what stays in memory is at most ~16 MB of levels
+ON_DISK = 1 << 19     # a level this large goes to disk: what stays in memory is at most ~8 MB of levels
 
 
 class SeenKeys:
@@ -112,8 +112,9 @@ class DiskLevel:
         bits = 1 << max(16, (self._n * 16 - 1).bit_length())  # a power of two, 16 to 32 bits per key
         self._mask = np.uint64(bits - 1)
         self._bloom = np.zeros(bits // 8, np.uint8)
-        for pos in _positions(hashes, self._mask):
-            np.bitwise_or.at(self._bloom, pos >> np.uint64(3), np.left_shift(1, pos & np.uint64(7)).astype(np.uint8))
+        for start in range(0, self._n, RECENT):  # a slice at a time: the bit positions of all keys at once
+            for pos in _positions(hashes[start:start + RECENT], self._mask):  # would cost 40 bytes per key
+                np.bitwise_or.at(self._bloom, pos >> np.uint64(3), np.left_shift(1, pos & np.uint64(7)).astype(np.uint8))
 
     def __len__(self) -> int:
         return self._n
