@@ -6,17 +6,17 @@ key hashes with where each was first seen, merged like a log-structured tree (le
 batch of new keys is checked with one `searchsorted` per level. The key's hash stands for the key: a false
 duplicate needs a 64-bit collision (about 1 in 10^7 for ten million keys).
 
-So that memory does not grow with the file, a level that reaches ON_DISK keys (512k) goes to an anonymous temporary
-file; memory keeps only its Bloom filter (2 bytes per key) and every BLOCK-th hash. A new key is looked up on
-disk only when the filter cannot rule it out (about 1 key in 2,000, or a real duplicate): one 4 KB read.
+So that memory does not grow with the file, a level that reaches ON_DISK keys (512k) goes to a scratch file;
+memory keeps its Bloom filter (2 to 4 bytes per key) and every BLOCK-th hash. A new key is looked up on disk
+only when the filter cannot rule it out (about 1 key in 700, or a real duplicate): one 4 KB read.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 
 import numpy as np
+
+from .scratch import read_at, scratch_file
 
 RECENT = 1 << 16      # keys kept in the dict before they move into a sorted level
 ON_DISK = 1 << 19     # a level this large goes to disk: what stays in memory is at most ~8 MB of levels
@@ -96,15 +96,15 @@ class SeenKeys:
 
 
 BLOCK = 512          # hashes per disk read (4 KB)
-_PROBES = 5          # Bloom filter bits per key looked up; with 16-32 bits per key, ~1 false "maybe" in 2,000
+_PROBES = 5          # Bloom filter bits looked up per key; with 16-32 bits per key, a false "maybe" is rare
 
 
 class DiskLevel:
-    """A sorted level kept in an anonymous temporary file: its hashes, then their marks, as int64."""
+    """A sorted level kept in a scratch file (its hashes, then their marks, as int64) behind a Bloom filter."""
 
     def __init__(self, hashes: np.ndarray, marks: np.ndarray) -> None:
         self._n = len(hashes)
-        self._file = tempfile.TemporaryFile(prefix="sfc-check-keys-")
+        self._file = scratch_file("keys")
         self._file.write(hashes.tobytes())
         self._file.write(marks.tobytes())
         self._file.flush()
@@ -112,9 +112,10 @@ class DiskLevel:
         bits = 1 << max(16, (self._n * 16 - 1).bit_length())  # a power of two, 16 to 32 bits per key
         self._mask = np.uint64(bits - 1)
         self._bloom = np.zeros(bits // 8, np.uint8)
-        for start in range(0, self._n, RECENT):  # a slice at a time: the bit positions of all keys at once
-            for pos in _positions(hashes[start:start + RECENT], self._mask):  # would cost 40 bytes per key
-                np.bitwise_or.at(self._bloom, pos >> np.uint64(3), np.left_shift(1, pos & np.uint64(7)).astype(np.uint8))
+        for start in range(0, self._n, RECENT):  # a slice at a time: all keys' bit positions at once cost 40 B/key
+            for pos in _positions(hashes[start:start + RECENT], self._mask):
+                bit = np.left_shift(1, pos & np.uint64(7)).astype(np.uint8)
+                np.bitwise_or.at(self._bloom, pos >> np.uint64(3), bit)
 
     def __len__(self) -> int:
         return self._n
@@ -130,8 +131,7 @@ class DiskLevel:
         block = max(int(np.searchsorted(self._fences, h, side="right")) - 1, 0)
         start = block * BLOCK
         count = min(BLOCK, self._n - start)
-        data = os.pread(self._file.fileno(), count * 8, start * 8)
-        return start, np.frombuffer(data, np.int64)
+        return start, np.frombuffer(read_at(self._file, start * 8, count * 8), np.int64)
 
     def any_in(self, wanted: np.ndarray) -> bool:
         for h in wanted[self._maybe(wanted)].tolist():
@@ -148,11 +148,10 @@ class DiskLevel:
         i = int(np.searchsorted(block, h))
         if i == len(block) or block[i] != h:
             return None
-        data = os.pread(self._file.fileno(), 8, (self._n + start + i) * 8)
-        return int(np.frombuffer(data, np.int64)[0])
+        return int(np.frombuffer(read_at(self._file, (self._n + start + i) * 8, 8), np.int64)[0])
 
     def hashes(self) -> np.ndarray:
-        return np.frombuffer(os.pread(self._file.fileno(), self._n * 8, 0), np.int64)
+        return np.frombuffer(read_at(self._file, 0, self._n * 8), np.int64)
 
 
 def _positions(hashes: np.ndarray, mask: np.uint64) -> list[np.ndarray]:

@@ -2,8 +2,7 @@
 
 An export with a systemic breach can give hundreds of thousands of violations, each ~600 bytes as an object,
 all kept until the report is written. The store keeps up to SPILL_AT of them in memory; past that it sorts
-them and writes them, as JSON in small chunks, to one anonymous temporary file (unlinked at creation, so
-nothing is left behind, even after a crash). Reading merges the runs back in report order, one chunk per run
+them and writes them, as JSON in small chunks, to a scratch file (see scratch.py). Reading merges the runs back in report order, one chunk per run
 in memory at a time. Waivers and baselines mark violations while they are read (`marked`), never as a copy.
 Values JSON has no type for (decimals, dates, times, tuples) are tagged so they come back as they went out.
 """
@@ -11,8 +10,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +18,7 @@ from itertools import islice
 from typing import IO, Any, overload
 
 from .model import Severity, Violation
+from .scratch import read_at, scratch_file
 
 SPILL_AT = 1 << 15      # violations kept in memory before a sorted run goes to disk (~20 MB)
 CHUNK = 256             # violations per chunk written: what one run holds in memory while being merged
@@ -95,7 +93,7 @@ class ViolationStore(Sequence[Violation]):
     def _spill(self) -> None:
         self._sort_recent()
         if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="sfc-check-violations-")
+            self._file = scratch_file("violations")
         chunks = []
         for start in range(0, len(self._recent), CHUNK):
             data = json.dumps([_packed(v) for v in self._recent[start:start + CHUNK]],
@@ -109,9 +107,8 @@ class ViolationStore(Sequence[Violation]):
 
     def _read_run(self, chunks: list[tuple[int, int]]) -> Iterator[Violation]:
         assert self._file is not None
-        fd = self._file.fileno()
         for offset, length in chunks:
-            for fields in json.loads(os.pread(fd, length, offset)):
+            for fields in json.loads(read_at(self._file, offset, length)):
                 yield _unpacked(fields)
 
 

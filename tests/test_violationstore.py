@@ -1,6 +1,7 @@
 """Violations spilled to disk come back exactly, in report order, and every report is the same as in memory."""
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -118,7 +119,7 @@ def test_spill_file_is_anonymous(monkeypatch, tmp_path: Path) -> None:
     """Nothing is left on disk: the temporary file has no name from the moment it is made."""
     monkeypatch.setattr(violationstore, "SPILL_AT", 1)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(violationstore.tempfile, "tempdir", None)
+    monkeypatch.setattr(tempfile, "tempdir", None)
     store = ViolationStore()
     store.extend(violation(row=i) for i in range(3))
     assert store.spilled == 3 and list(tmp_path.iterdir()) == []

@@ -1,0 +1,26 @@
+"""Scratch files for data too large to keep in memory: anonymous (unlinked as they are made, so nothing is left
+behind, even after a crash) and read back at offsets, which leaves the file position alone for forked workers."""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import IO
+
+
+def scratch_file(purpose: str) -> IO[bytes]:
+    return tempfile.TemporaryFile(prefix=f"sfc-check-{purpose}-")
+
+
+def read_at(file: IO[bytes], offset: int, size: int) -> bytes:
+    """`size` bytes from `offset` (fewer only at the end of the file)."""
+    if hasattr(os, "pread"):
+        parts = []
+        while size > 0:
+            part = os.pread(file.fileno(), size, offset)
+            if not part:
+                break
+            parts.append(part)
+            offset, size = offset + len(part), size - len(part)
+        return b"".join(parts)
+    file.seek(offset)  # no pread (Windows): the file is this process's own, nobody shares its position
+    return file.read(size)
