@@ -17,6 +17,7 @@ from .model import AuditResult, FailOn, RejectedRow
 from .policy import Policy, load_policy
 from .profiles import Profile, load_profile, profile_sources
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
+from .violationstore import tally
 from .waivers import WaiverOutcome, apply_waivers, load_waivers
 
 
@@ -69,8 +70,9 @@ def resolve_zone(name: str) -> ZoneInfo:
 
 def exit_code_for(result: AuditResult, fail_on: FailOn, only_new: bool = False) -> int:
     """1 when an unwaived violation (a new one, with --fail-on-new) is at or above the threshold, else 0."""
-    return 1 if any(not v.waived and fail_on.counts(v.severity) and (not only_new or v.baseline != "persisting")
-                    for v in result.violations) else 0
+    counts = result.tally or tally(result.violations)
+    by_severity = counts.unwaived_not_persisting if only_new else counts.unwaived
+    return 1 if any(n and fail_on.counts(severity) for severity, n in by_severity.items()) else 0
 
 
 def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
@@ -108,14 +110,16 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
         result.violations, waiver_outcome = apply_waivers(result.violations, waivers[0], as_of,
                                                           str(request.waivers), waivers[1])
         waived: dict[str, int] = {}
-        for v in result.violations:
-            if v.waived:
-                waived[v.rule_id] = waived.get(v.rule_id, 0) + 1
+        if waiver_outcome.applied:  # only then is a violation marked (and every one read to count them)
+            for v in result.violations:
+                if v.waived:
+                    waived[v.rule_id] = waived.get(v.rule_id, 0) + 1
         for o in result.outcomes:
             o.waived = waived.get(o.rule_id, 0)
     if previous is not None:
         result.violations, baseline_outcome = compare(result.violations, result.outcomes, previous,
                                                       str(request.baseline))
+    result.tally = tally(result.violations)
     return AuditRun(request=request, rules=rules, result=result, as_of=as_of, started_at=started,
                     finished_at=datetime.now(timezone.utc),
                     rules_location=str(request.rules_dir) if request.rules_dir else "bundled",

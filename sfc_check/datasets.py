@@ -18,6 +18,7 @@ from typing import Any
 from .columns import BatchTyper, NeedsRowPath
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import DataError
+from .jsonstream import json_records
 from .model import InputStats, RejectedRow
 from .seenkeys import SeenKeys
 from .values import BadValue, converter_for, text_converter_for
@@ -503,23 +504,13 @@ class RowReader:
             yield rowno, typer, [lowered.get(n) for n in names] + [others or None]
 
     def _json_cells(self) -> Iterator[tuple[int, Any, Any]]:
-        raw = self.source.path.read_bytes()
-        self.stats.sha256 = hashlib.sha256(raw).hexdigest()
+        text, hashing, encoding = self._open_text()
         try:
-            text = raw.decode(self.encoding or "utf-8-sig")
+            with text:
+                yield from self._records(json_records(text, self.source.display))
         except UnicodeDecodeError:
-            raise _decode_error(self.source.path, self.source.display, self.encoding or "utf-8") from None
-        try:
-            data = json.loads(text, parse_float=Decimal) if text.strip() else None
-        except json.JSONDecodeError as exc:
-            raise DataError(f"invalid JSON: {exc.msg}", self.source.display, exc.lineno, exc.colno) from None
-        if data is None:
-            raise DataError("empty file: expected a JSON array of objects", self.source.display)
-        if isinstance(data, dict) and isinstance(data.get("records", data.get("data")), list):
-            data = data.get("records", data.get("data"))
-        if not isinstance(data, list):
-            raise DataError("expected a JSON array of objects (one per record)", self.source.display, 1)
-        yield from self._records(enumerate(data, 1))
+            raise _decode_error(self.source.path, self.source.display, encoding) from None
+        self.stats.sha256 = hashing.sha256.hexdigest()
 
     def _jsonl_cells(self) -> Iterator[tuple[int, Any, Any]]:
         text, hashing, encoding = self._open_text()

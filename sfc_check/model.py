@@ -131,3 +131,4 @@ class AuditResult:
     rejected: list[RejectedRow]
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id → parameter values used
     ignored_files: list[str] = field(default_factory=list)
+    tally: Any = None    # violationstore.Tally once waivers and the baseline have marked the violations

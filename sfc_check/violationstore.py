@@ -8,9 +8,12 @@ Values JSON has no type for (decimals, dates, times, tuples) are tagged so they 
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -38,6 +41,7 @@ class ViolationStore(Sequence[Violation]):
         self._size = 0
         self._count = 0
         self.per_rule: dict[str, int] = {}  # violations per rule id, counted as they arrive
+        self.per_severity: dict[Severity, int] = {}
 
     def __len__(self) -> int:
         return self._count
@@ -46,6 +50,7 @@ class ViolationStore(Sequence[Violation]):
         self._recent.append(v)
         self._count += 1
         self.per_rule[v.rule_id] = self.per_rule.get(v.rule_id, 0) + 1
+        self.per_severity[v.severity] = self.per_severity.get(v.severity, 0) + 1
         self._sorted = False
         if len(self._recent) >= SPILL_AT:
             self._spill()
@@ -91,6 +96,10 @@ class ViolationStore(Sequence[Violation]):
             self._sorted = True
 
     def _spill(self) -> None:
+        with _gc_paused():
+            self._write_run()
+
+    def _write_run(self) -> None:
         self._sort_recent()
         if self._file is None:
             self._file = scratch_file("violations")
@@ -108,8 +117,22 @@ class ViolationStore(Sequence[Violation]):
     def _read_run(self, chunks: list[tuple[int, int]]) -> Iterator[Violation]:
         assert self._file is not None
         for offset, length in chunks:
-            for fields in json.loads(read_at(self._file, offset, length)):
-                yield _unpacked(fields)
+            with _gc_paused():
+                chunk = [_unpacked(fields) for fields in json.loads(read_at(self._file, offset, length))]
+            yield from chunk
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Violations hold no reference cycles; without the pause, each run of new objects that survive makes the
+    cyclic collector rescan everything alive (reading 90k violations back took 0.9 s instead of 0.15 s)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 _TAG = "\u0000"  # no data value starts a list with it: marks a tagged value ([_TAG, kind, text])
@@ -210,6 +233,35 @@ def _item(items: Sequence[Violation], i: int | slice) -> Violation | list[Violat
     if not 0 <= i < len(items):
         raise IndexError("violation index out of range")
     return next(islice(items, i, None))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the summary and the exit code need, counted once: unwaived violations by severity (all of them,
+    and those not persisting from a baseline), waived ones and new ones."""
+
+    unwaived: dict[Severity, int]
+    unwaived_not_persisting: dict[Severity, int]
+    waived: int
+    new: int
+
+
+def tally(violations: Sequence[Violation]) -> Tally:
+    """Counted as they arrived for an unmarked store (no read back from disk); otherwise in one pass."""
+    if isinstance(violations, ViolationStore):  # nothing is waived or compared with a baseline yet
+        return Tally(dict(violations.per_severity), dict(violations.per_severity), 0, 0)
+    unwaived: dict[Severity, int] = {}
+    fresh: dict[Severity, int] = {}
+    waived = new = 0
+    for v in violations:
+        if v.waived:
+            waived += 1
+        else:
+            unwaived[v.severity] = unwaived.get(v.severity, 0) + 1
+            if v.baseline != "persisting":
+                fresh[v.severity] = fresh.get(v.severity, 0) + 1
+        new += v.baseline == "new"
+    return Tally(unwaived, fresh, waived, new)
 
 
 Sink = list[Violation] | ViolationStore  # where the engine's passes put what they find (a worker: a list)

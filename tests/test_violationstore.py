@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from sfc_check import violationstore
 from sfc_check.model import Severity, Violation
-from sfc_check.violationstore import ViolationStore
+from sfc_check.violationstore import ViolationStore, tally
 
 AS_OF = ("--as-of", "2026-06-30")
 
@@ -63,6 +63,7 @@ def test_store_reads_back_in_the_order_a_stable_sort_gives(items, spill_at) -> N
         if added:
             assert store[-1] == sorted(added, key=Violation.sort_key)[-1]
         assert store.per_rule == {r: sum(1 for v in added if v.rule_id == r) for r in {v.rule_id for v in added}}
+        assert tally(store) == tally(list(store))  # counted on arrival == counted by reading back
     finally:
         violationstore.SPILL_AT = old
 

@@ -12,6 +12,7 @@ from ..audit import AuditRun
 from ..model import InputStats, RuleStatus, Severity, Violation
 from ..policy import ParameterUse, parameter_uses
 from ..rulepack import bundled_rules_dir
+from ..violationstore import tally
 
 
 def json_value(v: Any) -> Any:
@@ -95,14 +96,8 @@ def build_document(run: AuditRun) -> dict[str, Any]:
                                     "stricter_than_sfc": u.stricter_than_sfc} for u in uses[rule.id]]
         rules.append(entry)
     violations = ViolationEntries(result.violations)
-    by_severity = {s.value: 0 for s in Severity}
-    waived = new = 0
-    for v in result.violations:  # one pass: a large run's violations are read back from disk
-        if v.waived:
-            waived += 1
-        else:
-            by_severity[v.severity.value] += 1
-        new += v.baseline == "new"
+    counts = result.tally or tally(result.violations)
+    by_severity = {s.value: counts.unwaived.get(s, 0) for s in Severity}
     ran = [o for o in result.outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)]
     summary = {
         "rules_checked": len(ran),
@@ -111,8 +106,8 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         "rules_not_evaluable": sum(1 for o in result.outcomes if o.status is RuleStatus.NOT_EVALUABLE),
         "rules_not_in_force": sum(1 for o in result.outcomes if o.status is RuleStatus.NOT_IN_FORCE),
         "violations": len(result.violations),
-        "waived": waived,
-        "new": new if run.baseline else len(result.violations),
+        "waived": counts.waived,
+        "new": counts.new if run.baseline else len(result.violations),
         "resolved": run.baseline.count_resolved if run.baseline else 0,
         "by_severity": by_severity,
         "rows_read": sum(i.rows_read for i in result.inputs),
