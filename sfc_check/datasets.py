@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -276,9 +277,11 @@ class RowReader:
             if self.source.format == "csv":
                 yield from self._csv_batches()
                 return
-            reader = {"json": self._json_cells, "jsonl": self._jsonl_cells,
-                      "xlsx": self._xlsx_cells}[self.source.format]
-            yield from in_batches(self._typed(reader()), lambda: self.current_path)
+            if self.source.format == "xlsx":
+                yield from in_batches(self._typed(self._xlsx_cells()), lambda: self.current_path)
+                return
+            reader = {"json": self._json_cells, "jsonl": self._jsonl_cells}[self.source.format]
+            yield from self._record_batches(reader())
         except PermissionError:
             raise DataError("cannot read file: permission denied", self.source.display) from None
         except IsADirectoryError:
@@ -481,6 +484,34 @@ class RowReader:
                 continue
             yield start, typer, cells
 
+    def _record_batches(self, records: Iterator[tuple[int, Any, Any]]) -> Iterator[tuple[str, list[int], list[Row]]]:
+        """JSON records typed a column at a time, as CSV is, when a batch's cells are all text or null (null
+        reads as an empty cell: the same value); any other batch is typed record by record."""
+        spec = self.source.dataset
+        width = len(spec.fields)
+        bulk = BatchTyper(spec, {f.name: i for i, f in enumerate(spec.fields)}, itemgetter(width), self._needed)
+        fields_of = itemgetter(slice(0, width))
+        while True:
+            chunk = list(islice(records, _BATCH))
+            if not chunk:
+                return
+            cells = [c for _, typer, c in chunk if typer is not None]
+            kinds = set(map(type, chain.from_iterable(map(fields_of, cells))))
+            if len(cells) == len(chunk) and kinds <= _TEXT_OR_NULL:
+                if type(None) in kinds:
+                    cells = [[("" if c is None else c) for c in row[:width]] + row[width:] for row in cells]
+                try:
+                    typed = bulk(cells)
+                except NeedsRowPath:
+                    pass
+                else:
+                    self.stats.rows_read += len(typed)
+                    rownos, rows = self._unique_batch([rowno for rowno, _, _ in chunk], typed)
+                    if rows:
+                        yield self.current_path, rownos, rows
+                    continue
+            yield from in_batches(self._typed(iter(chunk)), lambda: self.current_path)
+
     def _records(self, records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any, Any]]:
         """Typed rows from JSON objects: a key is a column; a missing required key rejects that record."""
         spec = self.source.dataset
@@ -515,13 +546,15 @@ class RowReader:
     def _jsonl_cells(self) -> Iterator[tuple[int, Any, Any]]:
         text, hashing, encoding = self._open_text()
 
+        decode = json.JSONDecoder(parse_float=Decimal).decode  # json.loads with a keyword builds one per call
+
         def objects() -> Iterator[tuple[int, Any]]:
             for lineno, line in enumerate(text, 1):
                 if not line.strip():
                     self.stats.rows_blank += 1
                     continue
                 try:
-                    yield lineno, json.loads(line, parse_float=Decimal)
+                    yield lineno, decode(line)
                 except json.JSONDecodeError as exc:
                     yield lineno, _RowProblem(None, line.strip()[:80], f"invalid JSON: {exc.msg} at column {exc.colno}")
         try:
@@ -577,6 +610,9 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
         finally:
             book.close()
     return header, rows()
+
+
+_TEXT_OR_NULL = {str, type(None)}
 
 
 def _shown(value: Any) -> str | None:

@@ -35,6 +35,7 @@ from .datasets import (
 )
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
 from .errors import DataError, RuleFileError
+from .jsonstream import json_records
 from .model import RejectedRow
 from .rulepack import validate_document
 from .yamlsafe import YamlDocument, load_yaml_file
@@ -313,6 +314,9 @@ class ProfileReader(RowReader):
                                 f"(found: {', '.join(str(h) for h in header)})", self.current_path, 1)
             test = _where(where, header, self.current_path) if where else None
             for rowno, cells in rows:
+                if isinstance(cells, _RowProblem):
+                    yield rowno, None, cells
+                    continue
                 if test is not None and not test(cells):
                     self.stats.rows_filtered += 1
                     continue
@@ -333,7 +337,6 @@ class ProfileReader(RowReader):
             self._hash = _file_sha256(path)
             return self._xlsx(path, header_row)
         if self.fmt in ("json", "jsonl"):
-            self._hash = _file_sha256(path)
             return self._json(path)
         text, hashing, encoding = open_text(path, self.encoding)
         display = self.current_path
@@ -381,19 +384,38 @@ class ProfileReader(RowReader):
                         if s != "unavailable"} | {c for s in self.dspec["fields"].values() if isinstance(s, dict)
                                                   for c in s.get("columns", [])} |
                        {f.name for f in self.source.dataset.fields} - {""})
-        text = path.read_bytes().decode(self.encoding or "utf-8-sig")
-        if self.fmt == "json":
-            records = list(enumerate(json.loads(text, parse_float=Decimal), 1))
-        else:
-            records = [(i, json.loads(line, parse_float=Decimal)) for i, line in enumerate(text.splitlines(), 1)
-                       if line.strip()]
+        text, hashing, encoding = open_text(path, self.encoding)
+        display = self.current_path
         lowered = [n.strip().lower() for n in names]
 
-        def rows() -> Iterator[tuple[int, list[Any]]]:
-            for rowno, obj in records:
-                if isinstance(obj, dict):
-                    low = {str(k).strip().lower(): v for k, v in obj.items()}
-                    yield rowno, [low.get(n) for n in lowered]
+        def records() -> Iterator[tuple[int, Any]]:
+            if self.fmt == "json":
+                yield from json_records(text, display)
+                return
+            decode = json.JSONDecoder(parse_float=Decimal).decode
+            for lineno, line in enumerate(text, 1):
+                if not line.strip():
+                    self.stats.rows_blank += 1
+                    continue
+                try:
+                    yield lineno, decode(line)
+                except json.JSONDecodeError as exc:
+                    yield lineno, _RowProblem(None, line.strip()[:80], f"invalid JSON: {exc.msg} at column {exc.colno}")
+
+        def rows() -> Iterator[tuple[int, Any]]:
+            """Cells by name, or the _RowProblem of a record that is not a JSON object (it is rejected)."""
+            try:
+                with text:
+                    for rowno, obj in records():
+                        if isinstance(obj, dict):
+                            low = {str(k).strip().lower(): v for k, v in obj.items()}
+                            yield rowno, [low.get(n) for n in lowered]
+                        else:
+                            yield rowno, (obj if isinstance(obj, _RowProblem) else
+                                          _RowProblem(None, None, f"not a JSON object ({type(obj).__name__})"))
+            except UnicodeDecodeError:
+                raise _decode_error(path, display, encoding) from None
+            self._hash = hashing.sha256.hexdigest()
         return names, rows()
 
 

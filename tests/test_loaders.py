@@ -1,12 +1,15 @@
 """LOAD DATA: typing per the dictionary, rejection with file/row/column/reason, and the read-once invariants."""
 from __future__ import annotations
 
+import csv
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import write
+from conftest import SAMPLES, write
 
 from sfc_check.datasets import RowReader, discover
 from sfc_check.errors import DataError
@@ -268,3 +271,46 @@ def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
         assert seen.add_new(values[4100:4900], list(range(4100, 4900)))  # 800 new keys: none taken for a repeat
     finally:
         seenkeys.RECENT, seenkeys.ON_DISK, seenkeys.BLOCK = old
+
+
+def _as_json_exports(source: Path, target: Path, style: str) -> None:
+    """The sample exports with every CSV rewritten as JSON Lines (text cells) or as a JSON array in which empty
+    cells are null (and, in collateral, whole numbers are JSON numbers); the trades get one broken record."""
+    target.mkdir()
+    for f in source.iterdir():
+        if f.suffix != ".csv":
+            (target / f.name).write_bytes(f.read_bytes())
+            continue
+        with f.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+        broken = f.stem == "perp_trades"
+        if style == "jsonl":
+            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+            (target / f"{f.stem}.jsonl").write_text(text + ('{"not": "closed"\n' if broken else ""), "utf-8")
+        else:
+            numbers = f.stem == "collateral"
+            records: list[Any] = [{k: (None if v == "" else int(v) if numbers and v.isdigit() else v)
+                                   for k, v in r.items()} for r in rows]
+            records += [{"note": "no id"}] if broken else []
+            (target / f"{f.stem}.json").write_text(json.dumps({"records": records}, indent=1), "utf-8")
+
+
+@pytest.mark.parametrize("style", ["jsonl", "json"])
+def test_json_exports_give_the_csv_findings(cli, tmp_path, style) -> None:
+    """The same records as CSV, JSON Lines or a JSON array: the same violations (rule, key, message, evidence)
+    and counts, whether a file's records are typed a column at a time (text and nulls) or one by one (JSON
+    numbers, a batch with a broken record); the broken trade record is rejected, never judged."""
+    _as_json_exports(SAMPLES / "exports", tmp_path / "json", style)
+    from_csv = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json").json()
+    from_json = cli("audit", tmp_path / "json", "--as-of", "2026-06-30", "--format", "json").json()
+
+    def findings(report: dict[str, Any]) -> list[tuple[Any, ...]]:
+        # (rows are numbered differently: CSV by line, JSON by record)
+        return [(v["rule_id"], json.dumps(v["key"]), v["message"], json.dumps(v["evidence"]))
+                for v in report["violations"]]
+
+    assert findings(from_json) == findings(from_csv) and len(from_csv["violations"]) == 38
+    assert [(r["id"], r["checked"], r["not_applicable"], r["violations"]) for r in from_json["rules"]] == \
+        [(r["id"], r["checked"], r["not_applicable"], r["violations"]) for r in from_csv["rules"]]
+    assert from_json["summary"]["rows_rejected"] == 1
+    assert from_json["summary"]["rows_read"] == from_csv["summary"]["rows_read"] + 1

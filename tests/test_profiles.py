@@ -2,9 +2,11 @@
 giving exactly the canonical samples' findings."""
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, pairs, write
@@ -281,3 +283,50 @@ def test_profiled_files_are_never_cut_into_parts(cli, monkeypatch) -> None:
     for doc in (split, single):
         doc.pop("run"), doc.pop("manifest")
     assert split == single and split["summary"]["violations"] > 0
+
+
+def _access_profile(tmp_path: Path, fmt: str) -> Path:
+    return write(tmp_path / "profile.yaml", f"""profile: access events as JSON
+datasets:
+  access_log:
+    file: "events.{fmt}"
+    fields:
+      event_id: EventId
+      staff_id: Who
+      system: System
+      accessed_at: When
+""")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_profiled_json_exports_stream_and_reject_what_is_not_a_record(cli, tmp_path, fmt) -> None:
+    """A profile maps the keys of a JSON or JSON Lines export; a record that is not an object (or a line that is
+    not JSON) is rejected with its reason, so every record is either judged or reported."""
+    good = [{"EventId": f"E{i}", "Who": "S1", "System": "client_data", "When": "2026-06-01T10:00:00+08:00"}
+            for i in range(3)]
+    data = tmp_path / "data"
+    if fmt == "jsonl":
+        write(data / "events.jsonl", "\n".join(json.dumps(r) for r in good[:2]) + '\n[1, 2]\n{"EventId": \n\n'
+              + json.dumps(good[2]) + "\n")
+    else:
+        write(data / "events.json", json.dumps({"exported": "today", "records": [good[0], "oops", good[1], good[2]]}))
+    report = cli("audit", data, "--profile", _access_profile(tmp_path, fmt), "--as-of", "2026-06-30",
+                 "--format", "json").json()
+    access = next(i for i in report["inputs"] if i["dataset"] == "access_log")
+    reasons = [r["reason"] for r in report["rejected_rows"]]
+    if fmt == "jsonl":
+        assert access["rows_read"] == 5 and access["rows_rejected"] == 2 and access.get("rows_blank") == 1
+        assert reasons[0] == "not a JSON object (list)" and reasons[1].startswith("invalid JSON")
+        assert [r["row"] for r in report["rejected_rows"]] == [3, 4]
+    else:
+        assert access["rows_read"] == 4 and access["rows_rejected"] == 1
+        assert reasons == ["not a JSON object (str)"] and report["rejected_rows"][0]["row"] == 2
+    assert access["rows_evaluated"] == 3 and len(access["sha256"]) == 64
+    assert access["sha256"] == hashlib.sha256((data / f"events.{fmt}").read_bytes()).hexdigest()
+
+
+def test_profiled_json_that_does_not_parse_names_file_and_line(cli, tmp_path) -> None:
+    write(tmp_path / "data" / "events.json", '[\n  {"EventId": "E1"},\n  {"EventId": "E2",,}\n]\n')
+    result = cli("audit", tmp_path / "data", "--profile", _access_profile(tmp_path, "json"), "--as-of", "2026-06-30")
+    assert result.code == 2 and "events.json:3" in result.err and "invalid JSON" in result.err
+    assert "Traceback" not in result.err
