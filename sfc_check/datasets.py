@@ -1,9 +1,7 @@
 """LOAD DATA: find the export files in a folder and stream their rows, typed per the data dictionary."""
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
 import io
 import json
 import mmap
@@ -22,10 +20,10 @@ from .errors import DataError
 from .jsonstream import json_records
 from .model import InputStats, RejectedRow
 from .seenkeys import SeenKeys
+from .textfiles import HashingRaw, RangeRaw, crlf_only, decode_error, file_sha256, open_text
 from .values import BadValue, converter_for, text_converter_for
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
-CANDIDATE_ENCODINGS = ("utf-8", "big5hkscs", "gb18030", "cp1252")
 csv.field_size_limit(64 * 1024 * 1024)
 
 Row = tuple[Any, ...]
@@ -129,104 +127,6 @@ def extra_columns(header: list[Any], spec: DatasetSpec) -> Callable[[list[Any]],
         out = {name: str(cells[i]).strip() for name, i in extras if i < len(cells) and cells[i] not in (None, "")}
         return out or None
     return pick
-
-
-class _HashingRaw(io.RawIOBase):
-    """Raw file wrapper that hashes the bytes as they are read, so the sha256 costs no second pass."""
-
-    def __init__(self, f: io.BufferedReader) -> None:
-        self._f = f
-        self.sha256 = hashlib.sha256()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        n = self._f.readinto(b)
-        if n:
-            self.sha256.update(memoryview(b)[:n])
-        return n or 0
-
-    def close(self) -> None:
-        self._f.close()
-        super().close()
-
-
-def _crlf_only(mm: Any, chunk: int = 1 << 22) -> bool:
-    """Every CR is the start of a CRLF (counted in chunks; a pair may straddle two chunks)."""
-    lone = 0
-    for i in range(0, len(mm), chunk):
-        window = mm[i:i + chunk + 1]
-        lone += window[:chunk].count(b"\r") - window.count(b"\r\n")
-    return lone == 0
-
-
-class _RangeRaw(io.RawIOBase):
-    """A raw file that ends at byte `end`: one part of a file cut at a line end."""
-
-    def __init__(self, raw_file: Any, end: int) -> None:
-        self._file, self._left = raw_file, end - raw_file.tell()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._left <= 0:
-            return 0
-        n = self._file.readinto(memoryview(buffer)[:min(len(buffer), self._left)])
-        self._left -= n
-        return n
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
-
-
-def open_text(path: Path, encoding: str | None) -> tuple[io.TextIOWrapper, _HashingRaw, str]:
-    """Stream a text file once: decoded strictly (a BOM picks utf-8-sig) and hashed as its bytes are read."""
-    raw_file = path.open("rb")
-    head = raw_file.peek(3)[:3]
-    chosen = encoding or ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8")
-    hashing = _HashingRaw(raw_file)
-    try:
-        text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 20), encoding=chosen, errors="strict", newline="")
-    except LookupError:
-        hashing.close()
-        raise DataError(f"unknown encoding {chosen!r}", str(path)) from None
-    return text, hashing, chosen
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _decode_error(path: Path, display: str, encoding: str) -> DataError:
-    """Name the byte offset where decoding fails and the encodings the whole file decodes in."""
-    raw = path.read_bytes()
-    offset = 0
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        for offset in range(0, len(raw), 4096):
-            decoder.decode(raw[offset:offset + 4096])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        offset = offset + exc.start
-    line = raw[:offset].count(b"\n") + 1
-    fits = []
-    for cand in CANDIDATE_ENCODINGS:
-        try:
-            raw.decode(cand)
-            fits.append(cand)
-        except UnicodeDecodeError:
-            pass
-    hint = f"it decodes as {', '.join(fits)}" if fits else "no common encoding decodes it"
-    return DataError(f"cannot decode as {encoding} at byte offset {offset} (line {line}); {hint}; "
-                     "give the file's encoding with --encoding (characters are never replaced silently)",
-                     display, line)
 
 
 def in_batches(rows: Iterator[tuple[int, Row]], path_of: Callable[[], str], size: int = _BATCH
@@ -357,7 +257,7 @@ class RowReader:
         return positions
 
     # --- formats -------------------------------------------------------------------------------------
-    def _open_text(self) -> tuple[io.TextIOWrapper, _HashingRaw, str]:
+    def _open_text(self) -> tuple[io.TextIOWrapper, HashingRaw, str]:
         return open_text(self.source.path, self.encoding)
 
     def byte_ranges(self, parts: int) -> list[tuple[int, int, int]] | None:
@@ -372,7 +272,7 @@ class RowReader:
             if size == 0:
                 return None
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                if mm.find(b'"') != -1 or (mm.find(b"\r") != -1 and not _crlf_only(mm)):
+                if mm.find(b'"') != -1 or (mm.find(b"\r") != -1 and not crlf_only(mm)):
                     return None
                 cuts = [mm.find(b"\n") + 1]
                 for i in range(1, parts):
@@ -418,7 +318,7 @@ class RowReader:
             raw_file = self.source.path.open("rb")
             raw_file.seek(part[0])
             encoding = "utf-8"
-            text = io.TextIOWrapper(io.BufferedReader(_RangeRaw(raw_file, part[1]), 1 << 20), encoding=encoding,
+            text = io.TextIOWrapper(io.BufferedReader(RangeRaw(raw_file, part[1]), 1 << 20), encoding=encoding,
                                     errors="strict", newline="")
         try:
             with text:
@@ -469,7 +369,7 @@ class RowReader:
                     if rows:
                         yield self.current_path, rownos, rows
         except UnicodeDecodeError:
-            raise _decode_error(self.source.path, self.source.display, encoding) from None
+            raise decode_error(self.source.path, self.source.display, encoding) from None
         if part is None:
             self.stats.sha256 = hashing.sha256.hexdigest()
 
@@ -540,7 +440,7 @@ class RowReader:
             with text:
                 yield from self._records(json_records(text, self.source.display))
         except UnicodeDecodeError:
-            raise _decode_error(self.source.path, self.source.display, encoding) from None
+            raise decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()
 
     def _jsonl_cells(self) -> Iterator[tuple[int, Any, Any]]:
@@ -561,11 +461,11 @@ class RowReader:
             with text:
                 yield from self._records(objects())
         except UnicodeDecodeError:
-            raise _decode_error(self.source.path, self.source.display, encoding) from None
+            raise decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()
 
     def _xlsx_cells(self) -> Iterator[tuple[int, Any, Any]]:
-        self.stats.sha256 = _file_sha256(self.source.path)
+        self.stats.sha256 = file_sha256(self.source.path)
         header, rows = open_sheet(self.source.path, self.source.display)
         positions = self._positions(header, "header row")
         typer = row_typer(self.source.dataset, positions, extra=extra_columns(header, self.source.dataset))

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .datasets import _file_sha256
 from .model import Violation
+from .textfiles import file_sha256
 from .violationstore import Sink
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> i
         # a pool of processes that notices a worker dying (killed for memory, say) instead of waiting forever
         with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
             pending = [pool.submit(_judge_part, i) for i in range(len(parts))]
-            sha256 = _file_sha256(source.source.path)  # the parent hashes the whole file meanwhile
+            sha256 = file_sha256(source.source.path)  # the parent hashes the whole file meanwhile
             results = [p.result() for p in pending]
     except Exception:  # noqa: BLE001 - any trouble in a part: the single pass will meet it and report it
         return None

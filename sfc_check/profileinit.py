@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
-from .datasets import FORMATS, _decode_error
+from .datasets import FORMATS
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
 from .profiles import _number_text
+from .textfiles import decode_error
 from .values import BadValue, parse_date, parse_datetime, parse_decimal
 
 
@@ -230,7 +231,7 @@ def _read_sample(path: Path, encoding: str | None) -> tuple[list[str], list[list
     try:
         text = raw.decode(encoding or "utf-8-sig")
     except UnicodeDecodeError:
-        raise _decode_error(path, path.name, encoding or "utf-8") from None
+        raise decode_error(path, path.name, encoding or "utf-8") from None
     if fmt == "csv":
         reader = csv.reader(io.StringIO(text))
         header = next(reader, [])

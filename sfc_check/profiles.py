@@ -25,12 +25,9 @@ from .datasets import (
     FORMATS,
     InputFile,
     RowReader,
-    _decode_error,
-    _file_sha256,
     _RowProblem,
     in_batches,
     open_sheet,
-    open_text,
     row_typer,
 )
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
@@ -38,6 +35,7 @@ from .errors import DataError, RuleFileError
 from .jsonstream import json_records
 from .model import RejectedRow
 from .rulepack import validate_document
+from .textfiles import decode_error, file_sha256, open_text
 from .yamlsafe import YamlDocument, load_yaml_file
 
 DEFAULT_NULLS = ("", "null", "NULL", "None", "N/A", "n/a", "-", "--")
@@ -334,7 +332,7 @@ class ProfileReader(RowReader):
     def _open(self, path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
         header_row = self.dspec.get("header_row", 1)
         if self.fmt == "xlsx":
-            self._hash = _file_sha256(path)
+            self._hash = file_sha256(path)
             return self._xlsx(path, header_row)
         if self.fmt in ("json", "jsonl"):
             return self._json(path)
@@ -347,7 +345,7 @@ class ProfileReader(RowReader):
                 header = next(reader, None)
         except UnicodeDecodeError:
             text.close()
-            raise _decode_error(path, display, encoding) from None
+            raise decode_error(path, display, encoding) from None
         if header is None:
             text.close()
             raise DataError(f"no header at line {header_row}", display, header_row)
@@ -364,7 +362,7 @@ class ProfileReader(RowReader):
                         else:
                             self.stats.rows_blank += 1
             except UnicodeDecodeError:
-                raise _decode_error(path, display, encoding) from None
+                raise decode_error(path, display, encoding) from None
             self._hash = hashing.sha256.hexdigest()
         return header, rows()
 
@@ -414,7 +412,7 @@ class ProfileReader(RowReader):
                             yield rowno, (obj if isinstance(obj, _RowProblem) else
                                           _RowProblem(None, None, f"not a JSON object ({type(obj).__name__})"))
             except UnicodeDecodeError:
-                raise _decode_error(path, display, encoding) from None
+                raise decode_error(path, display, encoding) from None
             self._hash = hashing.sha256.hexdigest()
         return names, rows()
 
