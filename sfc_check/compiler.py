@@ -19,7 +19,7 @@ from .batch import Batch, BatchVerdict, batch_of, batch_verdict, shared
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import RuleFileError
-from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value
+from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value, constant, looked_up_field, record_field
 from .rulepack import Parameter, Rule
 
 if TYPE_CHECKING:
@@ -180,9 +180,9 @@ def _field_names(spec: DatasetSpec, slot: int, prefix: str = "") -> dict[str, Na
     names = {}
     for i, f in enumerate(spec.fields):
         if slot == 0:
-            fn: Fn = (lambda ctx, i=i: ctx[0][i])
+            fn = record_field(i)
         else:
-            fn = (lambda ctx, i=i, s=slot: r[i] if (r := ctx[s]) is not None else None)
+            fn = looked_up_field(slot, i)
         names[prefix + f.name] = Name(Typed(fn, f.type, f.values, f.case, ref=(slot, i)), spec.name, f.name)
     return names
 
@@ -353,7 +353,7 @@ def _message(template: str, scope: Scope) -> Callable[[list[Any]], str]:
     pos = 0
     for m in _PLACEHOLDER.finditer(template):
         literal = template[pos:m.start()]
-        parts.append(lambda ctx, s=literal: s)
+        parts.append(constant(literal))
         name = m.group(1)
         if name in scope.names:
             found = scope.names[name]
@@ -362,14 +362,19 @@ def _message(template: str, scope: Scope) -> Callable[[list[Any]], str]:
                 scope.shown.add((found.dataset, found.field))
         elif name in scope.params:
             v = scope.params[name]
-            fn = (lambda ctx, v=v: v)
+            fn = constant(v)
         else:
             raise CompileError(f"message: unknown placeholder {{{name}}}", ("message",))
-        parts.append(lambda ctx, f=fn: format_value(f(ctx)))
+        parts.append(_formatted(fn))
         pos = m.end()
     tail = template[pos:]
     parts.append(lambda ctx: tail)
     return lambda ctx: "".join(p(ctx) for p in parts)
+
+
+def _formatted(fn: Fn) -> Callable[[list[Any]], str]:
+    """A message placeholder: the value as `format_value` words it."""
+    return lambda ctx: format_value(fn(ctx))
 
 
 def format_value(v: Any) -> str:

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .batch import CONSTANT_TESTS, PAIR_TESTS, all_of, any_of, batch_of, negation, with_batch
-from .expressions import CompileError, Scope, Typed, _suggest, as_date, compile_value
+from .batch import CONSTANT_TESTS, PAIR_TESTS, BatchFn, all_of, any_of, batch_of, negation, with_batch
+from .expressions import CompileError, Scope, Typed, _suggest, as_date, compile_value, constant
 from .values import BadValue, parse_decimal
 
 MAX_REGEX_LENGTH = 200
@@ -124,7 +124,7 @@ def _normalise_constant(subject: Typed, other: Typed, where: tuple[Any, ...], sc
         value = norm(value)
         if subject.type == "enum" and isinstance(value, str) and value not in subject.enum_values:
             raise CompileError(f"{value!r} is not one of {', '.join(subject.enum_values)}", where)
-    return Typed(lambda ctx, v=value: v, other.type, constant=True)
+    return Typed(constant(value), other.type, constant=True)
 
 
 def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Cond]:
@@ -140,11 +140,9 @@ def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Co
             const = rf([])
             if const is None:
                 raise CompileError(f"{name}: compares with null; use is_null / not_null", where)
-            return with_batch(_fused_compare(left.ref, _OPS[name], const),
-                              lambda b, col=lc, t=CONSTANT_TESTS[name]: t(col(b), const))
+            return with_batch(_fused_compare(left.ref, _OPS[name], const), _against_constant(name, lc, const))
         if left.ref is not None and right.ref is not None and not ranked:
-            return with_batch(_fused_fields(left.ref, right.ref, _OPS[name]),
-                              lambda b, t=PAIR_TESTS[name]: t(lc(b), rc(b)))  # type: ignore[misc]
+            return with_batch(_fused_fields(left.ref, right.ref, _OPS[name]), _against_column(name, lc, rc))
         if name in ("lt", "le", "gt", "ge") and subject.type == "enum":
             rank = {v: i for i, v in enumerate(subject.enum_values)}
             base_l, base_r = lf, rf
@@ -162,18 +160,34 @@ def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Co
             def cmp_const(ctx: list[Any]) -> bool:
                 x = lf(ctx)
                 return x is not None and test(x, const)
-            return with_batch(cmp_const, (lambda b, t=CONSTANT_TESTS[name]: t(lc(b), const)) if lc else None)
+            return with_batch(cmp_const, _against_constant(name, lc, const))
 
         def cmp(ctx: list[Any]) -> bool:
             x, y = lf(ctx), rf(ctx)
             return x is not None and y is not None and test(x, y)
-        return with_batch(cmp, (lambda b, t=PAIR_TESTS[name]: t(lc(b), rc(b))) if lc and rc else None)
+        return with_batch(cmp, _against_column(name, lc, rc))
     build.__doc__ = f"`{name}` — true when both sides are non-null and the comparison holds."
     return build
 
 
 _OPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
         "ge": operator.ge}
+
+
+def _against_constant(name: str, column: BatchFn | None, const: Any) -> BatchFn | None:
+    """The batch form of `column <name> constant` (None when the column has no batch form)."""
+    if column is None:
+        return None
+    test = CONSTANT_TESTS[name]
+    return lambda b: test(column(b), const)
+
+
+def _against_column(name: str, left: BatchFn | None, right: BatchFn | None) -> BatchFn | None:
+    """The batch form of `left <name> right`, row by row (None unless both sides have a batch form)."""
+    if left is None or right is None:
+        return None
+    test = PAIR_TESTS[name]
+    return lambda b: test(left(b), right(b))
 
 
 def _fused_compare(ref: tuple[int, int], test: Callable[[Any, Any], bool], const: Any) -> Cond:

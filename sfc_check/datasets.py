@@ -496,7 +496,8 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
     values = ws.iter_rows(values_only=True)
     header: list[Any] | None = None
     for _ in range(header_row):
-        header = list(next(values, None) or ()) or None
+        first = next(values, None)
+        header = list(first) if first else None
     if header is None:
         book.close()
         raise DataError(f"empty sheet: no header row at row {header_row}", display, header_row)

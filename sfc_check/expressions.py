@@ -94,7 +94,22 @@ class Scope:
             self.used_params.append(name)
         value = self.params[name]
         kind = self.param_types.get(name, "any")
-        return Typed(lambda ctx, v=value: v, kind, constant=True)
+        return Typed(constant(value), kind, constant=True)
+
+
+def constant(value: Any) -> Fn:
+    """A value that is the same for every row (a literal, a parameter)."""
+    return lambda ctx: value
+
+
+def record_field(index: int) -> Fn:
+    """Field `index` of the record being judged (slot 0 of the row context)."""
+    return lambda ctx: ctx[0][index]
+
+
+def looked_up_field(slot: int, index: int) -> Fn:
+    """Field `index` of the record a lookup found (None when it found nothing)."""
+    return lambda ctx: r[index] if (r := ctx[slot]) is not None else None
 
 
 def _extra_column(index: int, column: str) -> Typed:
@@ -128,11 +143,11 @@ def compile_value(spec: Any, scope: Scope, where: tuple[Any, ...]) -> Typed:
         return VALUE_OPERATORS[op](spec[op], scope, where + (op,))
     if isinstance(spec, list):
         items = [_literal(v) for v in spec]
-        return Typed(lambda ctx, v=items: v, "list", constant=True)
+        return Typed(constant(items), "list", constant=True)
     value = _literal(spec)
     kind = ("bool" if isinstance(value, bool) else "decimal" if isinstance(value, Decimal)
             else "string" if isinstance(value, str) else "any")
-    return Typed(lambda ctx, v=value: v, kind, constant=True)
+    return Typed(constant(value), kind, constant=True)
 
 
 def _literal(v: Any) -> Any:

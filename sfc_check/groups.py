@@ -12,7 +12,7 @@ from .batch import Batch, BatchFn, batch_of
 from .compiler import CompiledRule, CompileEnv, _add_lets, _dataset, _evidence, _field_names, _message
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec
-from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value
+from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value, record_field
 from .rulepack import Rule
 
 
@@ -247,7 +247,7 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
         layout += [(f"{alias}.{n}", t) for n, t in rtyped]
         reads |= rscope.reads
     for i, (name, t) in enumerate(layout):
-        group_names[name] = Name(Typed(lambda ctx, i=i: ctx[0][i], t.type, t.enum_values, t.case))
+        group_names[name] = Name(Typed(record_field(i), t.type, t.enum_values, t.case))
     scope = Scope(group_names, params, ptypes, env.as_of, env.tz)
     _add_lets(doc, scope)
     applies = compile_condition(doc["applies_when"], scope, ("applies_when",)) if "applies_when" in doc else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -138,11 +138,16 @@ def find_rule_files(path: Path) -> list[Path]:
     return files
 
 
+def _schema_of(error: jsonschema.ValidationError) -> Any:
+    """The failing (sub)schema as a mapping (a schema may also be true/false)."""
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
 def _schema_message(error: jsonschema.ValidationError) -> str:
     """Word a schema error like yamllint: what is wrong, where, and the nearest valid key when misspelt."""
     where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
     if error.validator == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
+        allowed = list(_schema_of(error).get("properties", {}))
         extras = [str(k) for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
         parts = []
         for extra in extras:
@@ -152,7 +157,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         if parts:
             return "; ".join(parts)
     if error.validator == "propertyNames":
-        allowed = error.schema.get("propertyNames", {}).get("enum") or []
+        allowed = _schema_of(error).get("propertyNames", {}).get("enum") or []
         bad = error.instance
         for ctx in error.context or []:
             bad = ctx.instance
@@ -171,7 +176,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
 def _error_path(error: jsonschema.ValidationError) -> list[Any]:
     path = list(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = error.schema.get("properties", {})
+        allowed = _schema_of(error).get("properties", {})
         extras = [str(k) for k in error.instance if k not in allowed]
         if extras:
             path.append(extras[0])

@@ -88,7 +88,7 @@ def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
     if kind == "string":
         case = spec.case
 
-        def conv(raw: Any) -> Any:
+        def text_value(raw: Any) -> Any:
             if raw is None:
                 return default
             text = raw.strip() if isinstance(raw, str) else _scalar_text(raw)
@@ -99,13 +99,13 @@ def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
             if case == "lower":
                 return text.lower()
             return text
-        return conv
+        return text_value
 
     if kind == "enum":
         allowed = frozenset(spec.values)
         shown = ", ".join(spec.values)
 
-        def conv(raw: Any) -> Any:
+        def enum_value(raw: Any) -> Any:
             if raw is None:
                 return default
             text = (raw if isinstance(raw, str) else _scalar_text(raw)).strip().lower()
@@ -114,7 +114,7 @@ def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
             if text not in allowed:
                 raise BadValue(f"not one of: {shown}")
             return text
-        return conv
+        return enum_value
 
     parse: Callable[[str], Any] = {
         "decimal": parse_decimal, "integer": parse_integer, "bool": parse_bool,
@@ -123,7 +123,7 @@ def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
     low = Decimal(str(spec.min)) if spec.min is not None else None
     high = Decimal(str(spec.max)) if spec.max is not None else None
 
-    def conv(raw: Any) -> Any:
+    def parsed_value(raw: Any) -> Any:
         if raw is None:
             return default
         if isinstance(raw, str):
@@ -138,7 +138,7 @@ def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
         if high is not None and value > high:
             raise BadValue(f"above the allowed maximum {spec.max}")
         return value
-    return conv
+    return parsed_value
 
 
 def _scalar_text(raw: Any) -> str:
