@@ -21,7 +21,7 @@ from .jsonstream import json_records
 from .model import InputStats, RejectedRow
 from .seenkeys import SeenKeys
 from .textfiles import HashingRaw, RangeRaw, crlf_only, decode_error, file_sha256, open_text
-from .values import BadValue, converter_for, text_converter_for
+from .values import BadValue, converter_for, scalar_text, text_converter_for
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 csv.field_size_limit(64 * 1024 * 1024)
@@ -385,8 +385,9 @@ class RowReader:
             yield start, typer, cells
 
     def _record_batches(self, records: Iterator[tuple[int, Any, Any]]) -> Iterator[tuple[str, list[int], list[Row]]]:
-        """JSON records typed a column at a time, as CSV is, when a batch's cells are all text or null (null
-        reads as an empty cell: the same value); any other batch is typed record by record."""
+        """JSON records typed a column at a time, as CSV is: null reads as an empty cell and a number or a
+        boolean as its text, which type to the same values (values.scalar_text). A batch holding a broken
+        record, or a cell the column typing refuses, is typed record by record, which names the problem."""
         spec = self.source.dataset
         width = len(spec.fields)
         bulk = BatchTyper(spec, {f.name: i for i, f in enumerate(spec.fields)}, itemgetter(width), self._needed)
@@ -396,10 +397,9 @@ class RowReader:
             if not chunk:
                 return
             cells = [c for _, typer, c in chunk if typer is not None]
-            kinds = set(map(type, chain.from_iterable(map(fields_of, cells))))
-            if len(cells) == len(chunk) and kinds <= _TEXT_OR_NULL:
-                if type(None) in kinds:
-                    cells = [[("" if c is None else c) for c in row[:width]] + row[width:] for row in cells]
+            if len(cells) == len(chunk):
+                if set(map(type, chain.from_iterable(map(fields_of, cells)))) != {str}:
+                    cells = [[_as_text(c) for c in row[:width]] + row[width:] for row in cells]
                 try:
                     typed = bulk(cells)
                 except NeedsRowPath:
@@ -513,7 +513,8 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
     return header, rows()
 
 
-_TEXT_OR_NULL = {str, type(None)}
+def _as_text(cell: Any) -> str:
+    return cell if type(cell) is str else "" if cell is None else scalar_text(cell)
 
 
 def _shown(value: Any) -> str | None:

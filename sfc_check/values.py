@@ -91,7 +91,7 @@ def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
         def text_value(raw: Any) -> Any:
             if raw is None:
                 return default
-            text = raw.strip() if isinstance(raw, str) else _scalar_text(raw)
+            text = raw.strip() if isinstance(raw, str) else scalar_text(raw)
             if not text:
                 return default
             if case == "upper":
@@ -108,7 +108,7 @@ def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
         def enum_value(raw: Any) -> Any:
             if raw is None:
                 return default
-            text = (raw if isinstance(raw, str) else _scalar_text(raw)).strip().lower()
+            text = (raw if isinstance(raw, str) else scalar_text(raw)).strip().lower()
             if not text:
                 return default
             if text not in allowed:
@@ -141,7 +141,9 @@ def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
     return parsed_value
 
 
-def _scalar_text(raw: Any) -> str:
+def scalar_text(raw: Any) -> str:
+    """A JSON or Excel scalar as the text a CSV would carry: typing that text gives what converter_for gives
+    the scalar itself (or rejects it), which lets JSON records share the CSV column typing."""
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, float):
@@ -173,7 +175,7 @@ def _native(raw: Any, kind: str) -> Any:
     if isinstance(raw, (dict, list)):
         raise BadValue(f"expected a {kind}, got a nested JSON value")
     return {"decimal": parse_decimal, "integer": parse_integer, "bool": parse_bool,
-            "date": parse_date, "datetime": parse_datetime}[kind](_scalar_text(raw))
+            "date": parse_date, "datetime": parse_datetime}[kind](scalar_text(raw))
 
 
 def text_converter_for(spec: FieldSpec) -> Callable[[str], Any]:

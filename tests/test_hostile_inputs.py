@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import string
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,31 @@ def test_column_typing_equals_cell_typing(columns, data) -> None:
                 continue  # checked, not typed: only allowed when every cell is good
             else:
                 assert got == expected, (field, col)
+
+
+JSON_CELLS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), CELLS,
+                       st.decimals(allow_nan=False, allow_infinity=False, places=3),
+                       st.sampled_from([Decimal("1E+2"), Decimal("1.50"), Decimal("-0"), Decimal("2.0"),
+                                        Decimal("1"), Decimal("0"), Decimal("1e400")]),
+                       st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from("ab"), st.integers(0, 3)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(column=st.lists(JSON_CELLS, min_size=1, max_size=12), data=st.data())
+def test_json_scalars_as_text_type_like_the_scalars_themselves(column, data) -> None:
+    """JSON records share the CSV column typing by turning numbers, booleans and nulls into text: whatever the
+    column typing accepts equals, value for value (type and digits alike), what converter_for makes of the
+    JSON values themselves; a column it cannot take goes to the record path."""
+    from sfc_check.columns import NeedsRowPath, column_converter
+    from sfc_check.datasets import _as_text
+    from sfc_check.dictionary import load_dictionary
+    from sfc_check.values import converter_for
+
+    field = data.draw(st.sampled_from([f for spec in load_dictionary().values() for f in spec.fields]))
+    try:
+        got = column_converter(field)([_as_text(c) for c in column])
+    except NeedsRowPath:
+        return
+    expected = [converter_for(field)(c) for c in column]  # must not raise: the bulk path accepted every cell
+    assert [(type(v), str(v)) for v in got] == [(type(v), str(v)) for v in expected], (field, column)
+    assert got == expected
