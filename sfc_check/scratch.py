@@ -6,9 +6,28 @@ import os
 import tempfile
 from typing import IO
 
+from .errors import DataError
+
 
 def scratch_file(purpose: str) -> IO[bytes]:
-    return tempfile.TemporaryFile(prefix=f"sfc-check-{purpose}-")
+    try:
+        return tempfile.TemporaryFile(prefix=f"sfc-check-{purpose}-")
+    except OSError as exc:
+        raise _trouble(purpose, exc) from None
+
+
+def append(file: IO[bytes], data: bytes, purpose: str) -> None:
+    """Write at the end; a full or unwritable disk stops the run with a message that says what to do."""
+    try:
+        file.write(data)
+        file.flush()
+    except OSError as exc:
+        raise _trouble(purpose, exc) from None
+
+
+def _trouble(purpose: str, exc: OSError) -> DataError:
+    return DataError(f"cannot write a scratch file for {purpose} ({exc.strerror or exc}); large runs keep "
+                     "some data on disk: point TMPDIR at a folder with free space", tempfile.gettempdir())
 
 
 def read_at(file: IO[bytes], offset: int, size: int) -> bytes:

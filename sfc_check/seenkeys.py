@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .scratch import read_at, scratch_file
+from .scratch import append, read_at, scratch_file
 
 RECENT = 1 << 16      # keys kept in the dict before they move into a sorted level
 ON_DISK = 1 << 19     # a level this large goes to disk: what stays in memory is at most ~8 MB of levels
@@ -104,10 +104,9 @@ class DiskLevel:
 
     def __init__(self, hashes: np.ndarray, marks: np.ndarray) -> None:
         self._n = len(hashes)
-        self._file = scratch_file("keys")
-        self._file.write(hashes.tobytes())
-        self._file.write(marks.tobytes())
-        self._file.flush()
+        self._file = scratch_file("duplicate keys")
+        append(self._file, hashes.tobytes(), "duplicate keys")
+        append(self._file, marks.tobytes(), "duplicate keys")
         self._fences = hashes[::BLOCK].copy()  # the first hash of each block
         bits = 1 << max(16, (self._n * 16 - 1).bit_length())  # a power of two, 16 to 32 bits per key
         self._mask = np.uint64(bits - 1)

@@ -21,7 +21,7 @@ from itertools import islice
 from typing import IO, Any, overload
 
 from .model import Severity, Violation
-from .scratch import read_at, scratch_file
+from .scratch import append, read_at, scratch_file
 
 SPILL_AT = 1 << 15      # violations kept in memory before a sorted run goes to disk (~20 MB)
 CHUNK = 256             # violations per chunk written: what one run holds in memory while being merged
@@ -107,10 +107,9 @@ class ViolationStore(Sequence[Violation]):
         for start in range(0, len(self._recent), CHUNK):
             data = json.dumps([_packed(v) for v in self._recent[start:start + CHUNK]],
                               ensure_ascii=False).encode("utf-8")
-            self._file.write(data)
+            append(self._file, data, "violations")
             chunks.append((self._size, len(data)))
             self._size += len(data)
-        self._file.flush()
         self._runs.append(chunks)
         self._recent = []
 

@@ -125,3 +125,12 @@ def test_spill_file_is_anonymous(monkeypatch, tmp_path: Path) -> None:
     store.extend(violation(row=i) for i in range(3))
     assert store.spilled == 3 and list(tmp_path.iterdir()) == []
     assert [v.row for v in store] == [0, 1, 2]
+
+
+def test_no_room_for_scratch_files_is_a_clear_error(cli, monkeypatch, tmp_path: Path) -> None:
+    """A run that must keep violations on disk, with TMPDIR pointing nowhere: exit 2, saying what to do."""
+    monkeypatch.setattr(violationstore, "SPILL_AT", 2)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    result = cli("audit", SAMPLES / "exports", *AS_OF, "--quiet")
+    assert result.code == 2 and "scratch file for violations" in result.err and "TMPDIR" in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
