@@ -26,7 +26,12 @@ _KNOWN_DAYS = 100_000  # distinct dates remembered per column before the memory 
 
 
 class NeedsRowPath(Exception):
-    """A column could not be typed in bulk: type this batch row by row to find and name the bad cells."""
+    """A column could not be typed in bulk: type this batch row by row to find and name the bad cells.
+    `field` is the index (in the dataset's fields) of the column that failed, when it is known."""
+
+    def __init__(self, field: int | None = None) -> None:
+        super().__init__(field)
+        self.field = field
 
 
 def _per_cell(conv: Callable[[str], Any]) -> Callable[[Column], list[Any]]:
@@ -164,6 +169,23 @@ class BatchTyper:
                      for f in spec.fields]
         self.required = [i for i, f in enumerate(spec.fields) if f.required]
         self.extra = extra
+        self._fields = spec.fields
+
+    def bad_rows(self, rows: list[list[str]], field: int) -> set[int]:
+        """Which rows hold a cell of `field` that typing refuses (or leaves empty where it is required)."""
+        pos = self.plan[field][0]
+        if pos is None:
+            return set()
+        convert = text_converter_for(self._fields[field])
+        required = self._fields[field].required
+        bad = set()
+        for j, row in enumerate(rows):
+            try:
+                if convert(row[pos]) is None and required:
+                    bad.add(j)
+            except BadValue:
+                bad.add(j)
+        return bad
 
     def __call__(self, rows: list[list[str]]) -> list[tuple[Any, ...]]:
         columns = list(zip(*rows))
@@ -172,7 +194,10 @@ class BatchTyper:
         unread = [None] * n
         checked = set()
         for i, (pos, convert, default) in enumerate(self.plan):
-            values = convert(columns[pos]) if pos is not None else [default] * n
+            try:
+                values = convert(columns[pos]) if pos is not None else [default] * n
+            except NeedsRowPath:
+                raise NeedsRowPath(i) from None
             if values is None:  # checked, not typed: no rule reads it
                 checked.add(i)
                 values = unread
@@ -182,6 +207,6 @@ class BatchTyper:
                 continue
             # by identity: `None in column` would ask each Decimal to compare itself with None (slow)
             if any(map(is_, typed[i], repeat(None))):
-                raise NeedsRowPath
+                raise NeedsRowPath(i)
         typed.append([self.extra(r) for r in rows] if self.extra is not None else [None] * n)
         return list(zip(*typed))

@@ -190,23 +190,70 @@ class RowReader:
     # --- typing, rejection and duplicate keys, shared by every format -------------------------------
     def _typed(self, cells_iter: Iterator[tuple[int, Callable[[list[Any]], Row] | None, Any]]
                ) -> Iterator[tuple[int, Row]]:
-        stats, rejected, name = self.stats, self.rejected, self.source.dataset.name
         for rowno, typer, cells in cells_iter:
-            stats.rows_read += 1
-            if typer is None:  # the reader already knows the row is broken: cells holds the problem
-                stats.rows_rejected += 1
-                rejected.append(RejectedRow(name, self.current_path, rowno, cells.column, _shown(cells.value),
-                                            cells.reason))
-                continue
-            try:
-                row = typer(cells)
-            except _RowProblem as exc:
-                stats.rows_rejected += 1
-                rejected.append(RejectedRow(name, self.current_path, rowno, exc.column, _shown(exc.value),
-                                            exc.reason))
-                continue
-            if self._unique(rowno, row):
+            row = self._type_one(rowno, typer, cells)
+            if row is not None and self._unique(rowno, row):
                 yield rowno, row
+
+    def _type_one(self, rowno: int, typer: Callable[[list[Any]], Row] | None, cells: Any) -> Row | None:
+        """The typed row, or None after reporting why it is rejected (its duplicate check comes after)."""
+        self.stats.rows_read += 1
+        if typer is None:  # the reader already knows the row is broken: cells holds the problem
+            self._reject(rowno, cells)
+            return None
+        try:
+            return typer(cells)
+        except _RowProblem as exc:  # (not kept past this block: its traceback would make a cycle, with GC off)
+            self._reject(rowno, exc)
+        return None
+
+    def _reject(self, rowno: int, problem: _RowProblem) -> None:
+        self.stats.rows_rejected += 1
+        self.rejected.append(RejectedRow(self.source.dataset.name, self.current_path, rowno, problem.column,
+                                         _shown(problem.value), problem.reason))
+
+    def _partly_bulk(self, starts: list[int], batch: list[list[str]], typer: Callable[[list[Any]], Row],
+                     width: int, bulk: BatchTyper, failed: int | None
+                     ) -> Iterator[tuple[str, list[int], list[Row]]]:
+        """A batch holding bad rows: those go one by one (rejected with their reason, or counted blank), the
+        others are still typed a column at a time. Rows keep their file order for the duplicate-key check."""
+        n = len(batch)
+        suspect = {j for j in range(n) if len(batch[j]) != width}
+        typed: list[Row] | None = None
+        for _ in range(len(bulk.plan) + 1):  # each round singles out the bad cells of one more column
+            if failed is not None:
+                candidates = [j for j in range(n) if j not in suspect]
+                found = bulk.bad_rows([batch[j] for j in candidates], failed)
+                if not found:
+                    break  # a failure no single cell explains: the whole batch goes row by row
+                suspect.update(candidates[k] for k in found)
+            clean = [batch[j] for j in range(n) if j not in suspect]
+            try:
+                typed = bulk(clean) if clean else []
+                break
+            except NeedsRowPath as exc:
+                failed = exc.field
+        if typed is None:
+            yield from in_batches(self._typed(self._row_path(starts, batch, typer, width)),
+                                  lambda: self.current_path)
+            return
+        rownos: list[int] = []
+        rows: list[Row] = []
+        bulk_rows = iter(typed)
+        for j in range(n):
+            if j in suspect:
+                for rowno, row_typer_, cells in self._row_path([starts[j]], [batch[j]], typer, width):
+                    row = self._type_one(rowno, row_typer_, cells)
+                    if row is not None:
+                        rownos.append(rowno)
+                        rows.append(row)
+            else:
+                rownos.append(starts[j])
+                rows.append(next(bulk_rows))
+        self.stats.rows_read += len(typed)
+        rownos, rows = self._unique_batch(rownos, rows)
+        if rows:
+            yield self.current_path, rownos, rows
 
     def _unique_batch(self, starts: list[int], typed: list[Row]) -> tuple[list[int], list[Row]]:
         """Duplicate check for a whole batch at C speed when every key is new (the usual case)."""
@@ -356,13 +403,15 @@ class RowReader:
                         pass  # only rejections: a row the csv module could not read
                     if not batch:
                         continue
+                    failed: int | None = -1  # -1: typed in bulk; else the field that failed (None: unknown)
                     try:
                         if set(map(len, batch)) != {width}:
                             raise NeedsRowPath
                         typed = bulk(batch)
-                    except NeedsRowPath:
-                        yield from in_batches(self._typed(self._row_path(starts, batch, typer, width)),
-                                              lambda: self.current_path)
+                    except NeedsRowPath as exc:
+                        failed = exc.field  # only the index is kept: the exception's traceback holds the batch
+                    if failed != -1:        # (and a kept exception would be a reference cycle, with GC off)
+                        yield from self._partly_bulk(starts, batch, typer, width, bulk, failed)
                         continue
                     self.stats.rows_read += len(typed)
                     rownos, rows = self._unique_batch(starts, typed)
