@@ -242,8 +242,8 @@ class RowReader:
         bulk_rows = iter(typed)
         for j in range(n):
             if j in suspect:
-                for rowno, row_typer_, cells in self._row_path([starts[j]], [batch[j]], typer, width):
-                    row = self._type_one(rowno, row_typer_, cells)
+                for rowno, one_typer, cells in self._row_path([starts[j]], [batch[j]], typer, width):
+                    row = self._type_one(rowno, one_typer, cells)
                     if row is not None:
                         rownos.append(rowno)
                         rows.append(row)

@@ -2,9 +2,10 @@
 
 An export with a systemic breach can give hundreds of thousands of violations, each ~600 bytes as an object,
 all kept until the report is written. The store keeps up to SPILL_AT of them in memory; past that it sorts
-them and writes them, as JSON in small chunks, to a scratch file (see scratch.py). Reading merges the runs back in report order, one chunk per run
-in memory at a time. Waivers and baselines mark violations while they are read (`marked`), never as a copy.
-Values JSON has no type for (decimals, dates, times, tuples) are tagged so they come back as they went out.
+them and writes them, as JSON in small chunks, to a scratch file (see scratch.py). Reading merges the runs
+back in report order, one chunk per run in memory at a time. Waivers and baselines mark violations while
+they are read (`marked`), never as a copy. Values JSON has no type for (decimals, dates, times, tuples) are
+tagged so they come back as they went out.
 """
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ class ViolationStore(Sequence[Violation]):
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Violations hold no reference cycles; without the pause, each run of new objects that survive makes the
-    cyclic collector rescan everything alive (reading 90k violations back took 0.9 s instead of 0.15 s)."""
+    cyclic collector rescan everything alive (json.loads of 90k violations: 0.9 s instead of 0.13 s)."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -134,7 +135,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-_TAG = "\u0000"  # no data value starts a list with it: marks a tagged value ([_TAG, kind, text])
+_TAG = "\u0000"  # heads every list in a packed value: [_TAG, kind, body] (a list value is tagged "list")
 _PLAIN = (str, int, bool, float, type(None))
 
 
