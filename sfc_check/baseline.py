@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .jsonstream import json_records
 from .model import RuleOutcome, RuleStatus, Violation
+from .textfiles import open_text
 from .violationstore import remark
 from .waivers import violation_identity
 
@@ -25,27 +27,41 @@ class BaselineOutcome:
         return len(self.resolved)
 
 
-def load_baseline(path: Path) -> dict[str, Any]:
+@dataclass
+class Baseline:
+    """What a previous report says about its violations: by identity, only what a resolved entry shows."""
+
+    previous_as_of: str | None
+    before: dict[Any, dict[str, Any]]
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read a previous JSON report's violations one at a time (a nightly report can hold hundreds of
+    thousands): each keeps its identity, message and severity, not its evidence."""
+    display = str(path)
+    kept: dict[str, Any] = {"run": None}
+    before: dict[Any, dict[str, Any]] = {}
     try:
-        data = json.loads(path.read_text("utf-8"))
+        text, _, _ = open_text(path, None)
+        with text:
+            for _, v in json_records(text, display, ("violations",), kept,
+                                     "an sfc-check JSON report (an object with a 'violations' list)"):
+                if isinstance(v, dict) and isinstance(v.get("key"), dict) and "rule_id" in v:
+                    before[violation_identity(v["rule_id"], v["key"])] = {
+                        "rule_id": v["rule_id"], "key": v["key"], "message": v.get("message"),
+                        "severity": v.get("severity")}
     except FileNotFoundError:
-        raise DataError("baseline report not found", str(path)) from None
+        raise DataError("baseline report not found", display) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read baseline report: {exc}", str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise DataError(f"baseline is not a JSON report: {exc.msg}", str(path), exc.lineno, exc.colno) from None
-    if not isinstance(data, dict) or not isinstance(data.get("violations"), list):
-        raise DataError("baseline is not an sfc-check JSON report (no 'violations' list)", str(path))
-    return data
+        raise DataError(f"cannot read baseline report: {exc}", display) from None
+    run = kept["run"] if isinstance(kept["run"], dict) else {}
+    return Baseline(previous_as_of=run.get("as_of"), before=before)
 
 
-def compare(violations: Sequence[Violation], outcomes: list[RuleOutcome], previous: dict[str, Any],
+def compare(violations: Sequence[Violation], outcomes: list[RuleOutcome], baseline: Baseline,
             path: str) -> tuple[Sequence[Violation], BaselineOutcome]:
     """Mark each violation new or persisting; list previous ones gone from rules that ran this time."""
-    before = {}
-    for v in previous["violations"]:
-        if isinstance(v, dict) and isinstance(v.get("key"), dict) and "rule_id" in v:
-            before[violation_identity(v["rule_id"], v["key"])] = v
+    before = baseline.before
     still = {i for v in violations if (i := violation_identity(v.rule_id, v.key)) in before}
 
     def mark(v: Violation) -> Violation:
@@ -53,10 +69,9 @@ def compare(violations: Sequence[Violation], outcomes: list[RuleOutcome], previo
         return dataclasses.replace(v, baseline="persisting" if persisting else "new")
 
     ran = {o.rule_id for o in outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)}
-    outcome = BaselineOutcome(path=path, previous_as_of=(previous.get("run") or {}).get("as_of"))
+    outcome = BaselineOutcome(path=path, previous_as_of=baseline.previous_as_of)
     for ident, v in before.items():
         if ident not in still and v["rule_id"] in ran:
-            outcome.resolved.append({"rule_id": v["rule_id"], "key": v["key"], "message": v.get("message"),
-                                     "severity": v.get("severity")})
+            outcome.resolved.append(dict(v))
     outcome.resolved.sort(key=lambda r: (r["rule_id"], json.dumps(r["key"], sort_keys=True)))
     return remark(violations, mark), outcome

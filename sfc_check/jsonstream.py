@@ -86,19 +86,24 @@ class _Text:
         raise DataError(f"invalid JSON: {msg}", self._display, line, column)
 
 
-def json_records(text: TextIO, display: str) -> Iterator[tuple[int, Any]]:
-    """(index from 1, value) for each element of the file's array of records."""
+def json_records(text: TextIO, display: str, arrays: tuple[str, ...] = ("records", "data"),
+                 kept: dict[str, Any] | None = None, shape: str = "a JSON array of objects (one per record)"
+                 ) -> Iterator[tuple[int, Any]]:
+    """(index from 1, value) for each element of the file's array of records: the whole document, or in a
+    top-level object the member `arrays[0]` (or, when it has none, a later name). With `kept`, the document
+    must be an object, and the members named by `kept`'s keys are stored there (a report read as a baseline
+    keeps its run section; its other sections are read past, never held)."""
     t = _Text(text, display)
     first = t.peek()
     if first == "":
-        raise DataError("empty file: expected a JSON array of objects", display)
-    if first == "[":
+        raise DataError(f"empty file: expected {shape}", display)
+    if first == "[" and kept is None:
         yield from _elements(t)
     elif first == "{":
-        yield from _wrapped(t, display)
+        yield from _wrapped(t, display, arrays, kept, shape)
     else:
         t.value()  # a bad token fails with json's message; a lone scalar is the wrong shape
-        raise DataError("expected a JSON array of objects (one per record)", display, 1)
+        raise DataError(f"expected {shape}", display, 1)
     if t.peek() != "":
         t.fail("Extra data")
 
@@ -121,8 +126,9 @@ def _elements(t: _Text) -> Iterator[tuple[int, Any]]:
             t.fail("Expecting ',' delimiter")
 
 
-def _wrapped(t: _Text, display: str) -> Iterator[tuple[int, Any]]:
-    """A top-level object: stream its "records" array (or its "data" array when it has no "records")."""
+def _wrapped(t: _Text, display: str, arrays: tuple[str, ...], kept: dict[str, Any] | None,
+             shape: str) -> Iterator[tuple[int, Any]]:
+    """A top-level object: stream its `arrays[0]` array (or a later name's when it has no `arrays[0]`)."""
     t.expect("{", "Expecting value")
     streamed: str | None = None
     if t.peek() == "}":
@@ -133,17 +139,19 @@ def _wrapped(t: _Text, display: str) -> Iterator[tuple[int, Any]]:
                 t.fail("Expecting property name enclosed in double quotes")
             key = t.value()
             t.expect(":", "Expecting ':' delimiter")
-            if key == "records" or (key == "data" and streamed is None):
+            if key == arrays[0] or (key in arrays and streamed is None):
                 if t.peek() == "[":
                     if streamed is not None:
-                        raise DataError("the JSON object has more than one array of records ('records', 'data'): "
-                                        "keep one", display)
+                        raise DataError(f"the JSON object has more than one array of records "
+                                        f"({', '.join(repr(a) for a in arrays)}): keep one", display)
                     streamed = key
                     yield from _elements(t)
-                elif key == "records":
-                    raise DataError("expected a JSON array of objects (one per record)", display, 1)
+                elif key == arrays[0]:
+                    raise DataError(f"expected {shape}", display, 1)
                 else:
-                    t.value()  # a "data" that is not the records: "records" may still come
+                    t.value()  # a later name that is not the records: the first may still come
+            elif kept is not None and key in kept:
+                kept[key] = t.value()
             else:
                 t.value()  # another member (metadata): read past it
             after = t.peek()
@@ -154,4 +162,4 @@ def _wrapped(t: _Text, display: str) -> Iterator[tuple[int, Any]]:
                 t.pos -= 1
                 t.fail("Expecting ',' delimiter")
     if streamed is None:
-        raise DataError("expected a JSON array of objects (one per record)", display, 1)
+        raise DataError(f"expected {shape}", display, 1)

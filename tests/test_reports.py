@@ -218,3 +218,30 @@ def test_new_report_files_get_normal_permissions(cli, tmp_path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("content,expected", [
+    ('[{"rule_id": "FIN-COLL-002"}]', "expected an sfc-check JSON report"),
+    ('{"run": {"as_of": "2026-06-29"}}', "expected an sfc-check JSON report"),
+    ('{"run": {}, "violations": [\n  {"rule_id": "X", "key": {}},\n  oops\n]}', "before.json:3:3: invalid JSON"),
+    ("", "empty file")])
+def test_a_baseline_that_is_not_a_report_is_exit_2_with_where(cli, tmp_path, content, expected) -> None:
+    path = tmp_path / "before.json"
+    path.write_text(content, "utf-8")
+    result = cli("audit", SAMPLES / "exports", *AS_OF, "--baseline", path, "--quiet")
+    assert result.code == 2 and expected in result.err and "Traceback" not in result.err
+
+
+def test_baseline_is_read_as_a_stream_keeping_only_identities(tmp_path) -> None:
+    """Evidence and the report's other sections are not kept; the run's as-of date is."""
+    from sfc_check.baseline import load_baseline
+
+    report = {"tool": {}, "run": {"as_of": "2026-06-29"}, "rules": [{"id": "R"}] * 3,
+              "violations": [{"rule_id": "R", "key": {"trade_id": f"T{i}"}, "message": "m", "severity": "high",
+                              "evidence": {"big": "x" * 1000}} for i in range(50)],
+              "rejected_rows": [{"row": i} for i in range(100)]}
+    path = tmp_path / "before.json"
+    path.write_text(json.dumps(report, indent=2), "utf-8")
+    baseline = load_baseline(path)
+    assert baseline.previous_as_of == "2026-06-29" and len(baseline.before) == 50
+    assert all(set(v) == {"rule_id", "key", "message", "severity"} for v in baseline.before.values())
