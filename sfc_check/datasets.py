@@ -6,9 +6,10 @@ import io
 import json
 import mmap
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
@@ -212,38 +213,38 @@ class RowReader:
         self.rejected.append(RejectedRow(self.source.dataset.name, self.current_path, rowno, problem.column,
                                          _shown(problem.value), problem.reason))
 
-    def _partly_bulk(self, starts: list[int], batch: list[list[str]], typer: Callable[[list[Any]], Row],
-                     width: int, bulk: BatchTyper, failed: int | None
+    def _partly_bulk(self, starts: list[int], cells: list[list[Any]], bulk: BatchTyper, failed: int | None,
+                     suspect: set[int], one_by_one: Callable[[int], Iterable[tuple[int, Any, Any]]]
                      ) -> Iterator[tuple[str, list[int], list[Row]]]:
-        """A batch holding bad rows: those go one by one (rejected with their reason, or counted blank), the
-        others are still typed a column at a time. Rows keep their file order for the duplicate-key check."""
-        n = len(batch)
-        suspect = {j for j in range(n) if len(batch[j]) != width}
+        """A batch holding bad rows: those go one by one (`one_by_one(j)` gives row j for the row typer: rejected
+        with its reason, or nothing for a blank row), the others are still typed a column at a time. Rows keep
+        their file order for the duplicate-key check. `suspect` holds the rows known bad before typing."""
+        n = len(cells)
         typed: list[Row] | None = None
         for _ in range(len(bulk.plan) + 1):  # each round singles out the bad cells of one more column
             if failed is not None:
                 candidates = [j for j in range(n) if j not in suspect]
-                found = bulk.bad_rows([batch[j] for j in candidates], failed)
+                found = bulk.bad_rows([cells[j] for j in candidates], failed)
                 if not found:
                     break  # a failure no single cell explains: the whole batch goes row by row
                 suspect.update(candidates[k] for k in found)
-            clean = [batch[j] for j in range(n) if j not in suspect]
+            clean = [cells[j] for j in range(n) if j not in suspect]
             try:
                 typed = bulk(clean) if clean else []
                 break
             except NeedsRowPath as exc:
                 failed = exc.field
         if typed is None:
-            yield from in_batches(self._typed(self._row_path(starts, batch, typer, width)),
-                                  lambda: self.current_path)
+            every_row = chain.from_iterable(one_by_one(j) for j in range(n))
+            yield from in_batches(self._typed(every_row), lambda: self.current_path)
             return
         rownos: list[int] = []
         rows: list[Row] = []
         bulk_rows = iter(typed)
         for j in range(n):
             if j in suspect:
-                for rowno, one_typer, cells in self._row_path([starts[j]], [batch[j]], typer, width):
-                    row = self._type_one(rowno, one_typer, cells)
+                for rowno, one_typer, one_cells in one_by_one(j):
+                    row = self._type_one(rowno, one_typer, one_cells)
                     if row is not None:
                         rownos.append(rowno)
                         rows.append(row)
@@ -411,7 +412,9 @@ class RowReader:
                     except NeedsRowPath as exc:
                         failed = exc.field  # only the index is kept: the exception's traceback holds the batch
                     if failed != -1:        # (and a kept exception would be a reference cycle, with GC off)
-                        yield from self._partly_bulk(starts, batch, typer, width, bulk, failed)
+                        yield from self._partly_bulk(
+                            starts, batch, bulk, failed, {j for j, row in enumerate(batch) if len(row) != width},
+                            partial(self._one_csv_row, starts, batch, typer, width))
                         continue
                     self.stats.rows_read += len(typed)
                     rownos, rows = self._unique_batch(starts, typed)
@@ -421,6 +424,10 @@ class RowReader:
             raise decode_error(self.source.path, self.source.display, encoding) from None
         if part is None:
             self.stats.sha256 = hashing.sha256.hexdigest()
+
+    def _one_csv_row(self, starts: list[int], batch: list[list[str]], typer: Callable[[list[Any]], Row],
+                     width: int, j: int) -> Iterator[tuple[int, Any, Any]]:
+        return self._row_path([starts[j]], [batch[j]], typer, width)
 
     def _row_path(self, starts: list[int], batch: list[list[str]], typer: Callable[[list[Any]], Row],
                   width: int) -> Iterator[tuple[int, Any, Any]]:
@@ -445,21 +452,26 @@ class RowReader:
             chunk = list(islice(records, _BATCH))
             if not chunk:
                 return
-            cells = [c for _, typer, c in chunk if typer is not None]
-            if len(cells) == len(chunk):
-                if set(map(type, chain.from_iterable(map(fields_of, cells)))) != {str}:
-                    cells = [[_as_text(c) for c in row[:width]] + row[width:] for row in cells]
+            cells = [c if typer is not None else [] for _, typer, c in chunk]
+            if set(map(type, chain.from_iterable(map(fields_of, cells)))) != {str}:
+                cells = [[_as_text(c) for c in row[:width]] + row[width:] for row in cells]
+            suspect = {j for j, (_, typer, _) in enumerate(chunk) if typer is None}  # broken records
+            failed: int | None = -1
+            if not suspect:
                 try:
                     typed = bulk(cells)
-                except NeedsRowPath:
-                    pass
-                else:
+                except NeedsRowPath as exc:
+                    failed = exc.field  # (the index only: see _csv_batches)
+                if failed == -1:
                     self.stats.rows_read += len(typed)
                     rownos, rows = self._unique_batch([rowno for rowno, _, _ in chunk], typed)
                     if rows:
                         yield self.current_path, rownos, rows
                     continue
-            yield from in_batches(self._typed(iter(chunk)), lambda: self.current_path)
+            else:
+                failed = None
+            yield from self._partly_bulk([rowno for rowno, _, _ in chunk], cells, bulk, failed, suspect,
+                                         partial(_one_record, chunk))
 
     def _records(self, records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any, Any]]:
         """Typed rows from JSON objects: a key is a column; a missing required key rejects that record."""
@@ -560,6 +572,10 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
         finally:
             book.close()
     return header, rows()
+
+
+def _one_record(chunk: list[tuple[int, Any, Any]], j: int) -> list[tuple[int, Any, Any]]:
+    return [chunk[j]]
 
 
 def _as_text(cell: Any) -> str:

@@ -203,11 +203,13 @@ def _cell(good: list[Any], bad: list[Any]) -> st.SearchStrategy[Any]:
 @given(rows=st.lists(_cell([st.fixed_dictionaries({k: _cell(*v) for k, v in TRADE_CELLS.items()})],
                            [st.sampled_from(["", ",,,,,,,", "T1,C1", "T1,C1,BTC-USD-PERP,x,buy,1,1,1,extra"])]
                            ).flatmap(lambda s: s), min_size=5, max_size=40),
-       batch=st.sampled_from([3, 7, 2048]))
-def test_a_batch_with_bad_rows_types_its_good_rows_in_bulk_with_the_same_outcome(tmp_path_factory, rows, batch) -> None:
-    """Bad cells, blank lines, short and long rows and repeated keys, in batches cut anywhere: typing the good
-    rows of a batch in bulk and the bad ones one by one gives exactly what typing every row one by one gives
-    (rows, their order and numbers, rejections with column and reason, and the counts)."""
+       batch=st.sampled_from([3, 7, 2048]), fmt=st.sampled_from(["csv", "jsonl"]))
+def test_a_batch_with_bad_rows_types_its_good_rows_in_bulk_with_the_same_outcome(tmp_path_factory, rows, batch,
+                                                                                  fmt) -> None:
+    """Bad cells, blank lines, short and long rows (as JSON Lines: non-objects, missing keys, broken JSON,
+    numbers as JSON numbers) and repeated keys, in batches cut anywhere: typing the good rows of a batch in bulk
+    and the bad ones one by one gives exactly what typing every row one by one gives (rows, their order and
+    numbers, rejections with column and reason, and the counts)."""
     from unittest.mock import patch
 
     from sfc_check import datasets
@@ -215,9 +217,14 @@ def test_a_batch_with_bad_rows_types_its_good_rows_in_bulk_with_the_same_outcome
     from sfc_check.datasets import RowReader, discover
 
     folder = tmp_path_factory.mktemp("bad")
-    lines = [",".join(TRADE_CELLS)] + [r if isinstance(r, str) else ",".join(f'"{r[k]}"' if "," in r[k] else r[k]
-                                                                               for k in TRADE_CELLS) for r in rows]
-    write(folder / "perp_trades.csv", "\n".join(lines) + "\n")
+    if fmt == "csv":
+        lines = [",".join(TRADE_CELLS)] + [r if isinstance(r, str) else ",".join(
+            f'"{r[k]}"' if "," in r[k] else r[k] for k in TRADE_CELLS) for r in rows]
+    else:
+        odd = {"": "", ",,,,,,,": "[1, 2]", "T1,C1": '{"trade_id": "T1", "client_id": "C1"}'}
+        lines = [odd.get(r, '{"trade_id": "T1", ') if isinstance(r, str) else json.dumps(
+            {k: (json.loads(v) if k == "leverage" and v.isdigit() else v) for k, v in r.items()}) for r in rows]
+    write(folder / f"perp_trades.{fmt}", "\n".join(lines) + "\n")
 
     def read() -> tuple[list, list, tuple[int, int, int]]:
         rejected: list = []
