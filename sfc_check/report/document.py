@@ -1,7 +1,7 @@
 """The neutral, sorted result document every report format renders (the JSON report contract)."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -9,7 +9,7 @@ from typing import Any, overload
 
 from .. import __version__
 from ..audit import AuditRun
-from ..model import InputStats, RuleStatus, Severity, Violation
+from ..model import InputStats, RejectedRow, RuleStatus, Severity, Violation
 from ..policy import ParameterUse, parameter_uses
 from ..rulepack import bundled_rules_dir
 from ..violationstore import tally
@@ -44,15 +44,15 @@ def violation_entry(v: Violation) -> dict[str, Any]:
     return entry
 
 
-class ViolationEntries(Sequence[dict[str, Any]]):
-    """The violations as report entries, each made when a writer reaches it: a run with many violations
-    never holds them twice (as Violation objects and again as entries)."""
+class Entries(Sequence[dict[str, Any]]):
+    """Violations or rejected rows as report entries, each made when a writer reaches it: a run with many of
+    them never holds them twice (as objects and again as entries)."""
 
-    def __init__(self, violations: Sequence[Violation]) -> None:
-        self._violations = violations
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], dict[str, Any]]) -> None:
+        self._items, self._make = items, make
 
     def __len__(self) -> int:
-        return len(self._violations)
+        return len(self._items)
 
     @overload
     def __getitem__(self, i: int) -> dict[str, Any]: ...
@@ -62,11 +62,16 @@ class ViolationEntries(Sequence[dict[str, Any]]):
 
     def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(i, slice):
-            return [violation_entry(v) for v in self._violations[i]]
-        return violation_entry(self._violations[i])
+            return [self._make(v) for v in self._items[i]]
+        return self._make(self._items[i])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return map(violation_entry, self._violations)
+        return map(self._make, self._items)
+
+
+def rejected_entry(r: RejectedRow) -> dict[str, Any]:
+    return {"dataset": r.dataset, "path": r.path, "row": r.row, "column": r.column, "value": r.value,
+            "reason": r.reason}
 
 
 def build_document(run: AuditRun) -> dict[str, Any]:
@@ -95,7 +100,7 @@ def build_document(run: AuditRun) -> dict[str, Any]:
                                     "default": json_value(u.default), "from_policy": u.from_policy,
                                     "stricter_than_sfc": u.stricter_than_sfc} for u in uses[rule.id]]
         rules.append(entry)
-    violations = ViolationEntries(result.violations)
+    violations = Entries(result.violations, violation_entry)
     counts = result.tally or tally(result.violations)
     by_severity = {s.value: counts.unwaived.get(s, 0) for s in Severity}
     ran = [o for o in result.outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)]
@@ -131,8 +136,7 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         "ignored_files": result.ignored_files,
         "rules": rules,
         "violations": violations,
-        "rejected_rows": [{"dataset": r.dataset, "path": r.path, "row": r.row, "column": r.column,
-                           "value": r.value, "reason": r.reason} for r in result.rejected],
+        "rejected_rows": Entries(result.rejected, rejected_entry),
         "summary": summary,
     }
     if run.waivers:
