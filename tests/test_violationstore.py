@@ -111,9 +111,17 @@ def test_every_report_is_the_same_when_violations_spill(cli, tmp_path, monkeypat
 
 
 def test_console_shows_the_first_violations_of_each_rule_and_counts_the_rest(cli, monkeypatch) -> None:
+    """With violations read back from disk and one shown per rule: the rule's total, its first violation in
+    report order, and how many more there are."""
+    from sfc_check import console
+
     monkeypatch.setattr(violationstore, "SPILL_AT", 2)
+    monkeypatch.setattr(console, "VIOLATIONS_SHOWN_PER_RULE", 1)
     out = cli("audit", SAMPLES / "exports", *AS_OF, "--format", "table").out
-    assert "PERP-ACCESS-001" in out and "violation(s)" in out
+    section = out[out.index("PERP-ACCESS-001 (critical)"):]
+    assert "2 violation(s)" in section.splitlines()[0]
+    assert "trade T002: client C002 is retail" in section and "… and 1 more" in section
+    assert "trade T005" not in section.split("… and 1 more")[0]
 
 
 def test_spill_file_is_anonymous(monkeypatch, tmp_path: Path) -> None:
