@@ -18,7 +18,7 @@ from typing import Any
 from .columns import BatchTyper, NeedsRowPath
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import DataError
-from .jsonstream import json_records
+from .jsonstream import json_lines, json_records
 from .model import InputStats, RejectedRow
 from .seenkeys import SeenKeys
 from .textfiles import HashingRaw, RangeRaw, crlf_only, decode_error, file_sha256, open_text
@@ -506,24 +506,15 @@ class RowReader:
 
     def _jsonl_cells(self) -> Iterator[tuple[int, Any, Any]]:
         text, hashing, encoding = self._open_text()
-
-        decode = json.JSONDecoder(parse_float=Decimal).decode  # json.loads with a keyword builds one per call
-
-        def objects() -> Iterator[tuple[int, Any]]:
-            for lineno, line in enumerate(text, 1):
-                if not line.strip():
-                    self.stats.rows_blank += 1
-                    continue
-                try:
-                    yield lineno, decode(line)
-                except json.JSONDecodeError as exc:
-                    yield lineno, _RowProblem(None, line.strip()[:80], f"invalid JSON: {exc.msg} at column {exc.colno}")
         try:
             with text:
-                yield from self._records(objects())
+                yield from self._records(json_lines(text, self._count_blank, _line_problem))
         except UnicodeDecodeError:
             raise decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()
+
+    def _count_blank(self) -> None:
+        self.stats.rows_blank += 1
 
     def _xlsx_cells(self) -> Iterator[tuple[int, Any, Any]]:
         self.stats.sha256 = file_sha256(self.source.path)
@@ -572,6 +563,10 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
         finally:
             book.close()
     return header, rows()
+
+
+def _line_problem(start: str, reason: str) -> _RowProblem:
+    return _RowProblem(None, start, reason)
 
 
 def _one_record(chunk: list[tuple[int, Any, Any]], j: int) -> list[tuple[int, Any, Any]]:

@@ -8,9 +8,9 @@ and one record. The array may be the whole document or, in a top-level object, t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from .errors import DataError
 
@@ -62,6 +62,17 @@ class _Text:
             self.fail(what)
         self.pos += 1
 
+    def closes(self, close: str) -> bool:
+        """After a member: True at the closing bracket, False at a comma (both consumed), else the error."""
+        after = self.peek()
+        if after == close:
+            self.pos += 1
+            return True
+        if after != ",":
+            self.fail("Expecting ',' delimiter")
+        self.pos += 1
+        return False
+
     def value(self) -> Any:
         """Decode the value starting at the next non-whitespace character."""
         self.peek()
@@ -77,7 +88,7 @@ class _Text:
             self.pos = end
             return value
 
-    def fail(self, msg: str, at: int | None = None) -> None:
+    def fail(self, msg: str, at: int | None = None) -> NoReturn:
         """Stop with json's message at the 1-based line and column of `at` (default: the current position)."""
         at = self.pos if at is None else at
         newline = self.buf.rfind("\n", 0, at)
@@ -117,13 +128,8 @@ def _elements(t: _Text) -> Iterator[tuple[int, Any]]:
     while True:
         index += 1
         yield index, t.value()
-        after = t.peek()
-        t.pos += 1
-        if after == "]":
+        if t.closes("]"):
             return
-        if after != ",":
-            t.pos -= 1
-            t.fail("Expecting ',' delimiter")
 
 
 def _wrapped(t: _Text, display: str, arrays: tuple[str, ...], kept: dict[str, Any] | None,
@@ -154,12 +160,22 @@ def _wrapped(t: _Text, display: str, arrays: tuple[str, ...], kept: dict[str, An
                 kept[key] = t.value()
             else:
                 t.value()  # another member (metadata): read past it
-            after = t.peek()
-            t.pos += 1
-            if after == "}":
+            if t.closes("}"):
                 break
-            if after != ",":
-                t.pos -= 1
-                t.fail("Expecting ',' delimiter")
     if streamed is None:
         raise DataError(f"expected {shape}", display, 1)
+
+
+def json_lines(text: TextIO, blank: Callable[[], None], problem: Callable[[str, str], Any]
+               ) -> Iterator[tuple[int, Any]]:
+    """(line number, value) per line of a JSON Lines file: `blank()` is told of each empty line, and a line
+    that is not JSON gives `problem(its start, reason)` in place of a value (the record is rejected)."""
+    decode = _DECODER.decode  # json.loads with a keyword would build a decoder per line
+    for lineno, line in enumerate(text, 1):
+        if not line.strip():
+            blank()
+            continue
+        try:
+            yield lineno, decode(line)
+        except json.JSONDecodeError as exc:
+            yield lineno, problem(line.strip()[:80], f"invalid JSON: {exc.msg} at column {exc.colno}")

@@ -25,6 +25,7 @@ from .datasets import (
     FORMATS,
     InputFile,
     RowReader,
+    _line_problem,
     _RowProblem,
     in_batches,
     open_sheet,
@@ -32,7 +33,7 @@ from .datasets import (
 )
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
 from .errors import DataError, RuleFileError
-from .jsonstream import json_records
+from .jsonstream import json_lines, json_records
 from .model import RejectedRow
 from .rulepack import validate_document
 from .textfiles import decode_error, file_sha256, open_text
@@ -389,16 +390,8 @@ class ProfileReader(RowReader):
         def records() -> Iterator[tuple[int, Any]]:
             if self.fmt == "json":
                 yield from json_records(text, display)
-                return
-            decode = json.JSONDecoder(parse_float=Decimal).decode
-            for lineno, line in enumerate(text, 1):
-                if not line.strip():
-                    self.stats.rows_blank += 1
-                    continue
-                try:
-                    yield lineno, decode(line)
-                except json.JSONDecodeError as exc:
-                    yield lineno, _RowProblem(None, line.strip()[:80], f"invalid JSON: {exc.msg} at column {exc.colno}")
+            else:
+                yield from json_lines(text, self._count_blank, _line_problem)
 
         def rows() -> Iterator[tuple[int, Any]]:
             """Cells by name, or the _RowProblem of a record that is not a JSON object (it is rejected)."""

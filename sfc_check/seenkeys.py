@@ -38,14 +38,12 @@ class SeenKeys:
         """Record distinct hashes if none was seen before; False (and nothing recorded) otherwise."""
         if not self._recent.keys().isdisjoint(hashes):
             return False
-        if self._levels:
+        if self._levels or self._on_disk:
             wanted = np.fromiter(hashes, np.int64, len(hashes))
             bucket = (wanted >> _SHIFT) + _HALF
             for (level, _), (starts, steps) in zip(self._levels, self._directories):
                 if _any_in(level, starts, steps, wanted, bucket):
                     return False
-        if self._on_disk:
-            wanted = np.fromiter(hashes, np.int64, len(hashes))
             if any(d.any_in(wanted) for d in self._on_disk):
                 return False
         self._recent.update(zip(hashes, marks))

@@ -30,7 +30,28 @@ CHUNK = 256             # violations per chunk written: what one run holds in me
 Mark = Callable[[Violation], Violation]
 
 
-class ViolationStore(Sequence[Violation]):
+class _ReadInOrder(Sequence[Violation]):
+    """Positional reads by reading from the start: meant for the first few (the JSON writer's peek, a preview)."""
+
+    @overload
+    def __getitem__(self, i: int) -> Violation: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Violation]: ...
+
+    def __getitem__(self, i: int | slice) -> Violation | list[Violation]:
+        if isinstance(i, slice):
+            if (i.start or 0) < 0 or (i.stop is not None and i.stop < 0) or (i.step or 1) < 1:
+                return list(self)[i]
+            return list(islice(self, i.start, i.stop, i.step))
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError("violation index out of range")
+        return next(islice(self, i, None))
+
+
+class ViolationStore(_ReadInOrder):
     """Violations in report order (`Violation.sort_key`, ties in the order they were added), wherever they
     are kept. Appending after reading has started is allowed; the next read sees everything."""
 
@@ -81,15 +102,6 @@ class ViolationStore(Sequence[Violation]):
         else:
             merged = iter(list(self._recent))
         return merged
-
-    @overload
-    def __getitem__(self, i: int) -> Violation: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Violation]: ...
-
-    def __getitem__(self, i: int | slice) -> Violation | list[Violation]:
-        return _item(self, i)
 
     def _sort_recent(self) -> None:
         if not self._sorted:
@@ -194,7 +206,7 @@ def _untagged(value: list[Any]) -> Any:
     return date.fromisoformat(body)
 
 
-class MarkedViolations(Sequence[Violation]):
+class MarkedViolations(_ReadInOrder):
     """A store's violations, each passed through the marks (waiver, baseline) as it is read."""
 
     def __init__(self, store: ViolationStore, marks: tuple[Mark, ...]) -> None:
@@ -211,28 +223,6 @@ class MarkedViolations(Sequence[Violation]):
 
     def marked(self, mark: Mark) -> MarkedViolations:
         return MarkedViolations(self._store, self._marks + (mark,))
-
-    @overload
-    def __getitem__(self, i: int) -> Violation: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Violation]: ...
-
-    def __getitem__(self, i: int | slice) -> Violation | list[Violation]:
-        return _item(self, i)
-
-
-def _item(items: Sequence[Violation], i: int | slice) -> Violation | list[Violation]:
-    """By position, reading from the start: meant for the first few (the JSON writer's peek, a preview)."""
-    if isinstance(i, slice):
-        if (i.start or 0) < 0 or (i.stop is not None and i.stop < 0) or (i.step or 1) < 1:
-            return list(items)[i]
-        return list(islice(items, i.start, i.stop, i.step))
-    if i < 0:
-        i += len(items)
-    if not 0 <= i < len(items):
-        raise IndexError("violation index out of range")
-    return next(islice(items, i, None))
 
 
 @dataclass(frozen=True)
