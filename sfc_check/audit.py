@@ -13,9 +13,10 @@ from .compiler import DEFAULT_TZ
 from .datasets import RowReader, discover
 from .engine import RunSettings, Source, evaluate
 from .errors import DataError, UsageError
-from .model import AuditResult, FailOn, RejectedRow
+from .model import AuditResult, FailOn
 from .policy import Policy, load_policy
 from .profiles import Profile, load_profile, profile_sources
+from .rejectedrows import rejected_store
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
 from .violationstore import tally
 from .waivers import WaiverOutcome, apply_waivers, load_waivers
@@ -87,7 +88,7 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     previous = load_baseline(request.baseline) if request.baseline else None
     profile = load_profile(request.profile) if request.profile else None
     files, ignored = discover(request.data_dir)
-    rejected: list[RejectedRow] = []
+    rejected = rejected_store()
     sources: dict[str, Source] = {}
     if profile:
         sources.update(profile_sources(profile, request.data_dir, rejected, request.encoding))
@@ -104,7 +105,6 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
                            unavailable=profile.unavailable() if profile else {}, jobs=request.jobs)
     result = evaluate(rules, sources, settings, rejected, progress)
     result.ignored_files = ignored
-    result.rejected.sort(key=lambda r: (r.dataset, r.row))
     waiver_outcome = baseline_outcome = None
     if waivers is not None:
         result.violations, waiver_outcome = apply_waivers(result.violations, waivers[0], as_of,

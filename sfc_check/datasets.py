@@ -20,6 +20,7 @@ from .dictionary import DatasetSpec, load_dictionary
 from .errors import DataError
 from .jsonstream import json_lines, json_records
 from .model import InputStats, RejectedRow
+from .rejectedrows import RejectedSink
 from .seenkeys import SeenKeys
 from .textfiles import HashingRaw, RangeRaw, crlf_only, decode_error, file_sha256, open_text
 from .values import BadValue, converter_for, scalar_text, text_converter_for
@@ -151,7 +152,7 @@ def in_batches(rows: Iterator[tuple[int, Row]], path_of: Callable[[], str], size
 class RowReader:
     """Streams (row number, typed row) of one input file; bad rows go to `rejected` with their reason."""
 
-    def __init__(self, source: InputFile, rejected: list[RejectedRow], encoding: str | None = None) -> None:
+    def __init__(self, source: InputFile, rejected: RejectedSink, encoding: str | None = None) -> None:
         self.source = source
         self.rejected = rejected
         self.encoding = encoding

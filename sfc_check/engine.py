@@ -8,7 +8,7 @@ but violations is judged in byte-range parts by forked workers, and any doubt se
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from operator import itemgetter
@@ -107,7 +107,7 @@ def _pass_order(datasets: Iterable[str], rules: list[CompiledRule]) -> list[str]
 
 
 def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSettings,
-             rejected: list[RejectedRow], progress: Any = None) -> AuditResult:
+             rejected: Sequence[RejectedRow], progress: Any = None) -> AuditResult:
     """Evaluate `rules` over `sources`; every source is read exactly once, in dependency order."""
     outcomes: dict[str, RuleOutcome] = {}
     env = CompileEnv(as_of=settings.as_of, tz=settings.tz, overrides=settings.overrides)

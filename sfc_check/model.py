@@ -128,7 +128,7 @@ class AuditResult:
     outcomes: list[RuleOutcome]
     violations: Sequence[Violation]     # a list, or the engine's store that keeps many on disk
     inputs: list[InputStats]
-    rejected: list[RejectedRow]
+    rejected: Sequence[RejectedRow]     # a list, or the audit's store that keeps many on disk
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id → parameter values used
     ignored_files: list[str] = field(default_factory=list)
     tally: Any = None    # violationstore.Tally once waivers and the baseline have marked the violations

@@ -39,13 +39,13 @@ def _judge_part(index: int) -> dict[str, Any]:
     """In a forked worker: judge one part of the file; return what the parent adds up."""
     assert _PART_JOB is not None
     step, source, parts = _PART_JOB
-    rejected_before = len(source.rejected)
+    source.rejected = []  # this worker's own (the parent's store is not written to from here)
     found: list[Violation] = []
     rows_seen = step.consume(source.range_batches(*parts[index]), found)
     stats = source.stats
     return {"violations": found, "rows_seen": rows_seen,
             "not_applicable": [c.not_applicable for c in step.counters],
-            "rejected": source.rejected[rejected_before:], "rows_read": stats.rows_read,
+            "rejected": source.rejected, "rows_read": stats.rows_read,
             "rows_rejected": stats.rows_rejected, "rows_blank": stats.rows_blank,
             "keys": source._seen.hashes()}
 

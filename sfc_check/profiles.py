@@ -34,7 +34,7 @@ from .datasets import (
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
 from .errors import DataError, RuleFileError
 from .jsonstream import json_lines, json_records
-from .model import RejectedRow
+from .rejectedrows import RejectedSink
 from .rulepack import validate_document
 from .textfiles import decode_error, file_sha256, open_text
 from .yamlsafe import YamlDocument, load_yaml_file
@@ -251,7 +251,7 @@ class ProfileReader(RowReader):
     """Reads every file a profile names for one dataset, in name order, as one stream of canonical rows."""
 
     def __init__(self, dataset: DatasetSpec, dspec: dict[str, Any], files: list[Path], data_dir: Path,
-                 profile: Profile, rejected: list[RejectedRow], encoding: str | None = None) -> None:
+                 profile: Profile, rejected: RejectedSink, encoding: str | None = None) -> None:
         fmt = dspec.get("format") or FORMATS.get(files[0].suffix.lower(), "csv")
         display = ", ".join(str(f.relative_to(data_dir)) for f in files)
         super().__init__(InputFile(dataset, files[0], display, fmt), rejected, dspec.get("encoding") or encoding)
@@ -429,7 +429,7 @@ def _where(spec: dict[str, Any], header: list[str], path: str) -> Callable[[list
     return lambda cells: text(cells) not in denied
 
 
-def profile_sources(profile: Profile, data_dir: Path, rejected: list[RejectedRow],
+def profile_sources(profile: Profile, data_dir: Path, rejected: RejectedSink,
                     encoding: str | None) -> dict[str, ProfileReader]:
     """One reader per profiled dataset whose file pattern matches something in DATA_DIR."""
     out = {}

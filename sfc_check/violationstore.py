@@ -1,150 +1,39 @@
-"""Violations held in sorted runs on disk once there are many, so a run's memory does not grow with them.
-
-An export with a systemic breach can give hundreds of thousands of violations, each ~600 bytes as an object,
-all kept until the report is written. The store keeps up to SPILL_AT of them in memory; past that it sorts
-them and writes them, as JSON in small chunks, to a scratch file (see scratch.py). Reading merges the runs
-back in report order, one chunk per run in memory at a time. Waivers and baselines mark violations while
-they are read (`marked`), never as a copy. Values JSON has no type for (decimals, dates, times, tuples) are
-tagged so they come back as they went out.
+"""Violations kept in report order, in sorted runs on disk once there are many (see sortedruns.py), counted
+as they arrive; waivers and baselines mark them while they are read (`marked`), never as a copy. Values JSON
+has no type for (decimals, dates, times, tuples) are tagged so they come back from disk as they went out.
 """
 from __future__ import annotations
 
-import gc
-import heapq
-import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from itertools import islice
-from typing import IO, Any, overload
+from typing import Any
 
 from .model import Severity, Violation
-from .scratch import append, read_at, scratch_file
-
-SPILL_AT = 1 << 15      # violations kept in memory before a sorted run goes to disk (~20 MB)
-CHUNK = 256             # violations per chunk written: what one run holds in memory while being merged
+from .sortedruns import ReadInOrder, SortedRuns
 
 Mark = Callable[[Violation], Violation]
 
 
-class _ReadInOrder(Sequence[Violation]):
-    """Positional reads by reading from the start: meant for the first few (the JSON writer's peek, a preview)."""
-
-    @overload
-    def __getitem__(self, i: int) -> Violation: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Violation]: ...
-
-    def __getitem__(self, i: int | slice) -> Violation | list[Violation]:
-        if isinstance(i, slice):
-            if (i.start or 0) < 0 or (i.stop is not None and i.stop < 0) or (i.step or 1) < 1:
-                return list(self)[i]
-            return list(islice(self, i.start, i.stop, i.step))
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError("violation index out of range")
-        return next(islice(self, i, None))
-
-
-class ViolationStore(_ReadInOrder):
+class ViolationStore(SortedRuns[Violation]):
     """Violations in report order (`Violation.sort_key`, ties in the order they were added), wherever they
-    are kept. Appending after reading has started is allowed; the next read sees everything."""
+    are kept, with the counts the summary needs taken as they arrive."""
 
     def __init__(self) -> None:
-        self._recent: list[Violation] = []
-        self._sorted = True
-        self._runs: list[list[tuple[int, int]]] = []  # per run: (offset, length) of each chunk
-        self._file: IO[bytes] | None = None
-        self._size = 0
-        self._count = 0
+        super().__init__(Violation.sort_key, _packed, _unpacked, "violations")
         self.per_rule: dict[str, int] = {}  # violations per rule id, counted as they arrive
         self.per_severity: dict[Severity, int] = {}
 
-    def __len__(self) -> int:
-        return self._count
-
     def append(self, v: Violation) -> None:
-        self._recent.append(v)
-        self._count += 1
         self.per_rule[v.rule_id] = self.per_rule.get(v.rule_id, 0) + 1
         self.per_severity[v.severity] = self.per_severity.get(v.severity, 0) + 1
-        self._sorted = False
-        if len(self._recent) >= SPILL_AT:
-            self._spill()
-
-    def extend(self, items: Iterable[Violation]) -> None:
-        for v in items:
-            self.append(v)
-
-    def sort(self) -> None:
-        """Kept for the list-like call sites: the store is always read in report order."""
-        self._sort_recent()
+        super().append(v)
 
     def marked(self, mark: Mark) -> MarkedViolations:
         """The same violations, each passed through `mark` when read (nothing is copied now)."""
         return MarkedViolations(self, (mark,))
-
-    @property
-    def spilled(self) -> int:
-        """How many sorted runs went to disk (for tests and the benchmark notes)."""
-        return len(self._runs)
-
-    def __iter__(self) -> Iterator[Violation]:
-        self._sort_recent()
-        if self._runs:
-            merged: Iterator[Violation] = heapq.merge(*(self._read_run(r) for r in self._runs), list(self._recent),
-                                                      key=Violation.sort_key)
-        else:
-            merged = iter(list(self._recent))
-        return merged
-
-    def _sort_recent(self) -> None:
-        if not self._sorted:
-            self._recent.sort(key=Violation.sort_key)
-            self._sorted = True
-
-    def _spill(self) -> None:
-        with _gc_paused():
-            self._write_run()
-
-    def _write_run(self) -> None:
-        self._sort_recent()
-        if self._file is None:
-            self._file = scratch_file("violations")
-        chunks = []
-        for start in range(0, len(self._recent), CHUNK):
-            data = json.dumps([_packed(v) for v in self._recent[start:start + CHUNK]],
-                              ensure_ascii=False).encode("utf-8")
-            append(self._file, data, "violations")
-            chunks.append((self._size, len(data)))
-            self._size += len(data)
-        self._runs.append(chunks)
-        self._recent = []
-
-    def _read_run(self, chunks: list[tuple[int, int]]) -> Iterator[Violation]:
-        assert self._file is not None
-        for offset, length in chunks:
-            with _gc_paused():
-                chunk = [_unpacked(fields) for fields in json.loads(read_at(self._file, offset, length))]
-            yield from chunk
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Violations hold no reference cycles; without the pause, each run of new objects that survive makes the
-    cyclic collector rescan everything alive (json.loads of 90k violations: 0.9 s instead of 0.13 s)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 _TAG = "\u0000"  # heads every list in a packed value: [_TAG, kind, body] (a list value is tagged "list")
@@ -206,7 +95,7 @@ def _untagged(value: list[Any]) -> Any:
     return date.fromisoformat(body)
 
 
-class MarkedViolations(_ReadInOrder):
+class MarkedViolations(ReadInOrder[Violation]):
     """A store's violations, each passed through the marks (waiver, baseline) as it is read."""
 
     def __init__(self, store: ViolationStore, marks: tuple[Mark, ...]) -> None:

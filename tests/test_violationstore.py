@@ -13,7 +13,7 @@ from conftest import SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sfc_check import violationstore
+from sfc_check import sortedruns
 from sfc_check.model import Severity, Violation
 from sfc_check.violationstore import ViolationStore, tally
 
@@ -27,7 +27,7 @@ def violation(rule: str = "R-1", row: int | None = 1, key: object = "K1", eviden
 
 
 def test_values_keep_their_type_digits_and_offset_through_the_disk(monkeypatch) -> None:
-    monkeypatch.setattr(violationstore, "SPILL_AT", 2)
+    monkeypatch.setattr(sortedruns, "SPILL_AT", 2)
     awkward = (Decimal("1.50"), Decimal("1E+2"), Decimal("-0.000"), date(2026, 2, 11),
                datetime(2026, 3, 1, 16, 30, tzinfo=ZoneInfo("Asia/Hong_Kong")),
                datetime(2026, 3, 1, 16, 30, tzinfo=timezone(timedelta(hours=-5))), datetime(2026, 3, 1, 9, 0),
@@ -50,8 +50,8 @@ def test_values_keep_their_type_digits_and_offset_through_the_disk(monkeypatch) 
        spill_at=st.integers(1, 8))
 def test_store_reads_back_in_the_order_a_stable_sort_gives(items, spill_at) -> None:
     """Runs merged from disk equal one stable sort of everything (ties keep the order they were added)."""
-    old = violationstore.SPILL_AT
-    violationstore.SPILL_AT = spill_at
+    old = sortedruns.SPILL_AT
+    sortedruns.SPILL_AT = spill_at
     try:
         store = ViolationStore()
         added = [violation(rule, row, key, severity=sev, message=f"m{n}") for sev, rule, row, key, n in items]
@@ -66,11 +66,11 @@ def test_store_reads_back_in_the_order_a_stable_sort_gives(items, spill_at) -> N
         assert store.per_rule == {r: sum(1 for v in added if v.rule_id == r) for r in {v.rule_id for v in added}}
         assert tally(store) == tally(list(store))  # counted on arrival == counted by reading back
     finally:
-        violationstore.SPILL_AT = old
+        sortedruns.SPILL_AT = old
 
 
 def test_marks_apply_when_read_and_the_store_itself_is_unchanged(monkeypatch) -> None:
-    monkeypatch.setattr(violationstore, "SPILL_AT", 2)
+    monkeypatch.setattr(sortedruns, "SPILL_AT", 2)
     store = ViolationStore()
     store.extend(violation(row=i) for i in range(5))
     marked = store.marked(lambda v: violation(row=v.row, message="marked"))
@@ -98,7 +98,7 @@ def test_every_report_is_the_same_when_violations_spill(cli, tmp_path, monkeypat
                        "    expires_on: \"2026-12-31\"\n", "utf-8")
     args = ("audit", SAMPLES / "exports", *AS_OF, "--waivers", waivers, "--baseline", baseline, "--format", fmt)
     in_memory = cli(*args)
-    monkeypatch.setattr(violationstore, "SPILL_AT", 3)
+    monkeypatch.setattr(sortedruns, "SPILL_AT", 3)
     spilled = cli(*args)
     assert spilled.code == in_memory.code == 1
     if fmt == "json":
@@ -116,7 +116,7 @@ def test_console_shows_the_first_violations_of_each_rule_and_counts_the_rest(cli
     report order, and how many more there are."""
     from sfc_check import console
 
-    monkeypatch.setattr(violationstore, "SPILL_AT", 2)
+    monkeypatch.setattr(sortedruns, "SPILL_AT", 2)
     monkeypatch.setattr(console, "VIOLATIONS_SHOWN_PER_RULE", 1)
     out = cli("audit", SAMPLES / "exports", *AS_OF, "--format", "table").out
     section = out[out.index("PERP-ACCESS-001 (critical)"):]
@@ -127,7 +127,7 @@ def test_console_shows_the_first_violations_of_each_rule_and_counts_the_rest(cli
 
 def test_spill_file_is_anonymous(monkeypatch, tmp_path: Path) -> None:
     """Nothing is left on disk: the temporary file has no name from the moment it is made."""
-    monkeypatch.setattr(violationstore, "SPILL_AT", 1)
+    monkeypatch.setattr(sortedruns, "SPILL_AT", 1)
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)
     store = ViolationStore()
@@ -138,7 +138,7 @@ def test_spill_file_is_anonymous(monkeypatch, tmp_path: Path) -> None:
 
 def test_no_room_for_scratch_files_is_a_clear_error(cli, monkeypatch, tmp_path: Path) -> None:
     """A run that must keep violations on disk, with TMPDIR pointing nowhere: exit 2, saying what to do."""
-    monkeypatch.setattr(violationstore, "SPILL_AT", 2)
+    monkeypatch.setattr(sortedruns, "SPILL_AT", 2)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     result = cli("audit", SAMPLES / "exports", *AS_OF, "--quiet")
     assert result.code == 2 and "scratch file for violations" in result.err and "TMPDIR" in result.err
