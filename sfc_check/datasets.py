@@ -4,8 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import mmap
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +20,7 @@ from .jsonstream import json_lines, json_records
 from .model import InputStats, RejectedRow
 from .rejectedrows import RejectedSink
 from .seenkeys import SeenKeys
-from .textfiles import HashingRaw, RangeRaw, crlf_only, decode_error, file_sha256, open_text
+from .textfiles import HashingRaw, RangeRaw, decode_error, file_sha256, line_cuts, open_text
 from .values import BadValue, converter_for, scalar_text, text_converter_for
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
@@ -317,23 +315,7 @@ class RowReader:
                 "utf-8", "utf8", "utf-8-sig"):
             return None
         with self.source.path.open("rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size == 0:
-                return None
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                if mm.find(b'"') != -1 or (mm.find(b"\r") != -1 and not crlf_only(mm)):
-                    return None
-                cuts = [mm.find(b"\n") + 1]
-                for i in range(1, parts):
-                    cuts.append(mm.find(b"\n", max(size * i // parts, cuts[-1])) + 1)
-                cuts.append(size)
-                if 0 in cuts[:-1] or any(a >= b for a, b in zip(cuts, cuts[1:])):
-                    return None
-                ranges, lines = [], 1
-                for a, b in zip(cuts, cuts[1:]):
-                    ranges.append((a, b, lines))
-                    lines += sum(mm[i:min(i + (1 << 22), b)].count(b"\n") for i in range(a, b, 1 << 22))
-        return ranges
+            return line_cuts(f, parts)
 
     def range_batches(self, start: int, end: int, lines_before: int) -> Iterator[tuple[str, list[int], list[Row]]]:
         """The batches of one part of a file cut by byte_ranges (no file hash: the whole file is hashed apart)."""

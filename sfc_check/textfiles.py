@@ -5,8 +5,9 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .errors import DataError
 
@@ -34,13 +35,47 @@ class HashingRaw(io.RawIOBase):
         super().close()
 
 
-def crlf_only(mm: Any, chunk: int = 1 << 22) -> bool:
-    """Every CR is the start of a CRLF (counted in chunks; a pair may straddle two chunks)."""
-    lone = 0
-    for i in range(0, len(mm), chunk):
-        window = mm[i:i + chunk + 1]
-        lone += window[:chunk].count(b"\r") - window.count(b"\r\n")
-    return lone == 0
+SCAN_CHUNK = 1 << 22  # bytes read at a time by line_cuts: read, not mapped, so the file adds nothing to RSS
+
+
+def line_cuts(f: IO[bytes], parts: int, chunk: int = SCAN_CHUNK) -> list[tuple[int, int, int]] | None:
+    """Where a headed file can be cut into `parts` ranges read apart: (start, end, line ends before start) each,
+    the first starting after the header line. None unless every line end is a record end: no quote character,
+    and every CR is part of a CRLF. Cuts fall just after the first LF at or past each equal share of the size;
+    None when two cuts would meet (too few lines for the parts)."""
+    size = os.fstat(f.fileno()).st_size
+    targets = [size * i // parts for i in range(1, parts)]
+    cuts: list[tuple[int, int]] = []  # (offset just after an LF, LFs before that offset)
+    offset = lines = 0
+    cr_pending = False
+    while block := f.read(chunk):
+        if b'"' in block:
+            return None
+        if cr_pending and not block.startswith(b"\n"):
+            return None
+        crs = block.count(b"\r")
+        cr_pending = block.endswith(b"\r")
+        if crs - cr_pending != block.count(b"\r\n"):
+            return None
+        at = 0  # where in this block the next cut may fall
+        while True:
+            want = (targets[len(cuts) - 1] if cuts else 0) if len(cuts) <= len(targets) else None
+            if want is None:
+                break
+            if cuts:
+                want = max(want, cuts[-1][0])
+            j = block.find(b"\n", max(want - offset, at))
+            if j == -1:
+                break
+            cuts.append((offset + j + 1, lines + block.count(b"\n", 0, j + 1)))
+            at = j + 1
+        lines += block.count(b"\n")
+        offset += len(block)
+    if cr_pending or len(cuts) != parts or cuts[-1][0] >= size:
+        return None
+    ends = [c for c, _ in cuts[1:]] + [size]
+    out = [(start, end, before) for (start, before), end in zip(cuts, ends)]
+    return out if all(a < b for a, b, _ in out) else None
 
 
 class RangeRaw(io.RawIOBase):
