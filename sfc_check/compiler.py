@@ -1,8 +1,8 @@
 """Compile a validated rule into closures over row positions, once per run, before any data is read.
 
 Record rules become one verdict closure per row; group rules (groups.py) become feeders, one per dataset they
-aggregate, plus a final check per group. Lookups and `exists` indexes are shared per dataset through a SlotPlan, so two rules that look
-up the same client cost one dictionary probe per row.
+aggregate, plus a final check per group. Lookups and `exists` indexes are shared per dataset through a
+SlotPlan, so two rules that look up the same client cost one dictionary probe per row.
 """
 from __future__ import annotations
 

@@ -3,21 +3,25 @@
 Only a file whose rules keep nothing from its rows but violations and counts can be judged this way (see
 engine._PassPlan.separable), and only where the file can be cut at line ends safely (RowReader.byte_ranges).
 Workers inherit the compiled rules and lookup tables by fork; each reads its byte range after the header and
-returns its violations, counts, rejected rows and key hashes. Anything unexpected returns None, and the caller
-reads the file in one pass, so results never depend on the number of workers.
+writes its violations, rejected rows and key hashes to a scratch file the parent made for it, returning only
+counts and where things are in the file; the parent takes the sorted runs over as they are. Anything
+unexpected returns None, and the caller reads the file in one pass, so results never depend on the number of
+workers.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from .model import Violation
+from .rejectedrows import rejected_store
+from .scratch import append, read_at, scratch_file
+from .sortedruns import Runs, SortedRuns
 from .textfiles import file_sha256
-from .violationstore import Sink
+from .violationstore import Sink, ViolationStore
 
 if TYPE_CHECKING:
     from .engine import _PassPlan
@@ -32,22 +36,27 @@ def file_size(source: Any) -> int:
         return 0
 
 
-_PART_JOB: tuple[Any, ...] | None = None  # what forked workers inherit: the pass plan, the reader, the parts
+_PART_JOB: tuple[Any, ...] | None = None  # what forked workers inherit: the pass plan, the reader, the parts, files
+KEYS_AT_ONCE = 1 << 20  # key hashes compared at a time when looking for a key in two parts (8 MB)
 
 
 def _judge_part(index: int) -> dict[str, Any]:
-    """In a forked worker: judge one part of the file; return what the parent adds up."""
+    """In a forked worker: judge one part of the file. Violations, rejected rows and the sorted key hashes go
+    to the part's scratch file, made by the parent before the fork; only their places and counts are returned,
+    so neither side holds a part's results in memory."""
     assert _PART_JOB is not None
-    step, source, parts = _PART_JOB
-    source.rejected = []  # this worker's own (the parent's store is not written to from here)
-    found: list[Violation] = []
+    step, source, parts, files = _PART_JOB
+    file = files[index]
+    found = ViolationStore(file)
+    source.rejected = rejected_store(file)  # this worker's own: the parent adopts it if the parts add up
     rows_seen = step.consume(source.range_batches(*parts[index]), found)
+    keys = np.sort(source._seen.hashes())
     stats = source.stats
-    return {"violations": found, "rows_seen": rows_seen,
-            "not_applicable": [c.not_applicable for c in step.counters],
-            "rejected": source.rejected, "rows_read": stats.rows_read,
-            "rows_rejected": stats.rows_rejected, "rows_blank": stats.rows_blank,
-            "keys": source._seen.hashes()}
+    return {"violations": found.to_disk(), "per_rule": found.per_rule, "per_severity": found.per_severity,
+            "rows_seen": rows_seen, "not_applicable": [c.not_applicable for c in step.counters],
+            "rejected": source.rejected.to_disk(), "rejected_count": len(source.rejected),
+            "rows_read": stats.rows_read, "rows_rejected": stats.rows_rejected, "rows_blank": stats.rows_blank,
+            "keys": (append(file, keys.tobytes(), "duplicate keys"), len(keys))}
 
 
 def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> int | None:
@@ -60,7 +69,8 @@ def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> i
     parts = source.byte_ranges(jobs)
     if not parts or len(parts) < 2:
         return None
-    _PART_JOB = (step, source, parts)
+    files = [scratch_file("parts of a file") for _ in parts]
+    _PART_JOB = (step, source, parts, files)
     try:
         # a pool of processes that notices a worker dying (killed for memory, say) instead of waiting forever
         with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("fork")) as pool:
@@ -68,21 +78,66 @@ def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> i
             sha256 = file_sha256(source.source.path)  # the parent hashes the whole file meanwhile
             results = [p.result() for p in pending]
     except Exception:  # noqa: BLE001 - any trouble in a part: the single pass will meet it and report it
-        return None
+        results = []
     finally:
         _PART_JOB = None
-    keys = [r["keys"] for r in results]
-    for i in range(len(keys)):
-        for j in range(i + 1, len(keys)):
-            if np.intersect1d(keys[i], keys[j]).size:
-                return None
-    for r in results:
-        violations.extend(r["violations"])
+    keys = [(f, *r["keys"]) for f, r in zip(files, results)]
+    pairs = [(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]]
+    if not results or any(_shared_key(*a, *b) for a, b in pairs):
+        for f in files:
+            f.close()
+        return None
+    for file, r in zip(files, results):
+        _take_violations(violations, file, r)
         for counter, n in zip(step.counters, r["not_applicable"]):
             counter.not_applicable += n
-        source.rejected.extend(r["rejected"])
+        _take_rejected(source.rejected, file, r["rejected"], r["rejected_count"])
         source.stats.rows_read += r["rows_read"]
         source.stats.rows_rejected += r["rows_rejected"]
         source.stats.rows_blank += r["rows_blank"]
     source.stats.sha256 = sha256
     return sum(r["rows_seen"] for r in results)
+
+
+def _take_violations(violations: Sink, file: IO[bytes], result: dict[str, Any]) -> None:
+    if isinstance(violations, ViolationStore):
+        violations.adopt_store(file, result["violations"], result["per_rule"], result["per_severity"])
+    else:
+        part = ViolationStore()
+        part.adopt_store(file, result["violations"], result["per_rule"], result["per_severity"])
+        violations.extend(part)
+
+
+def _take_rejected(rejected: Any, file: IO[bytes], runs: Runs, count: int) -> None:
+    if isinstance(rejected, SortedRuns):
+        rejected.adopt(file, runs, count)
+    else:
+        part = rejected_store()
+        part.adopt(file, runs, count)
+        rejected.extend(part)
+
+
+def _shared_key(file_a: IO[bytes], at_a: int, n_a: int, file_b: IO[bytes], at_b: int, n_b: int) -> bool:
+    """Whether two sorted arrays of key hashes on disk have a hash in common, comparing KEYS_AT_ONCE of
+    the first at a time with the stretch of the second that spans the same values."""
+    for start in range(0, n_a, KEYS_AT_ONCE):
+        a = np.frombuffer(read_at(file_a, at_a + start * 8, min(KEYS_AT_ONCE, n_a - start) * 8), np.int64)
+        lo = _first_at_least(file_b, at_b, n_b, int(a[0]))
+        hi = _first_at_least(file_b, at_b, n_b, int(a[-1]) + 1) if a[-1] < np.iinfo(np.int64).max else n_b
+        for s in range(lo, hi, KEYS_AT_ONCE):
+            b = np.frombuffer(read_at(file_b, at_b + s * 8, min(KEYS_AT_ONCE, hi - s) * 8), np.int64)
+            if np.intersect1d(a, b).size:
+                return True
+    return False
+
+
+def _first_at_least(file: IO[bytes], at: int, n: int, value: int) -> int:
+    """Bisection over a sorted int64 array on disk: the first index whose hash is >= value (n if none)."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if int(np.frombuffer(read_at(file, at + mid * 8, 8), np.int64)[0]) < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo

@@ -236,7 +236,8 @@ def _read_sample(path: Path, encoding: str | None) -> tuple[list[str], list[list
         reader = csv.reader(io.StringIO(text))
         header = next(reader, [])
         return header, [r for _, r in zip(range(SAMPLE_ROWS), reader)]
-    records = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()[:SAMPLE_ROWS] if x.strip()]
+    records = (json.loads(text) if fmt == "json"
+               else [json.loads(x) for x in text.splitlines()[:SAMPLE_ROWS] if x.strip()])
     records = [r for r in records[:SAMPLE_ROWS] if isinstance(r, dict)]
     header = list(records[0]) if records else []
     return header, [["" if r.get(h) is None else str(r.get(h)) for h in header] for r in records]

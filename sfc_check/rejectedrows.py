@@ -2,7 +2,7 @@
 export can reject every one of millions of rows, and each must still be reported with its reason."""
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from .model import RejectedRow
 from .sortedruns import SortedRuns
@@ -28,6 +28,6 @@ def _unpacked(f: list[Any]) -> RejectedRow:
     return RejectedRow(*f)
 
 
-def rejected_store() -> SortedRuns[RejectedRow]:
+def rejected_store(file: IO[bytes] | None = None) -> SortedRuns[RejectedRow]:
     """Rejected rows read back in report order (ties in the order they were rejected)."""
-    return SortedRuns(report_order, _packed, _unpacked, "rejected rows")
+    return SortedRuns(report_order, _packed, _unpacked, "rejected rows", file)

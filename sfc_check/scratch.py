@@ -16,13 +16,17 @@ def scratch_file(purpose: str) -> IO[bytes]:
         raise _trouble(purpose, exc) from None
 
 
-def append(file: IO[bytes], data: bytes, purpose: str) -> None:
-    """Write at the end; a full or unwritable disk stops the run with a message that says what to do."""
+def append(file: IO[bytes], data: bytes, purpose: str) -> int:
+    """Write at the end and return where the data starts (several writers may share one file, and a read
+    without pread moves the position); a full or unwritable disk stops the run with a message that says
+    what to do."""
     try:
+        offset = file.seek(0, os.SEEK_END)
         file.write(data)
         file.flush()
     except OSError as exc:
         raise _trouble(purpose, exc) from None
+    return offset
 
 
 def _trouble(purpose: str, exc: OSError) -> DataError:

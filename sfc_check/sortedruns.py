@@ -23,6 +23,7 @@ SPILL_AT = 1 << 15      # items kept in memory before a sorted run goes to disk 
 CHUNK = 256             # items per chunk written: what one run holds in memory while being merged
 
 T = TypeVar("T")
+Runs = list[list[tuple[int, int]]]  # sorted runs, each a list of (offset, length) of its JSON chunks
 
 
 class ReadInOrder(Sequence[T]):
@@ -52,13 +53,12 @@ class SortedRuns(ReadInOrder[T], Generic[T]):
     the next read sees everything."""
 
     def __init__(self, key: Callable[[T], Any], pack: Callable[[T], Any], unpack: Callable[[Any], T],
-                 purpose: str) -> None:
+                 purpose: str, file: IO[bytes] | None = None) -> None:
         self._key, self._pack, self._unpack, self._purpose = key, pack, unpack, purpose
         self._recent: list[T] = []
         self._sorted = True
-        self._runs: list[list[tuple[int, int]]] = []  # per run: (offset, length) of each chunk
-        self._file: IO[bytes] | None = None
-        self._size = 0
+        self._runs: list[tuple[IO[bytes], Runs]] = []  # per file: its runs (more than one file once adopted)
+        self._file = file  # where this store writes its runs: made when first needed, unless given
         self._count = 0
 
     def __len__(self) -> int:
@@ -83,12 +83,27 @@ class SortedRuns(ReadInOrder[T], Generic[T]):
     @property
     def spilled(self) -> int:
         """How many sorted runs went to disk (for tests and the benchmark notes)."""
-        return len(self._runs)
+        return sum(len(runs) for _, runs in self._runs)
+
+    def to_disk(self) -> Runs:
+        """Write what is still in memory as a last run; returns every run of this store's own file, for a
+        store in another process that shares the file to `adopt` (a forked worker hands its results over)."""
+        if self._recent:
+            with gc_paused():
+                self._write_run()
+        return [run for file, runs in self._runs if file is self._file for run in runs]
+
+    def adopt(self, file: IO[bytes], runs: Runs, count: int) -> None:
+        """Take `count` items kept in sorted runs of another store's file (see to_disk)."""
+        if runs:
+            self._runs.append((file, runs))
+        self._count += count
 
     def __iter__(self) -> Iterator[T]:
         self._sort_recent()
         if self._runs:
-            return heapq.merge(*(self._read_run(r) for r in self._runs), list(self._recent), key=self._key)
+            parts = [self._read_run(file, run) for file, runs in self._runs for run in runs]
+            return heapq.merge(*parts, list(self._recent), key=self._key)
         return iter(list(self._recent))
 
     def _sort_recent(self) -> None:
@@ -105,18 +120,18 @@ class SortedRuns(ReadInOrder[T], Generic[T]):
         for start in range(0, len(self._recent), CHUNK):
             data = json.dumps([pack(v) for v in self._recent[start:start + CHUNK]],
                               ensure_ascii=False).encode("utf-8")
-            append(self._file, data, self._purpose)
-            chunks.append((self._size, len(data)))
-            self._size += len(data)
-        self._runs.append(chunks)
+            chunks.append((append(self._file, data, self._purpose), len(data)))
+        if self._runs and self._runs[-1][0] is self._file:
+            self._runs[-1][1].append(chunks)
+        else:
+            self._runs.append((self._file, [chunks]))
         self._recent = []
 
-    def _read_run(self, chunks: list[tuple[int, int]]) -> Iterator[T]:
-        assert self._file is not None
+    def _read_run(self, file: IO[bytes], chunks: list[tuple[int, int]]) -> Iterator[T]:
         unpack = self._unpack
         for offset, length in chunks:
             with gc_paused():
-                chunk = [unpack(fields) for fields in json.loads(read_at(self._file, offset, length))]
+                chunk = [unpack(fields) for fields in json.loads(read_at(file, offset, length))]
             yield from chunk
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import IO, Any
 
 from .model import Severity, Violation
-from .sortedruns import ReadInOrder, SortedRuns
+from .sortedruns import ReadInOrder, Runs, SortedRuns
 
 Mark = Callable[[Violation], Violation]
 
@@ -21,8 +21,8 @@ class ViolationStore(SortedRuns[Violation]):
     """Violations in report order (`Violation.sort_key`, ties in the order they were added), wherever they
     are kept, with the counts the summary needs taken as they arrive."""
 
-    def __init__(self) -> None:
-        super().__init__(Violation.sort_key, _packed, _unpacked, "violations")
+    def __init__(self, file: IO[bytes] | None = None) -> None:
+        super().__init__(Violation.sort_key, _packed, _unpacked, "violations", file)
         self.per_rule: dict[str, int] = {}  # violations per rule id, counted as they arrive
         self.per_severity: dict[Severity, int] = {}
 
@@ -34,6 +34,15 @@ class ViolationStore(SortedRuns[Violation]):
     def marked(self, mark: Mark) -> MarkedViolations:
         """The same violations, each passed through `mark` when read (nothing is copied now)."""
         return MarkedViolations(self, (mark,))
+
+    def adopt_store(self, file: IO[bytes], runs: Runs, per_rule: dict[str, int],
+                    per_severity: dict[Severity, int]) -> None:
+        """Take the violations another process's store left in `file` (its to_disk runs), with its counts."""
+        self.adopt(file, runs, sum(per_rule.values()))
+        for rule_id, n in per_rule.items():
+            self.per_rule[rule_id] = self.per_rule.get(rule_id, 0) + n
+        for severity, n in per_severity.items():
+            self.per_severity[severity] = self.per_severity.get(severity, 0) + n
 
 
 _TAG = "\u0000"  # heads every list in a packed value: [_TAG, kind, body] (a list value is tagged "list")
