@@ -36,6 +36,9 @@ class TableRef:
     def __init__(self, dataset: str, fields: tuple[str, ...], unique: bool) -> None:
         self.dataset, self.fields, self.unique = dataset, fields, unique
         self.table: dict[Any, Any] = {}
+        spec = load_dictionary()[dataset]
+        self.kept: set[int] = {spec.index(f) for f in fields}  # positions rules read; the rest stay None
+        self.width = len(spec.fields) + 1  # the dictionary's fields, then the export's extra columns
 
 
 @dataclass
@@ -176,14 +179,16 @@ class CompiledRule:
     batch_verdict: Callable[[Batch], BatchVerdict] | None = None  # record rules with a column form throughout
 
 
-def _field_names(spec: DatasetSpec, slot: int, prefix: str = "") -> dict[str, Name]:
+def _field_names(spec: DatasetSpec, slot: int, prefix: str = "", table: TableRef | None = None) -> dict[str, Name]:
+    """The names of a dataset's fields: of the record (slot 0) or of a record found in `table`."""
     names = {}
     for i, f in enumerate(spec.fields):
         if slot == 0:
             fn = record_field(i)
         else:
             fn = looked_up_field(slot, i)
-        names[prefix + f.name] = Name(Typed(fn, f.type, f.values, f.case, ref=(slot, i)), spec.name, f.name)
+        names[prefix + f.name] = Name(Typed(fn, f.type, f.values, f.case, ref=(slot, i)), spec.name, f.name,
+                                      table.kept if table is not None else None)
     return names
 
 
@@ -223,7 +228,7 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
         local_pos = tuple(spec.index(local[i]) for i in order)
         ref = env.table(target.name, target.key, True)
         slot = plan.lookup_slot(local_pos, ref)
-        names.update(_field_names(target, slot, alias + "."))
+        names.update(_field_names(target, slot, alias + ".", ref))
         mode = lk.get("missing", "skip")
         if mode != "null":
             missing.append(Missing(slot, alias, target.name, tuple(local[i] for i in order), local_pos,
@@ -324,7 +329,7 @@ def _exists_hook(env: CompileEnv, plan: SlotPlan, dictionary: dict[str, DatasetS
         ref = env.table(target.name, remote, False)
         slot = plan.new_slot()
         inner_names = dict(scope.names)
-        inner_names.update(_field_names(target, slot, alias + "."))
+        inner_names.update(_field_names(target, slot, alias + ".", ref))
         inner = Scope(inner_names, scope.params, scope.param_types, scope.as_of, scope.tz,
                       scope.used, scope.used_params, scope.reads)
         cond = compile_condition(spec["where"], inner, where + ("where",), hook) if "where" in spec else None
@@ -357,7 +362,7 @@ def _message(template: str, scope: Scope) -> Callable[[list[Any]], str]:
         name = m.group(1)
         if name in scope.names:
             found = scope.names[name]
-            fn = found.typed.fn
+            fn = found.read().fn
             if found.dataset and found.field:
                 scope.shown.add((found.dataset, found.field))
         elif name in scope.params:
@@ -399,7 +404,7 @@ def _evidence(scope: Scope, extra_fields: list[tuple[str, ...]]) -> list[tuple[s
     out = []
     for n in dict.fromkeys(names):
         if n in scope.names:
-            out.append((n, scope.names[n].typed.fn))
+            out.append((n, scope.names[n].read().fn))
     return out
 
 

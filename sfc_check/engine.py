@@ -183,7 +183,7 @@ class _PassPlan:
         plan = env.plans.get(dataset)
         self.lookups = plan.lookups if plan else []
         spec = load_dictionary()[dataset]
-        self.fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique)
+        self.fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique, frozenset(t.kept))
                            for t in env.tables.values() if t.dataset == dataset]
         mine = [cr for cr in compiled if cr.kind == "record" and cr.dataset == dataset and cr.verdict is not None]
         self.by_batch = [(cr.batch_verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is not None]
@@ -215,13 +215,14 @@ class _PassPlan:
             for slot, pos, ref in lookups:
                 keys = list(map(itemgetter(*pos), rows))  # one position: the value; several: a tuple
                 found[slot] = list(map(ref.table.get, keys))
-            for table, pos, unique in fill_steps:
+            for table, pos, unique, kept in fill_steps:
                 keys = list(map(itemgetter(*pos), rows))
+                records = _kept_only(rows, kept)
                 if unique:
-                    table.update(zip(keys, rows))
+                    table.update(zip(keys, records))
                 else:
-                    for key, row in zip(keys, rows):
-                        table.setdefault(key, []).append(row)
+                    for key, record in zip(keys, records):
+                        table.setdefault(key, []).append(record)
             at = _RowContext(self.blank, rows, found).at
             batch = Batch(rows, found)
             for batch_verdict, cr, counter in by_batch:
@@ -270,6 +271,16 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
         counter.checked += rows_seen - counter.not_applicable
     if progress:
         progress.finish(dataset)
+
+
+def _kept_only(rows: list[tuple[Any, ...]], kept: frozenset[int]) -> list[tuple[Any, ...]]:
+    """The rows as a lookup table keeps them: fields no rule reads through the table become None, so a
+    value only the dataset's own pass reads (a client's portfolio, say) is not held for the whole run."""
+    width = len(rows[0]) if rows else 0
+    if all(i in kept for i in range(width)):
+        return rows
+    nones = [None] * len(rows)
+    return list(zip(*(list(map(itemgetter(i), rows)) if i in kept else nones for i in range(width))))
 
 
 class _RowContext:

@@ -56,6 +56,13 @@ class Name:
     typed: Typed
     dataset: str | None = None   # the canonical dataset the field belongs to (for "unavailable" fields)
     field: str | None = None
+    kept: set[int] | None = None  # a lookup table's kept positions: reading this field keeps it in the table
+
+    def read(self) -> Typed:
+        """The value, noting that a rule reads it (a lookup table keeps only the fields rules read)."""
+        if self.kept is not None and self.typed.ref is not None:
+            self.kept.add(self.typed.ref[1])
+        return self.typed
 
 
 @dataclass
@@ -84,7 +91,7 @@ class Scope:
             self.used.append(name)
         if found.dataset and found.field:
             self.reads.add((found.dataset, found.field))
-        return found.typed
+        return found.read()
 
     def param(self, name: str, where: tuple[Any, ...]) -> Typed:
         if name not in self.params:

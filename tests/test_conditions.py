@@ -207,3 +207,40 @@ def test_message_names_the_record_and_values(tmp_path) -> None:
     result = run(rule, [pos("P1", haircut_pct="59.5")])
     assert result.violations[0].message == "P1 has 59.5% (min 60)"
     assert result.violations[0].evidence == {"haircut_pct": __import__("decimal").Decimal("59.5")}
+
+
+def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(tmp_path, monkeypatch) -> None:
+    """Fields read through a lookup in the condition, a let, or only in the message keep their values in the
+    lookup's table; an exists table keeps what its filter reads; a field no rule reads there is not held."""
+    from sfc_check import engine
+    tables: list[tuple[set[str], list[tuple]]] = []
+    real = engine._kept_only
+    fields = [f.name for f in engine.load_dictionary()["clients"].fields]
+
+    def spy(rows, kept):
+        tables.append(({fields[i] for i in kept}, real(rows, kept)))
+        return tables[-1][1]
+    monkeypatch.setattr(engine, "_kept_only", spy)
+    rule = make_rule(tmp_path, {
+        "dataset": "perp_trades",
+        "lookups": {"client": {"dataset": "clients", "on": {"client_id": "client_id"}}},
+        "let": {"portfolio": {"field": "client.pi_portfolio_hkd"}},
+        "violation_when": {"all": [
+            {"field": "client.investor_class", "eq": "retail"}, {"field": "portfolio", "lt": 8000000},
+            {"exists": {"dataset": "clients", "as": "cp", "on": {"counterparty_client_id": "client_id"},
+                        "where": {"field": "cp.status", "eq": "active"}}}]},
+        "message": "trade {trade_id}: {client.name} ({client.pi_category}) holds {portfolio}"})
+    clients = [{"client_id": "C1", "name": "Chan Tai Man", "client_type": "individual", "investor_class": "retail",
+                "pi_category": "individual", "pi_portfolio_hkd": "7,500,000", "status": "active"},
+               {"client_id": "C2", "name": "Lee", "client_type": "corporation", "investor_class": "retail",
+                "pi_category": "corporate", "pi_portfolio_hkd": "9,000,000", "status": "active"}]
+    trade = {"instrument": "BTC-USD-PERP", "trade_time": "2026-03-01T10:00:00+08:00", "side": "buy",
+             "quantity": 1, "price": 90000, "leverage": 5}
+    result = run(rule, [{**trade, "trade_id": "T1", "client_id": "C1", "counterparty_client_id": "C2"},
+                        {**trade, "trade_id": "T2", "client_id": "C2", "counterparty_client_id": "C1"}],
+                 data={"clients": clients})
+    assert [v.message for v in result.violations] == ["trade T1: Chan Tai Man (individual) holds 7,500,000"]
+    assert sorted(sorted(kept) for kept, _ in tables) == [
+        ["client_id", "investor_class", "name", "pi_category", "pi_portfolio_hkd"], ["client_id", "status"]]
+    for kept, rows in tables:
+        assert len(rows) == 2 and all((r[i] is None) == (f not in kept) for r in rows for i, f in enumerate(fields))
