@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from .errors import DataError
 from .rejectedrows import rejected_store
 from .scratch import append, read_at, scratch_file
 from .sortedruns import Runs, SortedRuns
@@ -69,7 +70,10 @@ def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> i
     parts = source.byte_ranges(jobs)
     if not parts or len(parts) < 2:
         return None
-    files = [scratch_file("parts of a file") for _ in parts]
+    try:
+        files = [scratch_file("parts of a file") for _ in parts]
+    except DataError:  # no room for the parts' results: the single pass needs none
+        return None
     _PART_JOB = (step, source, parts, files)
     try:
         # a pool of processes that notices a worker dying (killed for memory, say) instead of waiting forever

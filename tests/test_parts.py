@@ -52,3 +52,17 @@ def test_workers_hand_back_places_and_counts_not_their_violations(tmp_path, cli,
     assert [r["row"] for r in doc["rejected_rows"]] == [7, 4001]
     assert doc["summary"]["violations"] == sum(sum(r["per_rule"].values()) for r in handed) + sum(
         1 for v in doc["violations"] if v["dataset"] != "perp_trades")
+
+
+def test_no_scratch_folder_for_the_parts_means_one_pass_not_an_error(tmp_path, cli, monkeypatch) -> None:
+    shutil.copytree(SAMPLES / "clean", tmp_path / "d")
+    _trades_file(tmp_path / "d" / "perp_trades.csv", 3000, False)
+    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 100_000)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    split = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json", "--jobs", "2")
+    assert split.code == 1 and split.err == ""
+    single = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json", "--jobs", "1")
+    a, b = split.json(), single.json()
+    for doc in (a, b):
+        doc.pop("run"), doc.pop("manifest")
+    assert a == b and a["summary"]["violations"] > 500
