@@ -176,16 +176,21 @@ class RowReader:
         try:
             if self.source.format == "csv":
                 yield from self._csv_batches()
-                return
-            if self.source.format == "xlsx":
+            elif self.source.format == "xlsx":
                 yield from in_batches(self._typed(self._xlsx_cells()), lambda: self.current_path)
-                return
-            reader = {"json": self._json_cells, "jsonl": self._jsonl_cells}[self.source.format]
-            yield from self._record_batches(reader())
+            else:
+                reader = {"json": self._json_cells, "jsonl": self._jsonl_cells}[self.source.format]
+                yield from self._record_batches(reader())
         except PermissionError:
             raise DataError("cannot read file: permission denied", self.source.display) from None
         except IsADirectoryError:
             raise DataError("is a directory, not a file", self.source.display) from None
+        self.forget_keys()
+
+    def forget_keys(self) -> None:
+        """The file is read: its keys are needed no more. A dataset read early (the clients) would otherwise
+        hold its duplicate-key index through every later pass."""
+        self._seen = SeenKeys()
 
     # --- typing, rejection and duplicate keys, shared by every format -------------------------------
     def _typed(self, cells_iter: Iterator[tuple[int, Callable[[list[Any]], Row] | None, Any]]

@@ -270,6 +270,7 @@ class ProfileReader(RowReader):
             yield from self._typed(self._all_files())
         except PermissionError:
             raise DataError("cannot read file: permission denied", self.current_path) from None
+        self.forget_keys()  # after the last file: keys repeated across a profile's files are duplicates too
         self.stats.sha256 = (self.stats.files[0]["sha256"] if len(self.stats.files) == 1 else
                              hashlib.sha256("".join(f["sha256"] for f in self.stats.files).encode()).hexdigest())
 

@@ -240,6 +240,19 @@ def test_duplicates_are_found_across_batches_and_within_one(tmp_path) -> None:
     assert [n for n, _ in rows][:3] == [2, 3, 4] and rows[-1][0] == 5003
 
 
+def test_a_file_read_to_the_end_lets_go_of_its_keys(tmp_path) -> None:
+    """The duplicate-key index serves one file: kept while it is read, dropped once it is (later passes of
+    the run would otherwise carry every earlier file's index)."""
+    lines = [f"K{i},M1,Y,Y,2026-01-01,active\n" for i in range(5000)]
+    write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n" + "".join(lines))
+    reader = RowReader(discover(tmp_path)[0]["mm_api_keys"], [])
+    batches = reader.batches()
+    next(batches)
+    assert len(reader._seen) == 2048  # the first batch's keys
+    assert sum(len(rows) for _, _, rows in batches) == 5000 - 2048
+    assert len(reader._seen) == 0
+
+
 @pytest.mark.parametrize("clustered", [False, True])
 def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
     """Keys move from the recent dict into merged sorted levels; a repeat is found wherever its first sighting
