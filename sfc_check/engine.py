@@ -148,18 +148,24 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
     # time here (it rescans every live table row again and again); reference counting still frees everything.
     paused = gc.isenabled()
     gc.disable()
+    pending = [cr for cr in compiled if cr.kind == "group"]
+    read: set[str] = set()
     try:
         for dataset in _pass_order(sources, compiled):
             _run_pass(dataset, sources[dataset], env, compiled, counters, violations, progress, settings.jobs)
-            for cr in compiled:
-                if cr.kind == "group" and cr.dataset == dataset and cr.group is not None:
+            read.add(dataset)
+            for cr in pending:
+                if cr.dataset == dataset and cr.group is not None:
                     cr.group.primary_complete()
+            # a group rule whose datasets are all read is judged now and its totals freed before the next pass
+            for cr in [cr for cr in pending if {f.dataset for f in cr.feeders} <= read]:
+                _judge_groups(cr, counters[cr.rule.id], violations, displays.get(cr.dataset))
+                pending.remove(cr)
     finally:
         if paused:
             gc.enable()
-    for cr in compiled:
-        if cr.kind == "group":
-            _judge_groups(cr, counters[cr.rule.id], violations, displays.get(cr.dataset))
+    for cr in pending:
+        _judge_groups(cr, counters[cr.rule.id], violations, displays.get(cr.dataset))
 
     for cr in compiled:
         c = counters[cr.rule.id]
@@ -348,7 +354,9 @@ def _violation(cr: CompiledRule, ctx: list[Any], rowno: int | None, path: str | 
 def _judge_groups(cr: CompiledRule, counter: _Counter, violations: Sink, path: str | None) -> None:
     assert cr.group is not None
     ctx: list[Any] = [None]
-    for group_row in cr.group.rows():
+    rows = cr.group.rows()
+    cr.group.release()
+    for group_row in rows:
         ctx[0] = group_row
         if cr.applies is not None and not cr.applies(ctx):
             counter.not_applicable += 1

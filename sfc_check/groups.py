@@ -38,6 +38,12 @@ class GroupState:
     def primary_complete(self) -> None:
         self.primary_read = True
 
+    def release(self) -> None:
+        """The groups are judged: free the totals (the feeders' closures hold the same dicts)."""
+        self.primary.clear()
+        for table, _ in self.related:
+            table.clear()
+
     def wanted(self, key: Any) -> bool:
         """Whether a related row of this key can still matter."""
         return not self.primary_read or key in self.primary

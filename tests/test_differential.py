@@ -251,3 +251,21 @@ def test_an_undecodable_byte_in_a_later_part_is_reported_as_without_parts(tmp_pa
     single = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--jobs", "1")
     assert split.code == single.code == 2
     assert "cannot decode as utf-8" in split.err and "line 2001" in split.err and split.err == single.err
+
+
+def test_group_totals_are_judged_and_freed_once_their_datasets_are_read(cli, monkeypatch) -> None:
+    """A group rule over collateral and loans is judged when both are read: the trades pass that follows
+    does not carry its totals. Its findings and counts are those of judging at the end."""
+    from conftest import SAMPLES
+    seen: dict[str, dict[str, int]] = {}
+    real = engine._run_pass
+
+    def spy(dataset, source, env, compiled, *rest):
+        seen[dataset] = {cr.rule.id: len(cr.group.primary) for cr in compiled if cr.kind == "group"}
+        return real(dataset, source, env, compiled, *rest)
+    monkeypatch.setattr(engine, "_run_pass", spy)
+    doc = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json").json()
+    assert seen["collateral"]["FIN-MC-001"] > 0  # loans are read before collateral: their groups exist by then
+    assert all(seen["perp_trades"][r] == 0 for r in ("FIN-COLL-003", "FIN-COVER-001", "FIN-MC-001"))
+    rules = {r["id"]: (r["violations"], r["checked"]) for r in doc["rules"]}
+    assert rules["FIN-COLL-003"] == (1, 8) and rules["FIN-COVER-001"] == (2, 8) and rules["FIN-MC-001"] == (1, 8)
