@@ -38,7 +38,6 @@ class TableRef:
         self.table: dict[Any, Any] = {}
         spec = load_dictionary()[dataset]
         self.kept: set[int] = {spec.index(f) for f in fields}  # positions rules read; the rest stay None
-        self.width = len(spec.fields) + 1  # the dictionary's fields, then the export's extra columns
 
 
 @dataclass

@@ -20,7 +20,7 @@ import numpy as np
 from .errors import DataError
 from .rejectedrows import rejected_store
 from .scratch import append, read_at, scratch_file
-from .sortedruns import Runs, SortedRuns
+from .sortedruns import SortedRuns
 from .textfiles import file_sha256
 from .violationstore import Sink, ViolationStore
 
@@ -67,6 +67,8 @@ def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> i
     global _PART_JOB
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
+    if not isinstance(violations, ViolationStore) or not isinstance(source.rejected, SortedRuns):
+        return None  # the parts hand over sorted runs on disk: only stores can take them as they are
     parts = source.byte_ranges(jobs)
     if not parts or len(parts) < 2:
         return None
@@ -92,10 +94,9 @@ def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> i
             f.close()
         return None
     for file, r in zip(files, results):
-        _take_violations(violations, file, r)
+        _adopt(violations, source.rejected, file, r)
         for counter, n in zip(step.counters, r["not_applicable"]):
             counter.not_applicable += n
-        _take_rejected(source.rejected, file, r["rejected"], r["rejected_count"])
         source.stats.rows_read += r["rows_read"]
         source.stats.rows_rejected += r["rows_rejected"]
         source.stats.rows_blank += r["rows_blank"]
@@ -103,22 +104,10 @@ def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> i
     return sum(r["rows_seen"] for r in results)
 
 
-def _take_violations(violations: Sink, file: IO[bytes], result: dict[str, Any]) -> None:
-    if isinstance(violations, ViolationStore):
-        violations.adopt_store(file, result["violations"], result["per_rule"], result["per_severity"])
-    else:
-        part = ViolationStore()
-        part.adopt_store(file, result["violations"], result["per_rule"], result["per_severity"])
-        violations.extend(part)
-
-
-def _take_rejected(rejected: Any, file: IO[bytes], runs: Runs, count: int) -> None:
-    if isinstance(rejected, SortedRuns):
-        rejected.adopt(file, runs, count)
-    else:
-        part = rejected_store()
-        part.adopt(file, runs, count)
-        rejected.extend(part)
+def _adopt(violations: ViolationStore, rejected: SortedRuns[Any], file: IO[bytes], result: dict[str, Any]) -> None:
+    """Take over the sorted runs a worker left in its part's file: nothing is read back now."""
+    violations.adopt_store(file, result["violations"], result["per_rule"], result["per_severity"])
+    rejected.adopt(file, result["rejected"], result["rejected_count"])
 
 
 def _shared_key(file_a: IO[bytes], at_a: int, n_a: int, file_b: IO[bytes], at_b: int, n_b: int) -> bool:

@@ -57,18 +57,12 @@ def line_cuts(f: IO[bytes], parts: int, chunk: int = SCAN_CHUNK) -> list[tuple[i
         cr_pending = block.endswith(b"\r")
         if crs - cr_pending != block.count(b"\r\n"):
             return None
-        at = 0  # where in this block the next cut may fall
-        while True:
-            want = (targets[len(cuts) - 1] if cuts else 0) if len(cuts) <= len(targets) else None
-            if want is None:
-                break
-            if cuts:
-                want = max(want, cuts[-1][0])
-            j = block.find(b"\n", max(want - offset, at))
+        while len(cuts) < parts:  # the first cut ends the header; then one past each share of the size
+            want = max(targets[len(cuts) - 1], cuts[-1][0]) if cuts else 0
+            j = block.find(b"\n", max(want - offset, 0))
             if j == -1:
                 break
             cuts.append((offset + j + 1, lines + block.count(b"\n", 0, j + 1)))
-            at = j + 1
         lines += block.count(b"\n")
         offset += len(block)
     if cr_pending or len(cuts) != parts or cuts[-1][0] >= size:

@@ -44,8 +44,9 @@ def test_workers_hand_back_places_and_counts_not_their_violations(tmp_path, cli,
     _trades_file(tmp_path / "d" / "perp_trades.csv", 4000, False, bad_rows=(5, 3999))
     monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 100_000)  # the trades file (~300 KB) only
     handed: list[dict] = []
-    real = parts._take_violations
-    monkeypatch.setattr(parts, "_take_violations", lambda sink, file, r: handed.append(r) or real(sink, file, r))
+    real = parts._adopt
+    monkeypatch.setattr(parts, "_adopt",
+                        lambda sink, rejected, file, r: handed.append(r) or real(sink, rejected, file, r))
     doc = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--format", "json", "--jobs", "2").json()
     assert len(handed) == 2 and sum(sum(r["per_rule"].values()) for r in handed) > 1000
     assert all(len(pickle.dumps(r)) < 4000 for r in handed)  # a few offsets and counts, whatever the findings

@@ -46,3 +46,11 @@ def test_a_plain_file_is_cut_after_line_ends_and_counts_the_lines_before(tmp_pat
     assert [data[a - 1:a] for a, _, _ in cuts] == [b"\n"] * 3 and cuts[-1][1] == len(data)
     assert [before for _, _, before in cuts] == [1] + [data.count(b"\n", 0, a) for a, _, _ in cuts[1:]]
     assert b"".join(data[a:b] for a, b, _ in cuts) == data[cuts[0][0]:]
+
+
+def test_a_line_longer_than_a_share_pushes_the_next_cut_past_it(tmp_path) -> None:
+    """The first LF past a share may be the previous cut's own: the next cut must fall after that one."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"h\n" + b"a" * 10 + b"\nb\nc\n")
+    with path.open("rb") as f:
+        assert line_cuts(f, 3, chunk=4) == [(2, 13, 1), (13, 15, 2), (15, 17, 3)]
