@@ -25,7 +25,10 @@ class Batch:
         self.rows = rows
         self.n = len(rows)
         self.found = found            # lookup slot → the looked-up record (or None) per row
-        self._cache: dict[Hashable, list[Any]] = {}
+        # rows typed a column at a time come with their columns (columns.TypedRows): fields are read from those
+        columns = getattr(rows, "columns", None)
+        self._cache: dict[Hashable, list[Any]] = (
+            {} if columns is None else {(0, pos): col for pos, col in enumerate(columns)})
 
     def column(self, slot: int, pos: int) -> list[Any]:
         """Field `pos` of the record (slot 0) or of a looked-up record (None where the lookup found nothing)."""

@@ -209,4 +209,13 @@ class BatchTyper:
             if any(map(is_, typed[i], repeat(None))):
                 raise NeedsRowPath(i)
         typed.append([self.extra(r) for r in rows] if self.extra is not None else [None] * n)
-        return list(zip(*typed))
+        return TypedRows(typed)
+
+
+class TypedRows(list):
+    """Typed rows that also keep the columns they were zipped from: a batch reads its fields from those
+    instead of taking each column out of the rows again."""
+
+    def __init__(self, columns: list[Sequence[Any]]) -> None:
+        super().__init__(zip(*columns))
+        self.columns = columns

@@ -218,8 +218,10 @@ class _PassPlan:
             n = len(rows)
             rows_seen += n
             found: dict[int, list[Any]] = {}
+            columns = getattr(rows, "columns", None)
             for slot, pos, ref in lookups:
-                keys = list(map(itemgetter(*pos), rows))  # one position: the value; several: a tuple
+                # one position: the value (its column, when the rows came with theirs); several: a tuple
+                keys = columns[pos[0]] if columns is not None and len(pos) == 1 else list(map(itemgetter(*pos), rows))
                 found[slot] = list(map(ref.table.get, keys))
             for table, pos, unique, kept in fill_steps:
                 keys = list(map(itemgetter(*pos), rows))

@@ -327,3 +327,25 @@ def test_json_exports_give_the_csv_findings(cli, tmp_path, style) -> None:
         [(r["id"], r["checked"], r["not_applicable"], r["violations"]) for r in from_csv["rules"]]
     assert from_json["summary"]["rows_rejected"] == 1
     assert from_json["summary"]["rows_read"] == from_csv["summary"]["rows_read"] + 1
+
+
+def test_bulk_typed_rows_carry_their_columns_and_batches_read_them(tmp_path: Path) -> None:
+    """A CSV batch typed a column at a time keeps those columns; a Batch reads fields from them (the same
+    values the rows hold), so a column is not taken out of the rows a second time."""
+    from sfc_check.batch import Batch
+    from sfc_check.columns import TypedRows
+
+    (tmp_path / "perp_trades.csv").write_text(
+        "trade_id,client_id,instrument,trade_time,side,quantity,price,leverage\n"
+        "T1,C1,BTC-USD-PERP,2026-03-01T10:00:00+08:00,buy,1,90000,5\n"
+        "T2,C2,ETH-USD-PERP,2026-03-02T10:00:00+08:00,sell,2.5,3000,3\n")
+    src = discover(tmp_path)[0]["perp_trades"]
+    rejected: list[RejectedRow] = []
+    (_, rownos, rows), = list(RowReader(src, rejected).batches())
+    assert rownos == [2, 3] and not rejected
+    assert isinstance(rows, TypedRows)
+    assert [list(col) for col in rows.columns] == [list(col) for col in zip(*rows)]
+    batch = Batch(rows, {})
+    qty = src.dataset.index("quantity")
+    assert batch.column(0, qty) is rows.columns[qty]
+    assert batch.column(0, qty) == [Decimal("1"), Decimal("2.5")]
