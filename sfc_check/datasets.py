@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import partial
 from itertools import chain, islice
 from operator import itemgetter
@@ -19,16 +17,26 @@ from .errors import DataError
 from .jsonstream import json_lines, json_records
 from .model import InputStats, RejectedRow
 from .rejectedrows import RejectedSink
+from .rowtyping import (
+    BATCH,
+    Row,
+    RowProblem,
+    cell_text,
+    extra_columns,
+    extra_text,
+    in_batches,
+    line_problem,
+    row_typer,
+    shown_value,
+)
 from .seenkeys import SeenKeys
+from .sheets import open_sheet
 from .textfiles import HashingRaw, RangeRaw, decode_error, file_sha256, line_cuts, open_text
-from .values import BadValue, converter_for, scalar_text, text_converter_for
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 csv.field_size_limit(64 * 1024 * 1024)
 
-Row = tuple[Any, ...]
 _ROWS_PER_FILE = 10 ** 12
-_BATCH = 2048
 
 
 @dataclass(frozen=True)
@@ -68,83 +76,6 @@ def discover(data_dir: Path) -> tuple[dict[str, InputFile], list[str]]:
                             "keep one", str(entry))
         found[spec.name] = InputFile(spec, entry, entry.name, fmt)
     return found, ignored
-
-
-class _RowProblem(Exception):
-    def __init__(self, column: str | None, value: Any, reason: str) -> None:
-        super().__init__(reason)
-        self.column, self.value, self.reason = column, value, reason
-
-
-def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_required: bool = True,
-              text: bool = False, unavailable: frozenset[str] = frozenset(),
-              extra: Callable[[list[Any]], dict[str, str] | None] | None = None) -> Callable[[list[Any]], Row]:
-    """Compile a function: raw cells (by position) → typed canonical row, raising _RowProblem on a bad cell.
-
-    The fast path converts every cell in one comprehension; only a row that fails is walked again to name
-    the column and the reason.
-    """
-    names = [f.name for f in spec.fields]
-    convs = [(text_converter_for(f) if text and positions.get(f.name) is not None else converter_for(f))
-             for f in spec.fields]
-    # an absent column reads the extra None cell appended to every row (position -1)
-    plan: list[tuple[Callable[[Any], Any], int]] = [
-        (conv, -1 if positions.get(n) is None else int(positions[n] or 0)) for n, conv in zip(names, convs)]
-    required = [i for i, f in enumerate(spec.fields) if f.required and enforce_required and f.name not in unavailable]
-
-    def explain(cells: list[Any]) -> _RowProblem:
-        for name, (conv, pos) in zip(names, plan):
-            try:
-                conv(cells[pos])
-            except BadValue as exc:
-                return _RowProblem(name, cells[pos], str(exc))
-        return _RowProblem(None, None, "unreadable row")
-
-    def type_row(cells: list[Any]) -> Row:
-        cells.append(None)
-        try:
-            out = [conv(cells[pos]) for conv, pos in plan]
-        except BadValue:
-            raise explain(cells) from None
-        for i in required:
-            if out[i] is None:
-                raise _RowProblem(names[i], cells[plan[i][1]], "required value is empty")
-        # the last element holds the file's other columns (for custom rules: {field: extra.NAME}), or None
-        out.append(extra(cells) if extra is not None else None)
-        return tuple(out)
-    return type_row
-
-
-def extra_columns(header: list[Any], spec: DatasetSpec) -> Callable[[list[Any]], dict[str, str] | None] | None:
-    """Keep the columns the dictionary does not know, as text by header name, so custom rules can read them."""
-    known = set(spec.by_name)
-    extras = [(str(h).strip(), i) for i, h in enumerate(header)
-              if h is not None and str(h).strip() and str(h).strip().lower() not in known]
-    if not extras:
-        return None
-
-    def pick(cells: list[Any]) -> dict[str, str] | None:
-        out = {name: str(cells[i]).strip() for name, i in extras if i < len(cells) and cells[i] not in (None, "")}
-        return out or None
-    return pick
-
-
-def in_batches(rows: Iterator[tuple[int, Row]], path_of: Callable[[], str], size: int = _BATCH
-               ) -> Iterator[tuple[str, list[int], list[Row]]]:
-    """Group (row number, row) pairs into batches of at most `size`; a batch never spans two files."""
-    rownos: list[int] = []
-    batch: list[Row] = []
-    path = ""
-    for rowno, row in rows:
-        current = path_of()
-        if batch and (current != path or len(batch) == size):
-            yield path, rownos, batch
-            rownos, batch = [], []
-        path = current
-        rownos.append(rowno)
-        batch.append(row)
-    if batch:
-        yield path, rownos, batch
 
 
 class RowReader:
@@ -208,14 +139,14 @@ class RowReader:
             return None
         try:
             return typer(cells)
-        except _RowProblem as exc:  # (not kept past this block: its traceback would make a cycle, with GC off)
+        except RowProblem as exc:  # (not kept past this block: its traceback would make a cycle, with GC off)
             self._reject(rowno, exc)
         return None
 
-    def _reject(self, rowno: int, problem: _RowProblem) -> None:
+    def _reject(self, rowno: int, problem: RowProblem) -> None:
         self.stats.rows_rejected += 1
         self.rejected.append(RejectedRow(self.source.dataset.name, self.current_path, rowno, problem.column,
-                                         _shown(problem.value), problem.reason))
+                                         shown_value(problem.value), problem.reason))
 
     def _partly_bulk(self, starts: list[int], cells: list[list[Any]], bulk: BatchTyper, failed: int | None,
                      suspect: set[int], one_by_one: Callable[[int], Iterable[tuple[int, Any, Any]]]
@@ -288,7 +219,7 @@ class RowReader:
         where = (f"row {first_row}" if first_file == self._file_index
                  else f"{self._file_names[first_file]} row {first_row}")
         self.rejected.append(RejectedRow(self.source.dataset.name, self.current_path, rowno,
-                                         self.source.dataset.key[0], _shown(key),
+                                         self.source.dataset.key[0], shown_value(key),
                                          f"duplicate key (first seen at {where})"))
         return False
 
@@ -375,14 +306,14 @@ class RowReader:
                     starts: list[int] = []
                     batch: list[list[str]] = []
                     problems: list[tuple[int, Any, Any]] = []
-                    for _ in range(_BATCH):
+                    for _ in range(BATCH):
                         try:
                             cells = next(reader)
                         except StopIteration:
                             done = True
                             break
                         except csv.Error as exc:
-                            problems.append((line + 1, None, _RowProblem(None, None, f"unreadable CSV record: {exc}")))
+                            problems.append((line + 1, None, RowProblem(None, None, f"unreadable CSV record: {exc}")))
                             line = first + reader.line_num
                             continue
                         starts.append(line + 1)
@@ -424,7 +355,7 @@ class RowReader:
                 self.stats.rows_blank += 1  # a blank line or a row of empty cells holds no record: counted apart
                 continue
             if len(cells) != width:
-                yield start, None, _RowProblem(None, None, f"row has {len(cells)} cells, the header has {width}")
+                yield start, None, RowProblem(None, None, f"row has {len(cells)} cells, the header has {width}")
                 continue
             yield start, typer, cells
 
@@ -437,12 +368,12 @@ class RowReader:
         bulk = BatchTyper(spec, {f.name: i for i, f in enumerate(spec.fields)}, itemgetter(width), self._needed)
         fields_of = itemgetter(slice(0, width))
         while True:
-            chunk = list(islice(records, _BATCH))
+            chunk = list(islice(records, BATCH))
             if not chunk:
                 return
             cells = [c if typer is not None else [] for _, typer, c in chunk]
             if set(map(type, chain.from_iterable(map(fields_of, cells)))) != {str}:
-                cells = [[_as_text(c) for c in row[:width]] + row[width:] for row in cells]
+                cells = [[cell_text(c) for c in row[:width]] + row[width:] for row in cells]
             suspect = {j for j, (_, typer, _) in enumerate(chunk) if typer is None}  # broken records
             failed: int | None = -1
             if not suspect:
@@ -468,18 +399,18 @@ class RowReader:
         typer = row_typer(spec, {n: i for i, n in enumerate(names)}, extra=lambda cells: cells[len(names)])
         required = [f.name for f in spec.fields if f.required]
         for rowno, obj in records:
-            if isinstance(obj, _RowProblem):
+            if isinstance(obj, RowProblem):
                 yield rowno, None, obj
                 continue
             if not isinstance(obj, dict):
-                yield rowno, None, _RowProblem(None, None, f"not a JSON object ({type(obj).__name__})")
+                yield rowno, None, RowProblem(None, None, f"not a JSON object ({type(obj).__name__})")
                 continue
             lowered = {str(k).strip().lower(): v for k, v in obj.items()}
             absent = [n for n in required if n not in lowered]
             if absent:
-                yield rowno, None, _RowProblem(absent[0], None, "required field is missing from the record")
+                yield rowno, None, RowProblem(absent[0], None, "required field is missing from the record")
                 continue
-            others = {str(k).strip(): _scalar(v) for k, v in obj.items()
+            others = {str(k).strip(): extra_text(v) for k, v in obj.items()
                       if str(k).strip().lower() not in spec.by_name and v not in (None, "")}
             yield rowno, typer, [lowered.get(n) for n in names] + [others or None]
 
@@ -496,7 +427,7 @@ class RowReader:
         text, hashing, encoding = self._open_text()
         try:
             with text:
-                yield from self._records(json_lines(text, self._count_blank, _line_problem))
+                yield from self._records(json_lines(text, self._count_blank, line_problem))
         except UnicodeDecodeError:
             raise decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()
@@ -516,90 +447,7 @@ class RowReader:
             yield rowno, typer, cells + [None] * (len(header) - len(cells))
 
 
-def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_row: int = 1
-               ) -> tuple[list[Any], Iterator[tuple[int, list[Any] | None]]]:
-    """An Excel sheet's header and its rows as cell values (a blank row comes as None), read-only and streamed."""
-    from openpyxl import load_workbook  # imported lazily: only Excel inputs pay for it
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a corrupt file
-        raise DataError(f"not a readable .xlsx workbook: {exc}", display) from None
-    if sheet is None:
-        ws = book.worksheets[0]
-    elif isinstance(sheet, int) and 1 <= sheet <= len(book.worksheets):
-        ws = book.worksheets[sheet - 1]
-    elif sheet in book.sheetnames:
-        ws = book[sheet]
-    else:
-        book.close()
-        raise DataError(f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})", display)
-    values = ws.iter_rows(values_only=True)
-    header: list[Any] | None = None
-    for _ in range(header_row):
-        first = next(values, None)
-        header = list(first) if first else None
-    if header is None:
-        book.close()
-        raise DataError(f"empty sheet: no header row at row {header_row}", display, header_row)
-
-    def rows() -> Iterator[tuple[int, list[Any] | None]]:
-        try:
-            for rowno, row in enumerate(values, header_row + 1):
-                cells = list(row)
-                blank = all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
-                yield rowno, None if blank else cells
-        finally:
-            book.close()
-    return header, rows()
-
-
-def _line_problem(start: str, reason: str) -> _RowProblem:
-    return _RowProblem(None, start, reason)
-
-
 def _one_record(chunk: list[tuple[int, Any, Any]], j: int) -> list[tuple[int, Any, Any]]:
     return [chunk[j]]
 
 
-def _as_text(cell: Any) -> str:
-    return cell if type(cell) is str else "" if cell is None else scalar_text(cell)
-
-
-def _shown(value: Any) -> str | None:
-    """A rejected cell as text for the report, cut to a readable length."""
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else str(value)
-    return text if len(text) <= 200 else text[:200] + "…"
-
-
-def typed_records(spec: DatasetSpec, records: list[dict[str, Any]], display: str,
-                  rejected: list[RejectedRow]) -> tuple[list[tuple[int, Row]], InputStats]:
-    """Type in-memory records (rule examples, product files) through the same converters as files."""
-    names = [f.name for f in spec.fields]
-    typer = row_typer(spec, {n: i for i, n in enumerate(names)}, enforce_required=False,
-                      extra=lambda cells: cells[len(names)])
-    stats = InputStats(dataset=spec.name, path=display, format="inline")
-    rows: list[tuple[int, Row]] = []
-    for i, rec in enumerate(records, 1):
-        stats.rows_read += 1
-        try:
-            others = {k: _scalar(v) for k, v in rec.items() if k not in spec.by_name and v not in (None, "")}
-            rows.append((i, typer([_yaml_scalar(rec.get(n)) for n in names] + [others or None])))
-        except _RowProblem as exc:
-            stats.rows_rejected += 1
-            rejected.append(RejectedRow(spec.name, display, i, exc.column, _shown(exc.value), exc.reason))
-    return rows, stats
-
-
-def _scalar(v: Any) -> str:
-    """An extra column's value as text (JSON numbers keep their digits)."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return v if isinstance(v, str) else json.dumps(v, default=str) if isinstance(v, (dict, list)) else str(v)
-
-
-def _yaml_scalar(v: Any) -> Any:
-    if isinstance(v, float):
-        return Decimal(repr(v))
-    return v

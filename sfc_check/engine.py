@@ -17,11 +17,11 @@ from typing import Any, Protocol
 from . import parts
 from .batch import Batch
 from .compiler import NOT_APPLICABLE, CompiledRule, CompileEnv, Missing, compile_rule
-from .datasets import in_batches
 from .dictionary import load_dictionary
 from .errors import RuleFileError
 from .expressions import CompileError
 from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
+from .rowtyping import in_batches
 from .rulepack import Rule
 from .violationstore import Sink, ViolationStore
 

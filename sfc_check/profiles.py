@@ -21,21 +21,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .datasets import (
-    FORMATS,
-    InputFile,
-    RowReader,
-    _line_problem,
-    _RowProblem,
-    in_batches,
-    open_sheet,
-    row_typer,
-)
+from .datasets import FORMATS, InputFile, RowReader
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
 from .errors import DataError, RuleFileError
 from .jsonstream import json_lines, json_records
 from .rejectedrows import RejectedSink
+from .rowtyping import RowProblem, in_batches, line_problem, row_typer
 from .rulepack import validate_document
+from .sheets import open_sheet
 from .textfiles import decode_error, file_sha256, open_text
 from .yamlsafe import YamlDocument, load_yaml_file
 
@@ -217,7 +210,7 @@ def _compile_field(fs: FieldSpec, spec: Any, header: list[str], dataset: str, fi
             try:
                 out = _number_text(out, number)
             except ValueError as exc:
-                raise _RowProblem(fs.name, raw, str(exc)) from None
+                raise RowProblem(fs.name, raw, str(exc)) from None
         if formats and kind in ("date", "datetime") and not isinstance(raw, (date, datetime)):
             for fmt in formats:
                 try:
@@ -226,7 +219,7 @@ def _compile_field(fs: FieldSpec, spec: Any, header: list[str], dataset: str, fi
                 except ValueError:
                     continue
             else:
-                raise _RowProblem(fs.name, raw, f"does not match the format {' or '.join(formats)} "
+                raise RowProblem(fs.name, raw, f"does not match the format {' or '.join(formats)} "
                                                 f"(column {label!r})")
             if kind == "date":
                 out = parsed.date().isoformat()
@@ -314,7 +307,7 @@ class ProfileReader(RowReader):
                                 f"(found: {', '.join(str(h) for h in header)})", self.current_path, 1)
             test = _where(where, header, self.current_path) if where else None
             for rowno, cells in rows:
-                if isinstance(cells, _RowProblem):
+                if isinstance(cells, RowProblem):
                     yield rowno, None, cells
                     continue
                 if test is not None and not test(cells):
@@ -322,7 +315,7 @@ class ProfileReader(RowReader):
                     continue
                 try:
                     canonical = [g(cells, rowno) for g in getters]
-                except _RowProblem as exc:
+                except RowProblem as exc:
                     yield rowno, None, exc
                     continue
                 yield rowno, typer, canonical
@@ -392,10 +385,10 @@ class ProfileReader(RowReader):
             if self.fmt == "json":
                 yield from json_records(text, display)
             else:
-                yield from json_lines(text, self._count_blank, _line_problem)
+                yield from json_lines(text, self._count_blank, line_problem)
 
         def rows() -> Iterator[tuple[int, Any]]:
-            """Cells by name, or the _RowProblem of a record that is not a JSON object (it is rejected)."""
+            """Cells by name, or the RowProblem of a record that is not a JSON object (it is rejected)."""
             try:
                 with text:
                     for rowno, obj in records():
@@ -403,8 +396,8 @@ class ProfileReader(RowReader):
                             low = {str(k).strip().lower(): v for k, v in obj.items()}
                             yield rowno, [low.get(n) for n in lowered]
                         else:
-                            yield rowno, (obj if isinstance(obj, _RowProblem) else
-                                          _RowProblem(None, None, f"not a JSON object ({type(obj).__name__})"))
+                            yield rowno, (obj if isinstance(obj, RowProblem) else
+                                          RowProblem(None, None, f"not a JSON object ({type(obj).__name__})"))
             except UnicodeDecodeError:
                 raise decode_error(path, display, encoding) from None
             self._hash = hashing.sha256.hexdigest()

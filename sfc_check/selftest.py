@@ -7,10 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .compiler import DEFAULT_TZ
-from .datasets import typed_records
 from .dictionary import load_dictionary
 from .engine import InlineSource, RunSettings, Source, evaluate
 from .model import RejectedRow
+from .rowtyping import typed_records
 from .rulepack import Rule
 
 

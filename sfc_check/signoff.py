@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import __version__
-from .datasets import typed_records
 from .dictionary import load_dictionary
 from .engine import InlineSource, RunSettings, Source, evaluate
 from .errors import RuleFileError
 from .model import RejectedRow, RuleStatus
+from .rowtyping import typed_records
 from .rulepack import Rule, load_rules, pack_fingerprint, validate_document
 from .yamlsafe import YamlDocument, load_yaml_file, load_yaml_text
 

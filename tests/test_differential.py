@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from reference_eval import Reference
 
 from sfc_check import compiler, engine, groups, parts
-from sfc_check.datasets import typed_records
 from sfc_check.dictionary import load_dictionary
 from sfc_check.engine import InlineSource, RunSettings, evaluate
 from sfc_check.model import RejectedRow
+from sfc_check.rowtyping import typed_records
 from sfc_check.rulepack import load_rules
 
 RULES = load_rules()

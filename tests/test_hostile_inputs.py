@@ -167,13 +167,13 @@ def test_json_scalars_as_text_type_like_the_scalars_themselves(column, data) -> 
     column typing accepts equals, value for value (type and digits alike), what converter_for makes of the
     JSON values themselves; a column it cannot take goes to the record path."""
     from sfc_check.columns import NeedsRowPath, column_converter
-    from sfc_check.datasets import _as_text
     from sfc_check.dictionary import load_dictionary
+    from sfc_check.rowtyping import cell_text
     from sfc_check.values import converter_for
 
     field = data.draw(st.sampled_from([f for spec in load_dictionary().values() for f in spec.fields]))
     try:
-        got = column_converter(field)([_as_text(c) for c in column])
+        got = column_converter(field)([cell_text(c) for c in column])
     except NeedsRowPath:
         return
     expected = [converter_for(field)(c) for c in column]  # must not raise: the bulk path accepted every cell
@@ -236,7 +236,7 @@ def test_a_batch_with_bad_rows_types_its_good_rows_in_bulk_with_the_same_outcome
     def never_in_bulk(self, rows):  # the reference: every batch with a problem typed row by row
         raise NeedsRowPath()
 
-    with patch.object(datasets, "_BATCH", batch):
+    with patch.object(datasets, "BATCH", batch):
         partly = read()
         with patch.object(BatchTyper, "__call__", never_in_bulk):
             one_by_one = read()

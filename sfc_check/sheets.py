@@ -1,0 +1,45 @@
+"""Read an Excel sheet as a header and streamed rows of cell values (openpyxl, read-only)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError
+
+
+def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_row: int = 1
+               ) -> tuple[list[Any], Iterator[tuple[int, list[Any] | None]]]:
+    """An Excel sheet's header and its rows as cell values (a blank row comes as None), read-only and streamed."""
+    from openpyxl import load_workbook  # imported lazily: only Excel inputs pay for it
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        raise DataError(f"not a readable .xlsx workbook: {exc}", display) from None
+    if sheet is None:
+        ws = book.worksheets[0]
+    elif isinstance(sheet, int) and 1 <= sheet <= len(book.worksheets):
+        ws = book.worksheets[sheet - 1]
+    elif sheet in book.sheetnames:
+        ws = book[sheet]
+    else:
+        book.close()
+        raise DataError(f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})", display)
+    values = ws.iter_rows(values_only=True)
+    header: list[Any] | None = None
+    for _ in range(header_row):
+        first = next(values, None)
+        header = list(first) if first else None
+    if header is None:
+        book.close()
+        raise DataError(f"empty sheet: no header row at row {header_row}", display, header_row)
+
+    def rows() -> Iterator[tuple[int, list[Any] | None]]:
+        try:
+            for rowno, row in enumerate(values, header_row + 1):
+                cells = list(row)
+                blank = all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+                yield rowno, None if blank else cells
+        finally:
+            book.close()
+    return header, rows()
