@@ -1,8 +1,8 @@
 """EVALUATE: plan one pass per dataset, shared by every rule that reads it; count, collect violations.
 
 Datasets that other rules look up (clients, instruments, market makers, staff roles) pass first and are kept
-as keyed tables; everything else streams once, in batches of rows judged column by column (batch.py). Group
-rules accumulate during the passes and are judged at the end. With --jobs, a large CSV whose rules keep nothing
+as keyed tables; everything else streams once, in batches of rows judged column by column (passplan.py,
+batch.py). Group rules accumulate during the passes and are judged as soon as their datasets are read. With --jobs, a large CSV whose rules keep nothing
 but violations is judged in byte-range parts by forked workers, and any doubt sends it back to one pass.
 """
 from __future__ import annotations
@@ -11,16 +11,15 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
-from operator import itemgetter
 from typing import Any, Protocol
 
 from . import parts
-from .batch import Batch
-from .compiler import NOT_APPLICABLE, CompiledRule, CompileEnv, Missing, compile_rule
+from .compiler import CompiledRule, CompileEnv, compile_rule
 from .dictionary import load_dictionary
 from .errors import RuleFileError
 from .expressions import CompileError
-from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
+from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus
+from .passplan import BATCH_ROWS, PassPlan, RuleCounter, violation
 from .rowtyping import in_batches
 from .rulepack import Rule
 from .violationstore import Sink, ViolationStore
@@ -54,12 +53,6 @@ class RunSettings:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     unavailable: dict[str, set[str]] = field(default_factory=dict)  # dataset → fields the export lacks
     jobs: int = 1  # processes a large file may be judged in (parts), when it can be cut safely
-
-
-@dataclass
-class _Counter:
-    checked: int = 0
-    not_applicable: int = 0
 
 
 def _pass_order(datasets: Iterable[str], rules: list[CompiledRule]) -> list[str]:
@@ -137,7 +130,7 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
         except CompileError as exc:
             raise RuleFileError(str(exc), rule.path, rule.yaml.line_of(list(exc.where))) from None
 
-    counters = {cr.rule.id: _Counter() for cr in compiled}
+    counters = {cr.rule.id: RuleCounter() for cr in compiled}
     dictionary = load_dictionary()
     for name, source in sources.items():  # readers may leave the fields no rule touches untyped
         if hasattr(source, "project"):
@@ -178,93 +171,10 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
                        parameters={cr.rule.id: cr.parameters for cr in compiled})
 
 
-BATCH_ROWS = 2048  # rows judged together: large enough to amortise per-batch work, small enough to stay in cache
-
-
-class _PassPlan:
-    """What one dataset's pass does to each batch: lookups, table fills, rules (by batch or by row), feeders."""
-
-    def __init__(self, dataset: str, env: CompileEnv, compiled: list[CompiledRule],
-                 counters: dict[str, _Counter]) -> None:
-        plan = env.plans.get(dataset)
-        self.lookups = plan.lookups if plan else []
-        spec = load_dictionary()[dataset]
-        self.fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique, frozenset(t.kept))
-                           for t in env.tables.values() if t.dataset == dataset]
-        mine = [cr for cr in compiled if cr.kind == "record" and cr.dataset == dataset and cr.verdict is not None]
-        self.by_batch = [(cr.batch_verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is not None]
-        self.by_row = [(cr.verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is None]
-        feeders = [f for cr in compiled if cr.kind == "group" for f in cr.feeders if f.dataset == dataset]
-        self.batch_feeds = [f.feed_batch for f in feeders if f.feed_batch is not None]
-        self.feeds = [f.feed for f in feeders if f.feed_batch is None]
-        self.blank = plan.blank_ctx() if plan else [None]
-
-    @property
-    def separable(self) -> bool:
-        """Whether parts of the dataset can be judged apart and their results simply added: nothing is kept
-        from its rows but violations and counts (no lookup table to fill, no group totals)."""
-        return not self.fill_steps and not self.feeds and not self.batch_feeds
-
-    @property
-    def counters(self) -> list[_Counter]:
-        return [counter for _, _, counter in self.by_batch + self.by_row]
-
-    def consume(self, batches: Iterable[tuple[str | None, list[int], list[tuple[Any, ...]]]],
-                violations: Sink, tick: Any = None) -> int:
-        """Judge every batch; returns the number of rows seen."""
-        rows_seen = 0
-        lookups, fill_steps, by_batch, by_row = self.lookups, self.fill_steps, self.by_batch, self.by_row
-        for path, rownos, rows in batches:
-            n = len(rows)
-            rows_seen += n
-            found: dict[int, list[Any]] = {}
-            columns = getattr(rows, "columns", None)
-            for slot, pos, ref in lookups:
-                # one position: the value (its column, when the rows came with theirs); several: a tuple
-                keys = columns[pos[0]] if columns is not None and len(pos) == 1 else list(map(itemgetter(*pos), rows))
-                found[slot] = list(map(ref.table.get, keys))
-            for table, pos, unique, kept in fill_steps:
-                keys = list(map(itemgetter(*pos), rows))
-                records = _kept_only(rows, kept)
-                if unique:
-                    table.update(zip(keys, records))
-                else:
-                    for key, record in zip(keys, records):
-                        table.setdefault(key, []).append(record)
-            at = _RowContext(self.blank, rows, found).at
-            batch = Batch(rows, found)
-            for batch_verdict, cr, counter in by_batch:
-                try:
-                    verdict = batch_verdict(batch)
-                except Exception:  # noqa: BLE001 - an unforeseen value: judge this batch row by row instead
-                    assert cr.verdict is not None
-                    _judge_rows(cr.verdict, cr, counter, range(n), at, rownos, path, violations)
-                    continue
-                counter.not_applicable += verdict.not_applicable
-                for i in verdict.violations:
-                    c = at(i)
-                    violations.append(_violation(cr, c, rownos[i], path, cr.message(c),
-                                                 tuple(fn(c) for _, fn in cr.evidence)))
-                for i, m in verdict.missing:
-                    _missing_violation(cr, m, at(i), rownos[i], path, violations)
-            for feed_batch in self.batch_feeds:
-                feed_batch(batch)
-            if by_row or self.feeds:
-                for i in range(n):
-                    c = at(i)
-                    for verdict_fn, cr, counter in by_row:
-                        _judge_row(verdict_fn, cr, counter, c, rownos[i], path, violations)
-                    for feed in self.feeds:
-                        feed(c)
-            if tick is not None:
-                tick(n)
-        return rows_seen
-
-
 def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[CompiledRule],
-              counters: dict[str, _Counter], violations: Sink, progress: Any, jobs: int = 1) -> None:
+              counters: dict[str, RuleCounter], violations: Sink, progress: Any, jobs: int = 1) -> None:
     """Read the dataset once, a batch of rows at a time: fill lookup tables, judge rules, feed group rules."""
-    step = _PassPlan(dataset, env, compiled, counters)
+    step = PassPlan(dataset, env, compiled, counters)
     tick = progress.start(dataset, source.stats.path) if progress else None
     rows_seen = None
     if jobs > 1 and step.separable and hasattr(source, "byte_ranges") and \
@@ -281,79 +191,12 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
         progress.finish(dataset)
 
 
-def _kept_only(rows: list[tuple[Any, ...]], kept: frozenset[int]) -> list[tuple[Any, ...]]:
-    """The rows as a lookup table keeps them: fields no rule reads through the table become None, so a
-    value only the dataset's own pass reads (a client's portfolio, say) is not held for the whole run."""
-    width = len(rows[0]) if rows else 0
-    if all(i in kept for i in range(width)):
-        return rows
-    nones = [None] * len(rows)
-    return list(zip(*(list(map(itemgetter(i), rows)) if i in kept else nones for i in range(width))))
-
-
-class _RowContext:
-    """The per-row ctx of row i of a batch (record, looked-up records, unset lets), built only for rows that
-    need one: a violation's message and evidence, per-row rules, group feeders."""
-
-    __slots__ = ("blank", "ctx", "rows", "slots")
-
-    def __init__(self, blank: list[Any], rows: list[tuple[Any, ...]], found: dict[int, list[Any]]) -> None:
-        self.blank, self.ctx, self.rows, self.slots = blank, list(blank), rows, list(found.items())
-
-    def at(self, i: int) -> list[Any]:
-        ctx = self.ctx
-        ctx[:] = self.blank
-        ctx[0] = self.rows[i]
-        for slot, records in self.slots:
-            ctx[slot] = records[i]
-        return ctx
-
-
 def _batches(source: Source) -> Iterator[tuple[str, list[int], list[tuple[Any, ...]]]]:
     """Sources without their own batches (rows held in memory): consecutive rows, BATCH_ROWS at a time."""
     return in_batches(iter(source), lambda: getattr(source, "current_path", source.stats.path), BATCH_ROWS)
 
 
-def _judge_rows(verdict_fn: Any, cr: CompiledRule, counter: _Counter, indices: Iterable[int], at: Any,
-                rownos: list[int], path: str | None, violations: Sink) -> None:
-    for i in indices:
-        _judge_row(verdict_fn, cr, counter, at(i), rownos[i], path, violations)
-
-
-def _judge_row(verdict_fn: Any, cr: CompiledRule, counter: _Counter, ctx: list[Any], rowno: int,
-               path: str | None, violations: Sink) -> None:
-    v = verdict_fn(ctx)
-    if not v:
-        return
-    if v is NOT_APPLICABLE:
-        counter.not_applicable += 1
-    elif v.__class__ is Missing:
-        _missing_violation(cr, v, ctx, rowno, path, violations)
-    else:
-        violations.append(_violation(cr, ctx, rowno, path, cr.message(ctx),
-                                     tuple(fn(ctx) for _, fn in cr.evidence)))
-
-
-def _missing_violation(cr: CompiledRule, m: Missing, ctx: list[Any], rowno: int, path: str | None,
-                       violations: Sink) -> None:
-    """A required lookup found nothing: the rule says that is a violation."""
-    row = ctx[0]
-    evidence = tuple(row[p] for p in m.local_positions) + ("missing",)
-    violations.append(_violation(cr, ctx, rowno, path, m.render(ctx) if m.render else "", evidence,
-                                 m.local_fields + (m.alias,)))
-
-
-def _violation(cr: CompiledRule, ctx: list[Any], rowno: int | None, path: str | None, message: str,
-               evidence: tuple[Any, ...], evidence_fields: tuple[str, ...] | None = None) -> Violation:
-    row = ctx[0]
-    rule = cr.rule
-    return Violation(rule_id=rule.id, severity=rule.severity, dataset=cr.dataset, key_fields=cr.key_fields,
-                     key_values=tuple(row[p] for p in cr.key_positions), path=path, row=rowno, message=message,
-                     evidence_fields=cr.evidence_names if evidence_fields is None else evidence_fields,
-                     evidence_values=evidence, citation=rule.citation)
-
-
-def _judge_groups(cr: CompiledRule, counter: _Counter, violations: Sink, path: str | None) -> None:
+def _judge_groups(cr: CompiledRule, counter: RuleCounter, violations: Sink, path: str | None) -> None:
     assert cr.group is not None
     ctx: list[Any] = [None]
     rows = cr.group.rows()
@@ -365,5 +208,5 @@ def _judge_groups(cr: CompiledRule, counter: _Counter, violations: Sink, path: s
             continue
         counter.checked += 1
         if cr.condition(ctx):
-            violations.append(_violation(cr, ctx, None, path, cr.message(ctx),
+            violations.append(violation(cr, ctx, None, path, cr.message(ctx),
                                          tuple(fn(ctx) for _, fn in cr.evidence)))

@@ -1,7 +1,7 @@
 """Judge one large CSV in parts, each in a forked worker process, and add the results up.
 
 Only a file whose rules keep nothing from its rows but violations and counts can be judged this way (see
-engine._PassPlan.separable), and only where the file can be cut at line ends safely (RowReader.byte_ranges).
+passplan.PassPlan.separable), and only where the file can be cut at line ends safely (RowReader.byte_ranges).
 Workers inherit the compiled rules and lookup tables by fork; each reads its byte range after the header and
 writes its violations, rejected rows and key hashes to a scratch file the parent made for it, returning only
 counts and where things are in the file; the parent takes the sorted runs over as they are. Anything
@@ -25,7 +25,7 @@ from .textfiles import file_sha256
 from .violationstore import Sink, ViolationStore
 
 if TYPE_CHECKING:
-    from .engine import _PassPlan
+    from .passplan import PassPlan
 
 SPLIT_MIN_BYTES = 32 << 20  # smaller files are not worth a worker's start-up and the copy of its results
 
@@ -60,7 +60,7 @@ def _judge_part(index: int) -> dict[str, Any]:
             "keys": (append(file, keys.tobytes(), "duplicate keys"), len(keys))}
 
 
-def run_in_parts(step: _PassPlan, source: Any, jobs: int, violations: Sink) -> int | None:
+def run_in_parts(step: PassPlan, source: Any, jobs: int, violations: Sink) -> int | None:
     """Judge a large separable CSV in `jobs` parts, each in a forked process; None (and nothing changed) when
     it cannot be done that way: the caller then reads the file in one pass. A key that appears in two parts
     sends the file back to the single pass too, so a duplicate row is still rejected, never judged."""

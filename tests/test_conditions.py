@@ -212,15 +212,15 @@ def test_message_names_the_record_and_values(tmp_path) -> None:
 def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(tmp_path, monkeypatch) -> None:
     """Fields read through a lookup in the condition, a let, or only in the message keep their values in the
     lookup's table; an exists table keeps what its filter reads; a field no rule reads there is not held."""
-    from sfc_check import engine
+    from sfc_check import passplan
     tables: list[tuple[set[str], list[tuple]]] = []
-    real = engine._kept_only
-    fields = [f.name for f in engine.load_dictionary()["clients"].fields]
+    real = passplan.kept_only
+    fields = [f.name for f in passplan.load_dictionary()["clients"].fields]
 
     def spy(rows, kept):
         tables.append(({fields[i] for i in kept}, real(rows, kept)))
         return tables[-1][1]
-    monkeypatch.setattr(engine, "_kept_only", spy)
+    monkeypatch.setattr(passplan, "kept_only", spy)
     rule = make_rule(tmp_path, {
         "dataset": "perp_trades",
         "lookups": {"client": {"dataset": "clients", "on": {"client_id": "client_id"}}},
