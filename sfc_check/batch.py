@@ -46,6 +46,12 @@ class Batch:
             self._cache[key] = col
         return col
 
+    def keys(self, positions: tuple[int, ...]) -> list[Any]:
+        """Each row's key for a lookup or a table: the field itself for one position, a tuple for several."""
+        if len(positions) == 1:
+            return self.column(0, positions[0])
+        return list(map(itemgetter(*positions), self.rows))
+
     def shared(self, key: Hashable, compute: BatchFn) -> list[Any]:
         """A value computed once per batch for every rule that asks by the same key (lets, dates of times)."""
         col = self._cache.get(key)

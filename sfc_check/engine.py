@@ -19,8 +19,8 @@ from .dictionary import load_dictionary
 from .errors import RuleFileError
 from .expressions import CompileError
 from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus
-from .passplan import BATCH_ROWS, PassPlan, RuleCounter, violation
-from .rowtyping import in_batches
+from .passplan import PassPlan, RuleCounter, violation
+from .rowtyping import BATCH, in_batches
 from .rulepack import Rule
 from .violationstore import Sink, ViolationStore
 
@@ -192,8 +192,8 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
 
 
 def _batches(source: Source) -> Iterator[tuple[str, list[int], list[tuple[Any, ...]]]]:
-    """Sources without their own batches (rows held in memory): consecutive rows, BATCH_ROWS at a time."""
-    return in_batches(iter(source), lambda: getattr(source, "current_path", source.stats.path), BATCH_ROWS)
+    """Sources without their own batches (rows held in memory): consecutive rows, BATCH at a time."""
+    return in_batches(iter(source), lambda: getattr(source, "current_path", source.stats.path), BATCH)
 
 
 def _judge_groups(cr: CompiledRule, counter: RuleCounter, violations: Sink, path: str | None) -> None:

@@ -22,9 +22,6 @@ class RuleCounter:
     not_applicable: int = 0
 
 
-BATCH_ROWS = 2048  # rows judged together: large enough to amortise per-batch work, small enough to stay in cache
-
-
 class PassPlan:
     """What one dataset's pass does to each batch: lookups, table fills, rules (by batch or by row), feeders."""
 
@@ -62,13 +59,11 @@ class PassPlan:
             n = len(rows)
             rows_seen += n
             found: dict[int, list[Any]] = {}
-            columns = getattr(rows, "columns", None)
+            batch = Batch(rows, found)  # the lookups below fill `found`, which the batch shares
             for slot, pos, ref in lookups:
-                # one position: the value (its column, when the rows came with theirs); several: a tuple
-                keys = columns[pos[0]] if columns is not None and len(pos) == 1 else list(map(itemgetter(*pos), rows))
-                found[slot] = list(map(ref.table.get, keys))
+                found[slot] = list(map(ref.table.get, batch.keys(pos)))
             for table, pos, unique, kept in fill_steps:
-                keys = list(map(itemgetter(*pos), rows))
+                keys = batch.keys(pos)
                 records = kept_only(rows, kept)
                 if unique:
                     table.update(zip(keys, records))
@@ -76,7 +71,6 @@ class PassPlan:
                     for key, record in zip(keys, records):
                         table.setdefault(key, []).append(record)
             at = RowContext(self.blank, rows, found).at
-            batch = Batch(rows, found)
             for batch_verdict, cr, counter in by_batch:
                 try:
                     verdict = batch_verdict(batch)

@@ -12,7 +12,7 @@ from .model import InputStats, RejectedRow
 from .values import BadValue, converter_for, scalar_text, text_converter_for
 
 Row = tuple[Any, ...]
-BATCH = 2048  # rows typed and handed on together
+BATCH = 2048  # rows typed and judged together: enough to amortise per-batch work, few enough to stay in cache
 
 
 class RowProblem(Exception):

@@ -112,7 +112,7 @@ def test_engine_matches_the_reference_interpreter(data) -> None:
 def test_column_batches_and_row_closures_agree(data, batch_rows) -> None:
     """Rules judged and groups fed a batch at a time (batches cut anywhere) report exactly what the per-row
     closures report: the same violations, messages and evidence, the same checked / not-applicable counts."""
-    with patch.object(engine, "BATCH_ROWS", batch_rows):
+    with patch.object(engine, "BATCH", batch_rows):
         batched = evaluate(RULES, sources_of(data)[0], RunSettings(as_of=AS_OF, tz=HK), [])
     with patch.object(compiler, "_batch_verdict", lambda *args: None), \
             patch.object(groups, "_batch_feeder", lambda *args: None):
