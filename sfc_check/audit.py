@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import __version__
 from .baseline import BaselineOutcome, compare, load_baseline
 from .compiler import DEFAULT_TZ
-from .datasets import RowReader, discover
+from .datasets import discover, open_reader
 from .engine import RunSettings, Source, evaluate
 from .errors import DataError, UsageError
 from .model import AuditResult, FailOn
 from .policy import Policy, load_policy
-from .profiles import Profile, load_profile, profile_sources
+from .profilereader import profile_sources
+from .profiles import Profile, load_profile
 from .rejectedrows import rejected_store
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
 from .violationstore import tally
@@ -95,7 +96,7 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
         used = {f for reader in sources.values() for f in reader.files}  # type: ignore[attr-defined]
         files = {n: f for n, f in files.items() if n not in profile.datasets and f.path not in used}
         ignored = [name for name in ignored if request.data_dir / name not in used]
-    sources.update({name: RowReader(f, rejected, request.encoding) for name, f in files.items()})
+    sources.update({name: open_reader(f, rejected, request.encoding) for name, f in files.items()})
     for name in (*request.require, *(profile.require if profile else ())):
         if name not in sources:
             where = (f"the profile's file pattern {profile.datasets[name]['file']!r}" if profile and

@@ -7,7 +7,8 @@ from typing import Any
 
 from .dictionary import load_dictionary
 from .model import RejectedRow
-from .profiles import load_profile, profile_sources
+from .profilereader import profile_sources
+from .profiles import load_profile
 from .report.document import json_value
 
 

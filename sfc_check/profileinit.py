@@ -15,7 +15,7 @@ import yaml
 
 from .datasets import FORMATS
 from .dictionary import DatasetSpec, FieldSpec, load_dictionary
-from .profiles import _number_text
+from .profiles import number_text
 from .textfiles import decode_error
 from .values import BadValue, parse_date, parse_datetime, parse_decimal
 
@@ -127,7 +127,7 @@ def guess_number(values: list[str]) -> dict[str, Any] | None:
     def reads(spec: dict[str, Any]) -> bool:
         try:
             for v in values:
-                parse_decimal(_number_text(v, spec) if spec else v.strip())
+                parse_decimal(number_text(v, spec) if spec else v.strip())
             return True
         except (BadValue, ValueError):
             return False

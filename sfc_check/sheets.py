@@ -1,4 +1,4 @@
-"""Read an Excel sheet as a header and streamed rows of cell values (openpyxl, read-only)."""
+"""LOAD DATA, Excel: a sheet as a header and streamed rows of cell values (openpyxl, read-only)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .rowreader import Batches, RowReader
+from .rowtyping import extra_columns, in_batches, row_typer
+from .textfiles import file_sha256
 
 
 def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_row: int = 1
@@ -43,3 +46,22 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
         finally:
             book.close()
     return header, rows()
+
+
+class SheetReader(RowReader):
+    """A canonical .xlsx export: the first sheet, header in row 1, typed a row at a time (openpyxl gives
+    typed cells, not text, so the column typing of CSV does not apply)."""
+
+    def _read(self) -> Batches:
+        return in_batches(self._typed(self._xlsx_cells()), lambda: self.current_path)
+
+    def _xlsx_cells(self) -> Iterator[tuple[int, Any, Any]]:
+        self.stats.sha256 = file_sha256(self.source.path)
+        header, rows = open_sheet(self.source.path, self.source.display)
+        positions = self._positions(header, "header row")
+        typer = row_typer(self.source.dataset, positions, extra=extra_columns(header, self.source.dataset))
+        for rowno, cells in rows:
+            if cells is None:
+                self.stats.rows_blank += 1
+                continue
+            yield rowno, typer, cells + [None] * (len(header) - len(cells))

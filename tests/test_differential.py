@@ -134,7 +134,7 @@ def test_untyped_unread_fields_change_nothing(cli, monkeypatch) -> None:
     planted samples must be what a full typing of every field gives."""
     from conftest import SAMPLES
 
-    from sfc_check.datasets import RowReader
+    from sfc_check.rowreader import RowReader
 
     def report() -> dict:
         doc = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json").json()

@@ -212,9 +212,9 @@ def test_a_batch_with_bad_rows_types_its_good_rows_in_bulk_with_the_same_outcome
     numbers, rejections with column and reason, and the counts)."""
     from unittest.mock import patch
 
-    from sfc_check import datasets
+    from sfc_check import csvreader, recordreader
     from sfc_check.columns import BatchTyper, NeedsRowPath
-    from sfc_check.datasets import RowReader, discover
+    from sfc_check.datasets import discover, open_reader
 
     folder = tmp_path_factory.mktemp("bad")
     if fmt == "csv":
@@ -228,7 +228,7 @@ def test_a_batch_with_bad_rows_types_its_good_rows_in_bulk_with_the_same_outcome
 
     def read() -> tuple[list, list, tuple[int, int, int]]:
         rejected: list = []
-        reader = RowReader(discover(folder)[0]["perp_trades"], rejected)
+        reader = open_reader(discover(folder)[0]["perp_trades"], rejected)
         out = list(reader)  # (the report sorts rejections by row, so their list order is not compared)
         return out, sorted(rejected, key=lambda r: r.row), (reader.stats.rows_read, reader.stats.rows_rejected,
                                                              reader.stats.rows_blank)
@@ -236,7 +236,7 @@ def test_a_batch_with_bad_rows_types_its_good_rows_in_bulk_with_the_same_outcome
     def never_in_bulk(self, rows):  # the reference: every batch with a problem typed row by row
         raise NeedsRowPath()
 
-    with patch.object(datasets, "BATCH", batch):
+    with patch.object(csvreader, "BATCH", batch), patch.object(recordreader, "BATCH", batch):
         partly = read()
         with patch.object(BatchTyper, "__call__", never_in_bulk):
             one_by_one = read()
@@ -250,7 +250,7 @@ def test_reading_bad_rows_leaves_no_reference_cycles(tmp_path, name) -> None:
     row leaks: a kept exception (its traceback holds the frame that holds it) once cost 17 KB per bad row."""
     import gc
 
-    from sfc_check.datasets import RowReader, discover
+    from sfc_check.datasets import discover, open_reader
 
     rows = [f"T{i},C1,BTC-USD-PERP,2026-03-01T10:00:00+08:00,buy,1,90000,{'x' if i % 10 == 0 else 5}"
             for i in range(3000)] + ["T1,C1,BTC-USD-PERP,2026-03-01T10:00:00+08:00,buy,1,90000,5", "T2,C1", ""]
@@ -260,12 +260,12 @@ def test_reading_bad_rows_leaves_no_reference_cycles(tmp_path, name) -> None:
     else:
         write(tmp_path / name, "".join(json.dumps(dict(zip(header.split(","), r.split(",")))) + "\n"
                                        for r in rows if r) + "not json\n")
-    list(RowReader(discover(tmp_path)[0]["perp_trades"], []))  # first use loads caches (dictionary, zones)
+    list(open_reader(discover(tmp_path)[0]["perp_trades"], []))  # first use loads caches (dictionary, zones)
     rejected: list = []
     gc.collect()
     gc.disable()
     try:
-        kept = list(RowReader(discover(tmp_path)[0]["perp_trades"], rejected))
+        kept = list(open_reader(discover(tmp_path)[0]["perp_trades"], rejected))
         cycles = gc.collect()
     finally:
         gc.enable()

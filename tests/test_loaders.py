@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from conftest import SAMPLES, write
 
-from sfc_check.datasets import RowReader, discover
+from sfc_check.datasets import discover, open_reader
 from sfc_check.errors import DataError
 from sfc_check.model import RejectedRow
+from sfc_check.rowreader import RowReader
 
 TRADES_HEADER = "trade_id,client_id,instrument,trade_time,side,quantity,price,leverage,counterparty_client_id\n"
 
@@ -21,7 +22,7 @@ TRADES_HEADER = "trade_id,client_id,instrument,trade_time,side,quantity,price,le
 def read(path: Path, encoding: str | None = None) -> tuple[list, list[RejectedRow], RowReader]:
     files, _ = discover(path.parent)
     rejected: list[RejectedRow] = []
-    reader = RowReader(files[path.stem], rejected, encoding)
+    reader = open_reader(files[path.stem], rejected, encoding)
     rows = list(reader)
     return rows, rejected, reader
 
@@ -216,9 +217,9 @@ examples:
     report = cli("audit", tmp_path / "data", "--rules", tmp_path / "rules", "--format", "json").json()
     assert [(v["key"], v["message"], v["evidence"]) for v in report["violations"]] == [
         ({"key_id": "K1"}, "K1 belongs to desk Prop", {"extra.Desk": "Prop"})]
-    from sfc_check.datasets import RowReader, discover
+    from sfc_check.datasets import discover, open_reader
     files, _ = discover(tmp_path / "data")
-    (_, row), = list(RowReader(files["access_log"], []))
+    (_, row), = list(open_reader(files["access_log"], []))
     assert row[-1] == {"ticket": "42"}
 
 
@@ -245,7 +246,7 @@ def test_a_file_read_to_the_end_lets_go_of_its_keys(tmp_path) -> None:
     the run would otherwise carry every earlier file's index)."""
     lines = [f"K{i},M1,Y,Y,2026-01-01,active\n" for i in range(5000)]
     write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n" + "".join(lines))
-    reader = RowReader(discover(tmp_path)[0]["mm_api_keys"], [])
+    reader = open_reader(discover(tmp_path)[0]["mm_api_keys"], [])
     batches = reader.batches()
     next(batches)
     assert len(reader._seen) == 2048  # the first batch's keys
@@ -341,7 +342,7 @@ def test_bulk_typed_rows_carry_their_columns_and_batches_read_them(tmp_path: Pat
         "T2,C2,ETH-USD-PERP,2026-03-02T10:00:00+08:00,sell,2.5,3000,3\n")
     src = discover(tmp_path)[0]["perp_trades"]
     rejected: list[RejectedRow] = []
-    (_, rownos, rows), = list(RowReader(src, rejected).batches())
+    (_, rownos, rows), = list(open_reader(src, rejected).batches())
     assert rownos == [2, 3] and not rejected
     assert isinstance(rows, TypedRows)
     assert [list(col) for col in rows.columns] == [list(col) for col in zip(*rows)]

@@ -12,7 +12,8 @@ import pytest
 from conftest import SAMPLES, pairs, write
 
 from sfc_check.model import RejectedRow
-from sfc_check.profiles import load_profile, profile_sources
+from sfc_check.profilereader import profile_sources
+from sfc_check.profiles import load_profile
 
 FIRM = SAMPLES / "firm-exports"
 PROFILES = SAMPLES / "profiles"
