@@ -33,6 +33,43 @@ def test_yaml_syntax_error_names_file_line_and_column(cli, tmp_path) -> None:
     check(cli, pack(tmp_path, broken), "FIN-COLL-002.yaml:", "YAML syntax error")
 
 
+def test_a_key_given_twice_is_refused_at_its_second_line(cli, tmp_path) -> None:
+    """YAML keeps the last of two equal keys silently: a second `severity:` would quietly lower the rule."""
+    twice = GOOD.rstrip("\n") + "\nseverity: low\n"
+    err = check(cli, pack(tmp_path, twice), f"FIN-COLL-002.yaml:{twice.count(chr(10))}:",
+                f"key 'severity' appears twice in the same mapping (first at line {line_of(GOOD, 'severity:')})")
+    assert "low" not in err
+    nested = GOOD.replace("severity: critical", "severity: critical\nx_note: {a: 1, a: 2}")
+    check(cli, pack(tmp_path, nested), f"FIN-COLL-002.yaml:{line_of(nested, 'x_note')}:", "key 'a' appears twice")
+
+
+def test_the_rule_pack_reads_the_same_with_either_yaml_parser() -> None:
+    """Rule files go through libyaml's parser when PyYAML has it; the pure-Python parser must give the same
+    values and the same lines (error messages point at them)."""
+    import yaml
+
+    from sfc_check import yamlsafe
+
+    class PurePython(yaml.SafeLoader):
+        yaml_implicit_resolvers = yamlsafe._Loader.yaml_implicit_resolvers
+
+    def marks(node: yaml.Node) -> list[tuple[str, int, int]]:
+        out = [(node.tag, node.start_mark.line, node.start_mark.column)]
+        for child in node.value if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) else []:
+            out += [m for c in (child if isinstance(child, tuple) else (child,)) for m in marks(c)]
+        return out
+
+    files = sorted((ROOT / "rules").rglob("*.yaml"))
+    assert len(files) >= 30
+    for path in files:
+        text = path.read_text("utf-8")
+        ours = yamlsafe.load_yaml_text(text, str(path))
+        pure = PurePython(text)
+        root = pure.get_single_node()
+        assert ours.data == pure.construct_document(root), path
+        assert marks(ours.root) == marks(root), path
+
+
 def test_misspelt_key_is_named_with_the_nearest_valid_key(cli, tmp_path) -> None:
     broken = GOOD.replace("rationale:", "rationnale:")
     err = check(cli, pack(tmp_path, broken), f"FIN-COLL-002.yaml:{line_of(broken, 'rationnale')}",
