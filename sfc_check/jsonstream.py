@@ -17,7 +17,30 @@ from .errors import DataError
 PIECE = 1 << 20            # characters read at a time
 LARGEST_VALUE = 64 << 20   # a single record (or skipped value) longer than this is taken as a broken file
 
-_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+class RepeatedKeys(dict):
+    """A JSON object that names a key twice: `json` would keep the last value silently; the reader rejects
+    the record instead (`key` is the first repeated name)."""
+
+    key: str = ""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    repeated = RepeatedKeys(pairs)
+    names: set[str] = set()
+    for k, _ in pairs:
+        if k in names:
+            repeated.key = k
+            break
+        names.add(k)
+    return repeated
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_object)
 _WHITESPACE = " \t\n\r"
 
 

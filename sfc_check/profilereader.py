@@ -19,7 +19,7 @@ from .jsonstream import json_lines, json_records
 from .profiles import Profile, compile_field, parse_zone
 from .rejectedrows import RejectedSink
 from .rowreader import Batches, RowReader
-from .rowtyping import RowProblem, in_batches, line_problem, row_typer
+from .rowtyping import RowProblem, in_batches, line_problem, record_fields, row_typer
 from .sheets import open_sheet
 from .textfiles import decode_error, file_sha256, open_text
 
@@ -167,16 +167,13 @@ class ProfileReader(RowReader):
                 yield from json_lines(text, self._count_blank, line_problem)
 
         def rows() -> Iterator[tuple[int, Any]]:
-            """Cells by name, or the RowProblem of a record that is not a JSON object (it is rejected)."""
+            """Cells by name, or the RowProblem of a record that cannot be a row (it is rejected)."""
             try:
                 with text:
                     for rowno, obj in records():
-                        if isinstance(obj, dict):
-                            low = {str(k).strip().lower(): v for k, v in obj.items()}
-                            yield rowno, [low.get(n) for n in lowered]
-                        else:
-                            yield rowno, (obj if isinstance(obj, RowProblem) else
-                                          RowProblem(None, None, f"not a JSON object ({type(obj).__name__})"))
+                        fields = record_fields(obj)
+                        yield rowno, (fields if isinstance(fields, RowProblem) else
+                                      [fields.get(n) for n in lowered])
             except UnicodeDecodeError:
                 raise decode_error(path, display, encoding) from None
             self._hash = hashing.sha256.hexdigest()

@@ -10,7 +10,7 @@ from typing import Any
 from .columns import BatchTyper, NeedsRowPath
 from .jsonstream import json_lines, json_records
 from .rowreader import Batches, RowReader
-from .rowtyping import BATCH, RowProblem, cell_text, extra_text, line_problem, row_typer
+from .rowtyping import BATCH, RowProblem, cell_text, extra_text, line_problem, record_fields, row_typer
 from .textfiles import decode_error, open_text
 
 
@@ -61,13 +61,10 @@ class RecordReader(RowReader):
         typer = row_typer(spec, {n: i for i, n in enumerate(names)}, extra=lambda cells: cells[len(names)])
         required = [f.name for f in spec.fields if f.required]
         for rowno, obj in records:
-            if isinstance(obj, RowProblem):
-                yield rowno, None, obj
+            lowered = record_fields(obj)
+            if isinstance(lowered, RowProblem):
+                yield rowno, None, lowered
                 continue
-            if not isinstance(obj, dict):
-                yield rowno, None, RowProblem(None, None, f"not a JSON object ({type(obj).__name__})")
-                continue
-            lowered = {str(k).strip().lower(): v for k, v in obj.items()}
             absent = [n for n in required if n not in lowered]
             if absent:
                 yield rowno, None, RowProblem(absent[0], None, "required field is missing from the record")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from .dictionary import DatasetSpec
+from .jsonstream import RepeatedKeys
 from .model import InputStats, RejectedRow
 from .values import BadValue, converter_for, scalar_text, text_converter_for
 
@@ -92,6 +93,24 @@ def in_batches(rows: Iterator[tuple[int, Row]], path_of: Callable[[], str], size
         batch.append(row)
     if batch:
         yield path, rownos, batch
+
+
+def record_fields(obj: Any) -> dict[str, Any] | RowProblem:
+    """A JSON record's values by field name (keys stripped and lower-cased, as header names are), or why the
+    record cannot be a row: not an object, or a name given twice (exactly, or differing only in case)."""
+    if isinstance(obj, RowProblem):
+        return obj
+    if not isinstance(obj, dict):
+        return RowProblem(None, None, f"not a JSON object ({type(obj).__name__})")
+    if isinstance(obj, RepeatedKeys):
+        return RowProblem(obj.key, None, f"key {obj.key!r} appears twice in the record")
+    fields = {str(k).strip().lower(): v for k, v in obj.items()}
+    if len(fields) != len(obj):
+        names = [str(k) for k in obj]
+        clash = next(n for n in names if sum(m.strip().lower() == n.strip().lower() for m in names) > 1)
+        same = [repr(n) for n in names if n.strip().lower() == clash.strip().lower()]
+        return RowProblem(clash.strip().lower(), None, f"keys {' and '.join(same)} name the same field")
+    return fields
 
 
 def line_problem(start: str, reason: str) -> RowProblem:

@@ -132,6 +132,27 @@ def test_header_only_is_zero_rows_and_empty_file_is_an_error(tmp_path) -> None:
         read(q)
 
 
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_json_record_naming_a_field_twice_is_rejected_not_read_as_its_last_value(tmp_path, fmt) -> None:
+    """`json` keeps the last of two equal keys silently: the record is rejected instead, naming the field.
+    Keys that differ only in case or spaces name the same field too (header names are matched that way)."""
+    records = ['{"event_id": "E1", "staff_id": "S1", "system": "x", "accessed_at": "2026-01-01T00:00:00Z"}',
+               '{"event_id": "E2", "staff_id": "S1", "system": "x", "staff_id": "S9", '
+               '"accessed_at": "2026-01-01T00:00:00Z"}',
+               '{"event_id": "E3", "Staff_ID ": "S9", "system": "x", "staff_id": "S1", '
+               '"accessed_at": "2026-01-01T00:00:00Z"}',
+               '{"event_id": "E4", "staff_id": "S1", "system": "x", "accessed_at": "2026-01-01T00:00:00Z", '
+               '"note": {"a": 1, "a": 2}}']
+    text = "\n".join(records) + "\n" if fmt == "jsonl" else "[\n" + ",\n".join(records) + "\n]"
+    rows, rejected, reader = read(write(tmp_path / f"access_log.{fmt}", text))
+    first = 1  # JSON Lines: the line; a JSON array: the record's place in it
+    assert [(n, r[0]) for n, r in rows] == [(first, "E1"), (first + 3, "E4")]  # a nested object is not a field
+    assert [(r.row, r.column, r.reason) for r in rejected] == [
+        (first + 1, "staff_id", "key 'staff_id' appears twice in the record"),
+        (first + 2, "staff_id", "keys 'Staff_ID ' and 'staff_id' name the same field")]
+    assert reader.stats.rows_read == 4 and reader.stats.rows_rejected == 2
+
+
 def test_json_array_and_jsonl_with_a_broken_record(tmp_path) -> None:
     p = write(tmp_path / "market_makers.json", '[{"mm_id": "M1", "legal_name": "A", "affiliated": true, '
               '"started_on": "2026-01-01"}, {"mm_id": "M2", "legal_name": "B"}, 7]')
