@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any, Protocol
 
-from . import parts
 from .compiler import CompiledRule, CompileEnv, compile_rule
 from .dictionary import load_dictionary
 from .errors import RuleFileError
@@ -177,9 +176,10 @@ def _run_pass(dataset: str, source: Source, env: CompileEnv, compiled: list[Comp
     step = PassPlan(dataset, env, compiled, counters)
     tick = progress.start(dataset, source.stats.path) if progress else None
     rows_seen = None
-    if jobs > 1 and step.separable and hasattr(source, "byte_ranges") and \
-            parts.file_size(source) >= parts.SPLIT_MIN_BYTES:
-        rows_seen = parts.run_in_parts(step, source, jobs, violations)
+    if jobs > 1 and step.separable and hasattr(source, "byte_ranges"):
+        from . import parts  # imported here: forking and NumPy only for --jobs
+        if parts.file_size(source) >= parts.SPLIT_MIN_BYTES:
+            rows_seen = parts.run_in_parts(step, source, jobs, violations)
         if rows_seen is not None and tick is not None:
             tick(rows_seen)
     if rows_seen is None:

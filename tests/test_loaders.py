@@ -281,11 +281,11 @@ def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
     sits, with that first mark, and new keys are never taken for repeats."""
     import random
 
-    from sfc_check import seenkeys
+    from sfc_check import keylevels, seenkeys
     from sfc_check.seenkeys import SeenKeys
 
-    old = seenkeys.RECENT, seenkeys.ON_DISK, seenkeys.BLOCK
-    seenkeys.RECENT, seenkeys.ON_DISK, seenkeys.BLOCK = 64, 1024, 16  # levels, merges, disk levels of many blocks
+    old = seenkeys.RECENT, keylevels.ON_DISK, keylevels.BLOCK
+    seenkeys.RECENT, keylevels.ON_DISK, keylevels.BLOCK = 64, 1024, 16  # levels, merges, disk levels of many blocks
     try:
         seen = SeenKeys()
         rng = random.Random(5)
@@ -295,7 +295,8 @@ def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
         for start in range(0, 4000, 100):
             batch = values[start:start + 100]
             assert seen.add_new(batch, [start + i for i in range(len(batch))])
-        assert len(seen) == 4000 and len(seen._on_disk) >= 2  # levels of >= 1,024 keys on disk
+        assert seen._older is not None
+        assert len(seen) == 4000 and len(seen._older._on_disk) >= 2  # levels of >= 1,024 keys on disk
         assert sorted(seen.hashes().tolist()) == sorted(values[:4000])
         for i in rng.sample(range(4000), 300):
             assert seen.first_seen(values[i], 10**9) == i          # a repeat: where it was first seen
@@ -305,7 +306,7 @@ def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
         assert seen.first_seen(values[4050], 0) == 4050
         assert seen.add_new(values[4100:4900], list(range(4100, 4900)))  # 800 new keys: none taken for a repeat
     finally:
-        seenkeys.RECENT, seenkeys.ON_DISK, seenkeys.BLOCK = old
+        seenkeys.RECENT, keylevels.ON_DISK, keylevels.BLOCK = old
 
 
 def _as_json_exports(source: Path, target: Path, style: str) -> None:
