@@ -2,135 +2,29 @@
 
 Record rules become one verdict closure per row; group rules (groups.py) become feeders, one per dataset they
 aggregate, plus a final check per group. Lookups and `exists` indexes are shared per dataset through a
-SlotPlan, so two rules that look up the same client cost one dictionary probe per row.
+SlotPlan (compileenv.py), so two rules that look up the same client cost one dictionary probe per row.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
-from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .batch import Batch, BatchVerdict, batch_of, batch_verdict, shared
+from .compileenv import CompileEnv, SlotPlan, TableRef, parameter_values
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import RuleFileError
-from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value, constant, looked_up_field, record_field
-from .rulepack import Parameter, Rule
+from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value, looked_up_field, record_field
+from .messages import evidence_fns, message_fn
+from .rulepack import Rule
 
 if TYPE_CHECKING:
     from .groups import GroupFeeder, GroupState
 
 DEFAULT_TZ = "Asia/Hong_Kong"
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
-UNSET = object()  # a let slot not yet computed for this row
-
-
-class TableRef:
-    """A keyed table of a dataset's rows, filled by the engine during that dataset's pass."""
-
-    def __init__(self, dataset: str, fields: tuple[str, ...], unique: bool) -> None:
-        self.dataset, self.fields, self.unique = dataset, fields, unique
-        self.table: dict[Any, Any] = {}
-        spec = load_dictionary()[dataset]
-        self.kept: set[int] = {spec.index(f) for f in fields}  # positions rules read; the rest stay None
-
-
-@dataclass
-class SlotPlan:
-    """The ctx layout of one dataset's pass: slot 0 the row, then one slot per distinct lookup or exists."""
-
-    dataset: str
-    size: int = 1
-    lookups: list[tuple[int, tuple[int, ...], TableRef]] = field(default_factory=list)
-    _lookup_slots: dict[tuple[str, tuple[int, ...]], int] = field(default_factory=dict)
-
-    def lookup_slot(self, local_positions: tuple[int, ...], ref: TableRef) -> int:
-        k = (ref.dataset, local_positions)
-        if k not in self._lookup_slots:
-            self._lookup_slots[k] = self.size
-            self.lookups.append((self.size, local_positions, ref))
-            self.size += 1
-        return self._lookup_slots[k]
-
-    let_slots: list[int] = field(default_factory=list)
-
-    def new_slot(self) -> int:
-        self.size += 1
-        return self.size - 1
-
-    def let_slot(self) -> int:
-        slot = self.new_slot()
-        self.let_slots.append(slot)
-        return slot
-
-    _shared: dict[Any, Fn] = field(default_factory=dict)
-
-    def memo(self, key: Any, compute: Fn) -> Fn:
-        """A per-row value computed at most once per row, shared by every rule of the pass that asks by key."""
-        if key in self._shared:
-            return self._shared[key]
-        slot = self.let_slot()
-
-        def memoised(ctx: list[Any]) -> Any:
-            value = ctx[slot]
-            if value is UNSET:
-                value = ctx[slot] = compute(ctx)
-            return value
-        self._shared[key] = memoised
-        return memoised
-
-    def blank_ctx(self) -> list[Any]:
-        """The ctx a row starts from: let slots unset, lookup and exists slots empty."""
-        ctx: list[Any] = [None] * self.size
-        for s in self.let_slots:
-            ctx[s] = UNSET
-        return ctx
-
-
-@dataclass
-class CompileEnv:
-    """What a run fixes before compiling: the audit date, time zone, parameter values and shared tables."""
-
-    as_of: date
-    tz: tzinfo
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id → param → value
-    plans: dict[str, SlotPlan] = field(default_factory=dict)
-    tables: dict[tuple[str, tuple[str, ...], bool], TableRef] = field(default_factory=dict)
-
-    def plan(self, dataset: str) -> SlotPlan:
-        return self.plans.setdefault(dataset, SlotPlan(dataset))
-
-    def table(self, dataset: str, fields: tuple[str, ...], unique: bool) -> TableRef:
-        k = (dataset, fields, unique)
-        if k not in self.tables:
-            self.tables[k] = TableRef(dataset, fields, unique)
-        return self.tables[k]
-
-
-def parameter_values(rule: Rule, as_of: date, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Typed parameter values in force on `as_of`, with any policy overrides already approved."""
-    out = {}
-    for p in rule.parameters:
-        raw = (overrides or {}).get(p.name, p.value_on(as_of))
-        out[p.name] = typed_parameter(p, raw)
-    return out
-
-
-def typed_parameter(p: Parameter, raw: Any) -> Any:
-    if p.type == "decimal":
-        return Decimal(str(raw))
-    if p.type == "integer":
-        return int(raw)
-    if p.type == "date":
-        return date.fromisoformat(str(raw))
-    if p.type == "list":
-        return [str(v) for v in raw]
-    return raw
 
 
 _PARAM_TYPE = {"decimal": "decimal", "integer": "integer", "list": "list", "string": "string", "date": "date",
@@ -178,7 +72,7 @@ class CompiledRule:
     batch_verdict: Callable[[Batch], BatchVerdict] | None = None  # record rules with a column form throughout
 
 
-def _field_names(spec: DatasetSpec, slot: int, prefix: str = "", table: TableRef | None = None) -> dict[str, Name]:
+def field_names(spec: DatasetSpec, slot: int, prefix: str = "", table: TableRef | None = None) -> dict[str, Name]:
     """The names of a dataset's fields: of the record (slot 0) or of a record found in `table`."""
     names = {}
     for i, f in enumerate(spec.fields):
@@ -208,11 +102,11 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
         return compile_group(rule, env, params, ptypes, spec)
 
     plan = env.plan(rule.dataset)
-    names = _field_names(spec, 0)
+    names = field_names(spec, 0)
     missing: list[Missing] = []
     joins: set[tuple[str, str]] = set()
     for alias, lk in (doc.get("lookups") or {}).items():
-        target = _dataset(lk["dataset"], ("lookups", alias, "dataset"))
+        target = dataset_spec(lk["dataset"], ("lookups", alias, "dataset"))
         local = tuple(lk["on"].keys())
         remote = tuple(lk["on"].values())
         for f in local:
@@ -227,7 +121,7 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
         local_pos = tuple(spec.index(local[i]) for i in order)
         ref = env.table(target.name, target.key, True)
         slot = plan.lookup_slot(local_pos, ref)
-        names.update(_field_names(target, slot, alias + ".", ref))
+        names.update(field_names(target, slot, alias + ".", ref))
         mode = lk.get("missing", "skip")
         if mode != "null":
             missing.append(Missing(slot, alias, target.name, tuple(local[i] for i in order), local_pos,
@@ -237,14 +131,14 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
                                         if lk.get("missing", "skip") != "null"]):
         if m.violation:
             default = f"{alias} " + " ".join(f"{{{f}}}" for f in m.local_fields) + f" is missing from {m.dataset}"
-            m.render = _message(lk.get("missing_message") or default, scope)
-    _add_lets(doc, scope, plan)
+            m.render = message_fn(lk.get("missing_message") or default, scope)
+    add_lets(doc, scope, plan)
     exists = _exists_hook(env, plan, dictionary)
     applies = (compile_condition(doc["applies_when"], scope, ("applies_when",), exists)
                if "applies_when" in doc else None)
     condition = compile_condition(doc["violation_when"], scope, ("violation_when",), exists)
-    message = _message(doc["message"], scope)
-    evidence = _evidence(scope, [m.local_fields for m in missing])
+    message = message_fn(doc["message"], scope)
+    evidence = evidence_fns(scope, [m.local_fields for m in missing])
     key_fields = rule.key
     for k in key_fields:
         if k not in spec.by_name:
@@ -289,7 +183,8 @@ def _batch_verdict(missing: list[Missing], applies: Cond | None, condition: Cond
     return batch_verdict(missing, applies_column, condition_column)
 
 
-def _dataset(name: str, where: tuple[Any, ...]) -> DatasetSpec:
+def dataset_spec(name: str, where: tuple[Any, ...]) -> DatasetSpec:
+    """The dictionary's dataset of that name; an unknown one is a CompileError at `where` in the rule."""
     dictionary = load_dictionary()
     if name not in dictionary:
         import difflib
@@ -300,7 +195,7 @@ def _dataset(name: str, where: tuple[Any, ...]) -> DatasetSpec:
 
 
 
-def _add_lets(doc: dict[str, Any], scope: Scope, plan: SlotPlan | None = None) -> None:
+def add_lets(doc: dict[str, Any], scope: Scope, plan: SlotPlan | None = None) -> None:
     """Compile `let` values; in a record pass each gets a ctx slot so it is computed at most once per row."""
     for name, expr in (doc.get("let") or {}).items():
         if name in scope.names:
@@ -317,7 +212,7 @@ def _add_lets(doc: dict[str, Any], scope: Scope, plan: SlotPlan | None = None) -
 def _exists_hook(env: CompileEnv, plan: SlotPlan, dictionary: dict[str, DatasetSpec]
                  ) -> Callable[[Any, Scope, tuple[Any, ...]], Cond]:
     def hook(spec: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
-        target = _dataset(spec["dataset"], where + ("dataset",))
+        target = dataset_spec(spec["dataset"], where + ("dataset",))
         alias = spec["as"]
         local = tuple(spec["on"].keys())
         remote = tuple(spec["on"].values())
@@ -328,7 +223,7 @@ def _exists_hook(env: CompileEnv, plan: SlotPlan, dictionary: dict[str, DatasetS
         ref = env.table(target.name, remote, False)
         slot = plan.new_slot()
         inner_names = dict(scope.names)
-        inner_names.update(_field_names(target, slot, alias + ".", ref))
+        inner_names.update(field_names(target, slot, alias + ".", ref))
         inner = Scope(inner_names, scope.params, scope.param_types, scope.as_of, scope.tz,
                       scope.used, scope.used_params, scope.reads)
         cond = compile_condition(spec["where"], inner, where + ("where",), hook) if "where" in spec else None
@@ -349,62 +244,6 @@ def _exists_hook(env: CompileEnv, plan: SlotPlan, dictionary: dict[str, DatasetS
             return False
         return exists
     return hook
-
-
-def _message(template: str, scope: Scope) -> Callable[[list[Any]], str]:
-    """Render `{name}` placeholders (fields, lookups, lets, parameters) with readable values."""
-    parts: list[Callable[[list[Any]], str]] = []
-    pos = 0
-    for m in _PLACEHOLDER.finditer(template):
-        literal = template[pos:m.start()]
-        parts.append(constant(literal))
-        name = m.group(1)
-        if name in scope.names:
-            found = scope.names[name]
-            fn = found.read().fn
-            if found.dataset and found.field:
-                scope.shown.add((found.dataset, found.field))
-        elif name in scope.params:
-            v = scope.params[name]
-            fn = constant(v)
-        else:
-            raise CompileError(f"message: unknown placeholder {{{name}}}", ("message",))
-        parts.append(_formatted(fn))
-        pos = m.end()
-    tail = template[pos:]
-    parts.append(lambda ctx: tail)
-    return lambda ctx: "".join(p(ctx) for p in parts)
-
-
-def _formatted(fn: Fn) -> Callable[[list[Any]], str]:
-    """A message placeholder: the value as `format_value` words it."""
-    return lambda ctx: format_value(fn(ctx))
-
-
-def format_value(v: Any) -> str:
-    """A value as a compliance officer reads it: exact decimals without noise, ISO dates, 'null'."""
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, Decimal):
-        q = v.quantize(Decimal("0.0001")) if v.as_tuple().exponent < -4 else v  # type: ignore[operator]
-        text = format(q, ",f" if abs(q) >= 10000 else "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if isinstance(v, list):
-        return ", ".join(format_value(x) for x in v)
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return str(v)
-
-
-def _evidence(scope: Scope, extra_fields: list[tuple[str, ...]]) -> list[tuple[str, Fn]]:
-    names = [f for group in extra_fields for f in group] + list(scope.used)
-    out = []
-    for n in dict.fromkeys(names):
-        if n in scope.names:
-            out.append((n, scope.names[n].read().fn))
-    return out
 
 
 def check_rule(rule: Rule) -> None:

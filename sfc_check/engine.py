@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any, Protocol
 
-from .compiler import CompiledRule, CompileEnv, compile_rule
+from .compileenv import CompileEnv
+from .compiler import CompiledRule, compile_rule
 from .dictionary import load_dictionary
 from .errors import RuleFileError
 from .expressions import CompileError

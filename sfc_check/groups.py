@@ -9,10 +9,12 @@ from itertools import compress
 from typing import Any
 
 from .batch import Batch, BatchFn, batch_of
-from .compiler import CompiledRule, CompileEnv, _add_lets, _dataset, _evidence, _field_names, _message
+from .compileenv import CompileEnv
+from .compiler import CompiledRule, add_lets, dataset_spec, field_names
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec
 from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value, record_field
+from .messages import evidence_fns, message_fn
 from .rulepack import Rule
 
 
@@ -219,7 +221,7 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
         if f not in spec.by_name:
             raise CompileError(f"group by: {rule.dataset} has no field {f!r}", ("group", "by"))
     env.plan(rule.dataset)
-    row_scope = Scope(_field_names(spec, 0), params, ptypes, env.as_of, env.tz)
+    row_scope = Scope(field_names(spec, 0), params, ptypes, env.as_of, env.tz)
     where = compile_condition(g["where"], row_scope, ("group", "where")) if "where" in g else None
     agg_plan, agg_typed, init = _aggregates(g["aggregates"], row_scope, ("group", "aggregates"))
     state = GroupState(by=by, primary_init=init)
@@ -233,9 +235,9 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
                                                  spec.by_name[f].values, spec.by_name[f].case)) for f in by]
     layout += agg_typed
     for alias, rel in (g.get("related") or {}).items():
-        rspec = _dataset(rel["dataset"], ("group", "related", alias, "dataset"))
+        rspec = dataset_spec(rel["dataset"], ("group", "related", alias, "dataset"))
         env.plan(rspec.name)
-        rscope = Scope(_field_names(rspec, 0), params, ptypes, env.as_of, env.tz)
+        rscope = Scope(field_names(rspec, 0), params, ptypes, env.as_of, env.tz)
         mapping = rel["on"]
         if sorted(mapping.values()) != sorted(by):
             raise CompileError(f"related {alias}: on must map a {rspec.name} field to each group field "
@@ -255,11 +257,11 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
     for i, (name, t) in enumerate(layout):
         group_names[name] = Name(Typed(record_field(i), t.type, t.enum_values, t.case))
     scope = Scope(group_names, params, ptypes, env.as_of, env.tz)
-    _add_lets(doc, scope)
+    add_lets(doc, scope)
     applies = compile_condition(doc["applies_when"], scope, ("applies_when",)) if "applies_when" in doc else None
     condition = compile_condition(doc["violation_when"], scope, ("violation_when",))
-    message = _message(doc["message"], scope)
-    evidence = _evidence(scope, [by])
+    message = message_fn(doc["message"], scope)
+    evidence = evidence_fns(scope, [by])
     return CompiledRule(rule=rule, kind="group", dataset=rule.dataset, applies=applies, condition=condition,
                         message=message, evidence=evidence, key_fields=by, key_positions=tuple(range(len(by))),
                         reads=reads | scope.reads, parameters=params, feeders=feeders, group=state,

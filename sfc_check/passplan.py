@@ -8,7 +8,8 @@ from operator import itemgetter
 from typing import Any
 
 from .batch import Batch
-from .compiler import NOT_APPLICABLE, CompiledRule, CompileEnv, Missing
+from .compileenv import CompileEnv
+from .compiler import NOT_APPLICABLE, CompiledRule, Missing
 from .dictionary import load_dictionary
 from .model import Violation
 from .violationstore import Sink

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .compiler import typed_parameter
+from .compileenv import typed_parameter
 from .errors import RuleFileError
 from .rulepack import Parameter, Rule, validate_document
 from .yamlsafe import load_yaml_file

@@ -9,7 +9,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sfc_check.compiler import parameter_values
+from sfc_check.compileenv import parameter_values
 from sfc_check.dictionary import load_dictionary
 from sfc_check.rulepack import Rule
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_eval import Reference
 
-from sfc_check import compiler, engine, groups, parts
+from sfc_check import compileenv, compiler, engine, groups, parts
 from sfc_check.dictionary import load_dictionary
 from sfc_check.engine import InlineSource, RunSettings, evaluate
 from sfc_check.model import RejectedRow
@@ -123,7 +123,7 @@ def test_column_batches_and_row_closures_agree(data, batch_rows) -> None:
 
 def test_the_bundled_record_rules_have_a_column_form() -> None:
     """Only rules that use exists: are judged row by row; the rest must not silently lose their batch form."""
-    env = compiler.CompileEnv(as_of=AS_OF, tz=HK)
+    env = compileenv.CompileEnv(as_of=AS_OF, tz=HK)
     per_row = sorted(r.id for r in RULES if "group" not in r.doc
                      and compiler.compile_rule(r, env).batch_verdict is None)
     assert per_row == ["AMM-ACCESS-001"]
