@@ -132,6 +132,14 @@ def test_output_file_is_written_and_a_missing_folder_fails_before_work(cli, tmp_
     assert missing.code == 2 and "folder does not exist" in missing.err
 
 
+def test_with_output_files_format_names_the_format_of_a_file_without_a_known_extension(cli, tmp_path) -> None:
+    """`--format json --output report` writes JSON to the file; stdout keeps the human table."""
+    out = tmp_path / "report"
+    result = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json", "--output", out)
+    assert result.code == 1 and json.loads(out.read_text("utf-8"))["summary"]["violations"] == 38
+    assert result.out.strip().splitlines()[-1].startswith("FAIL: 38 violation(s)") and not result.out.startswith("{")
+
+
 def test_table_output_names_rules_violations_and_verdict(cli) -> None:
     result = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30")
     assert result.code == 1
