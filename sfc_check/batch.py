@@ -52,6 +52,14 @@ class Batch:
             return self.column(0, positions[0])
         return list(map(itemgetter(*positions), self.rows))
 
+    def subset(self, indices: list[int]) -> Batch:
+        """The rows at `indices` (in order) as a batch of their own, with what this one found and computed: a
+        feeder that takes few of the rows computes its values for those alone."""
+        sub = Batch([self.rows[i] for i in indices], {slot: [col[i] for i in indices]
+                                                      for slot, col in self.found.items()})
+        sub._cache = {key: [col[i] for i in indices] for key, col in self._cache.items()}
+        return sub
+
     def shared(self, key: Hashable, compute: BatchFn) -> list[Any]:
         """A value computed once per batch for every rule that asks by the same key (lets, dates of times)."""
         col = self._cache.get(key)

@@ -137,18 +137,23 @@ def _batch_feeder(plan: list[Aggregate], where: Cond | None, key_columns: list[B
         return None
     keyed: list[BatchFn] = [k for k in key_columns if k is not None]
 
+    def key_column(b: Batch) -> list[Any]:
+        return keyed[0](b) if len(keyed) == 1 else list(zip(*(k(b) for k in keyed)))
+
     def feed(b: Batch) -> None:
-        if len(keyed) == 1:
-            keys = keyed[0](b)
-            take = [k is not None for k in keys]
-        else:
-            keys = list(zip(*(k(b) for k in keyed)))
-            take = [None not in k for k in keys]
+        if related_to is not None and related_to.primary_read:
+            # related totals are kept only for keys that have a group: when few rows qualify (a collateral
+            # file against the clients that have loans), the values are computed for those rows alone
+            primary = related_to.primary
+            wanted = [i for i, k in enumerate(key_column(b)) if k in primary]
+            if not wanted:
+                return
+            if len(wanted) < b.n:
+                b = b.subset(wanted)
+        keys = key_column(b)
+        take = [k is not None for k in keys] if len(keyed) == 1 else [None not in k for k in keys]
         if where_column is not None:
             take = [t and w for t, w in zip(take, where_column(b))]
-        if related_to is not None and related_to.primary_read:
-            primary = related_to.primary
-            take = [t and k in primary for t, k in zip(take, keys)]
         get = groups.get
         accs = []
         for key in compress(keys, take):
