@@ -1,16 +1,15 @@
-"""The conditions rules compose (logic, comparisons, membership, null tests, regex, exists), each compiled once
-into a closure over row positions; comparisons with a null operand are false, so rules spell out null checks
-(`is_null`, `is_not: true`)."""
+"""The conditions rules compose (logic, comparisons (comparisons.py), membership, null tests, regex, exists),
+each compiled once into a closure over row positions; comparisons with a null operand are false, so rules spell
+out null checks (`is_null`, `is_not: true`)."""
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable
 from typing import Any
 
-from .batch import CONSTANT_TESTS, PAIR_TESTS, BatchFn, all_of, any_of, batch_of, negation, with_batch
-from .expressions import CompileError, Scope, Typed, _suggest, as_date, compile_value, constant
-from .values import BadValue, parse_decimal
+from .batch import all_of, any_of, batch_of, negation, with_batch
+from .comparisons import Cond, comparison, normalised_constant
+from .expressions import CompileError, Scope, Typed, _suggest, compile_value
 
 MAX_REGEX_LENGTH = 200
 MAX_MATCH_INPUT = 10_000
@@ -22,8 +21,6 @@ MAX_MATCH_INPUT = 10_000
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "is_null", "not_null", "is", "is_not",
                "matches")
 SUBJECTS = ("field", "value")
-
-Cond = Callable[[list[Any]], bool]
 
 
 def compile_condition(spec: Any, scope: Scope, where: tuple[Any, ...],
@@ -91,150 +88,9 @@ def _disjunction(parts: tuple[Cond, ...]) -> Cond:
     return lambda ctx: head(ctx) or rest(ctx)
 
 
-def _normalise_constant(subject: Typed, other: Typed, where: tuple[Any, ...], scope: Scope) -> Typed:
-    """Bring a constant to the subject's form: case for enums and symbols, dates parsed from text."""
-    if not other.constant:
-        if subject.type == "date" and other.type == "datetime":
-            return as_date(other, scope, where)
-        return other
-    value = other.fn([])
-    if subject.type in ("date",) and isinstance(value, str):
-        return as_date(other, scope, where)
-    if subject.type in ("decimal", "integer") and isinstance(value, str):
-        try:  # a quoted number keeps its exact decimal digits ("0.3", not the float 0.3)
-            number = parse_decimal(value)
-        except BadValue:
-            raise CompileError(f"{value!r} is not a number", where) from None
-        return Typed(lambda ctx: number, "decimal", constant=True)
-    case = "lower" if subject.type == "enum" else subject.case
-
-    def norm(v: Any) -> Any:
-        if isinstance(v, str) and case == "lower":
-            return v.lower()
-        if isinstance(v, str) and case == "upper":
-            return v.upper()
-        return v
-    if isinstance(value, list):
-        value = [norm(v) for v in value]
-        if subject.type == "enum":
-            bad = [v for v in value if isinstance(v, str) and v not in subject.enum_values]
-            if bad:
-                raise CompileError(f"{bad[0]!r} is not one of {', '.join(subject.enum_values)}", where)
-    else:
-        value = norm(value)
-        if subject.type == "enum" and isinstance(value, str) and value not in subject.enum_values:
-            raise CompileError(f"{value!r} is not one of {', '.join(subject.enum_values)}", where)
-    return Typed(constant(value), other.type, constant=True)
-
-
-def _comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Cond]:
-    def build(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
-        other = _normalise_constant(subject, compile_value(arg, scope, where), where, scope)
-        left, right = (as_date(subject, scope, where), other) if subject.type == "datetime" and \
-            other.type == "date" else (subject, other)
-        _check_comparable(name, left, right, where)
-        lf, rf = left.fn, right.fn
-        ranked = name in ("lt", "le", "gt", "ge") and subject.type == "enum"
-        lc, rc = left.column(), right.column()
-        if right.constant and left.ref is not None and not ranked:
-            const = rf([])
-            if const is None:
-                raise CompileError(f"{name}: compares with null; use is_null / not_null", where)
-            return with_batch(_fused_compare(left.ref, _OPS[name], const), _against_constant(name, lc, const))
-        if left.ref is not None and right.ref is not None and not ranked:
-            return with_batch(_fused_fields(left.ref, right.ref, _OPS[name]), _against_column(name, lc, rc))
-        if name in ("lt", "le", "gt", "ge") and subject.type == "enum":
-            rank = {v: i for i, v in enumerate(subject.enum_values)}
-            base_l, base_r = lf, rf
-            lf = lambda ctx: rank.get(base_l(ctx))  # noqa: E731 - ranks make "worse than" a comparison
-            rf = lambda ctx: rank.get(base_r(ctx))  # noqa: E731
-            if lc is not None and rc is not None:
-                base_lc, base_rc = lc, rc
-                lc = lambda b: list(map(rank.get, base_lc(b)))  # noqa: E731
-                rc = lambda b: list(map(rank.get, base_rc(b)))  # noqa: E731
-        if right.constant:
-            const = rf([])
-            if const is None:
-                raise CompileError(f"{name}: compares with null; use is_null / not_null", where)
-
-            def cmp_const(ctx: list[Any]) -> bool:
-                x = lf(ctx)
-                return x is not None and test(x, const)
-            return with_batch(cmp_const, _against_constant(name, lc, const))
-
-        def cmp(ctx: list[Any]) -> bool:
-            x, y = lf(ctx), rf(ctx)
-            return x is not None and y is not None and test(x, y)
-        return with_batch(cmp, _against_column(name, lc, rc))
-    build.__doc__ = f"`{name}` — true when both sides are non-null and the comparison holds."
-    return build
-
-
-_OPS = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
-        "ge": operator.ge}
-
-
-def _against_constant(name: str, column: BatchFn | None, const: Any) -> BatchFn | None:
-    """The batch form of `column <name> constant` (None when the column has no batch form)."""
-    if column is None:
-        return None
-    test = CONSTANT_TESTS[name]
-    return lambda b: test(column(b), const)
-
-
-def _against_column(name: str, left: BatchFn | None, right: BatchFn | None) -> BatchFn | None:
-    """The batch form of `left <name> right`, row by row (None unless both sides have a batch form)."""
-    if left is None or right is None:
-        return None
-    test = PAIR_TESTS[name]
-    return lambda b: test(left(b), right(b))
-
-
-def _fused_compare(ref: tuple[int, int], test: Callable[[Any, Any], bool], const: Any) -> Cond:
-    """A field read and a comparison with a constant in one closure: the per-row hot path."""
-    slot, pos = ref
-    if slot == 0:
-        def main_field(ctx: list[Any]) -> bool:
-            x = ctx[0][pos]
-            return x is not None and test(x, const)
-        return main_field
-
-    def looked_up(ctx: list[Any]) -> bool:
-        r = ctx[slot]
-        if r is None:
-            return False
-        x = r[pos]
-        return x is not None and test(x, const)
-    return looked_up
-
-
-def _fused_fields(a: tuple[int, int], b: tuple[int, int], test: Callable[[Any, Any], bool]) -> Cond:
-    """Two field reads (of the record or looked-up records) and their comparison in one closure."""
-    (sa, pa), (sb, pb) = a, b
-
-    def fields(ctx: list[Any]) -> bool:
-        ra, rb = ctx[sa], ctx[sb]
-        if ra is None or rb is None:
-            return False
-        x, y = ra[pa], rb[pb]
-        return x is not None and y is not None and test(x, y)
-    return fields
-
-
-_FAMILY = {"decimal": "number", "integer": "number", "string": "text", "enum": "text", "date": "date",
-           "datetime": "datetime", "bool": "bool"}
-
-
-def _check_comparable(name: str, left: Typed, right: Typed, where: tuple[Any, ...]) -> None:
-    """Refuse at compile time what would fail or mislead per row (a date compared with a number…)."""
-    a, b = _FAMILY.get(left.type), _FAMILY.get(right.type)
-    if a and b and a != b:
-        raise CompileError(f"{name}: cannot compare a {left.type} with a {right.type}", where)
-
-
 def _membership(negate: bool) -> Callable[..., Cond]:
     def build(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
-        other = _normalise_constant(subject, compile_value(arg, scope, where), where, scope)
+        other = normalised_constant(subject, compile_value(arg, scope, where), where, scope)
         lf, rf = subject.fn, other.fn
         lc, rc = subject.column(), other.column()
         if other.constant:
@@ -290,7 +146,7 @@ def _is_null(negate: bool) -> Callable[..., Cond]:
 
 def _is(negate: bool) -> Callable[..., Cond]:
     def build(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> Cond:
-        other = _normalise_constant(subject, compile_value(arg, scope, where), where, scope)
+        other = normalised_constant(subject, compile_value(arg, scope, where), where, scope)
         lf, rf = subject.fn, other.fn
         lc, rc = subject.column(), other.column()
         column = None
@@ -336,12 +192,12 @@ def _matches(subject: Typed, arg: Any, scope: Scope, where: tuple[Any, ...]) -> 
 
 
 COMPARATORS: dict[str, Callable[..., Cond]] = {
-    "eq": _comparison("eq", lambda x, y: x == y),
-    "ne": _comparison("ne", lambda x, y: x != y),
-    "lt": _comparison("lt", lambda x, y: x < y),
-    "le": _comparison("le", lambda x, y: x <= y),
-    "gt": _comparison("gt", lambda x, y: x > y),
-    "ge": _comparison("ge", lambda x, y: x >= y),
+    "eq": comparison("eq", lambda x, y: x == y),
+    "ne": comparison("ne", lambda x, y: x != y),
+    "lt": comparison("lt", lambda x, y: x < y),
+    "le": comparison("le", lambda x, y: x <= y),
+    "gt": comparison("gt", lambda x, y: x > y),
+    "ge": comparison("ge", lambda x, y: x >= y),
     "in": _membership(False),
     "not_in": _membership(True),
     "is_null": _is_null(False),
