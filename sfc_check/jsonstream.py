@@ -18,26 +18,26 @@ PIECE = 1 << 20            # characters read at a time
 LARGEST_VALUE = 64 << 20   # a single record (or skipped value) longer than this is taken as a broken file
 
 
-
 class RepeatedKeys(dict):
-    """A JSON object that names a key twice: `json` would keep the last value silently; the reader rejects
-    the record instead (`key` is the first repeated name)."""
+    """A JSON object that names a key more than once: `json` would keep the last value silently, so the reader
+    can reject the record instead when such a key is one of its fields (`repeated`, in order of appearance)."""
 
-    key: str = ""
+    repeated: tuple[str, ...] = ()
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) == len(pairs):
         return obj
-    repeated = RepeatedKeys(pairs)
-    names: set[str] = set()
+    seen: set[str] = set()
+    twice: dict[str, None] = {}
     for k, _ in pairs:
-        if k in names:
-            repeated.key = k
-            break
-        names.add(k)
-    return repeated
+        if k in seen:
+            twice[k] = None
+        seen.add(k)
+    marked = RepeatedKeys(pairs)
+    marked.repeated = tuple(twice)
+    return marked
 
 
 _DECODER = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_object)

@@ -159,6 +159,7 @@ class ProfileReader(RowReader):
         text, hashing, encoding = open_text(path, self.encoding)
         display = self.current_path
         lowered = [n.strip().lower() for n in names]
+        columns = frozenset(lowered)
 
         def records() -> Iterator[tuple[int, Any]]:
             if self.fmt == "json":
@@ -171,7 +172,7 @@ class ProfileReader(RowReader):
             try:
                 with text:
                     for rowno, obj in records():
-                        fields = record_fields(obj)
+                        fields = record_fields(obj, columns)
                         yield rowno, (fields if isinstance(fields, RowProblem) else
                                       [fields.get(n) for n in lowered])
             except UnicodeDecodeError:

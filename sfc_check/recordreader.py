@@ -61,7 +61,7 @@ class RecordReader(RowReader):
         typer = row_typer(spec, {n: i for i, n in enumerate(names)}, extra=lambda cells: cells[len(names)])
         required = [f.name for f in spec.fields if f.required]
         for rowno, obj in records:
-            lowered = record_fields(obj)
+            lowered = record_fields(obj, spec.by_name)
             if isinstance(lowered, RowProblem):
                 yield rowno, None, lowered
                 continue
@@ -90,8 +90,6 @@ class RecordReader(RowReader):
         except UnicodeDecodeError:
             raise decode_error(self.source.path, self.source.display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()
-
-
 
 
 def _one_record(chunk: list[tuple[int, Any, Any]], j: int) -> list[tuple[int, Any, Any]]:

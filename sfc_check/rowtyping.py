@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -95,21 +95,26 @@ def in_batches(rows: Iterator[tuple[int, Row]], path_of: Callable[[], str], size
         yield path, rownos, batch
 
 
-def record_fields(obj: Any) -> dict[str, Any] | RowProblem:
-    """A JSON record's values by field name (keys stripped and lower-cased, as header names are), or why the
-    record cannot be a row: not an object, or a name given twice (exactly, or differing only in case)."""
+def record_fields(obj: Any, names: Container[str]) -> dict[str, Any] | RowProblem:
+    """A JSON record's values by key, stripped and lower-cased as header names are; or why the record cannot be
+    a row: not an object, or one of the `names` read (fields or mapped columns) given twice, exactly or in
+    another case or spacing. A repeated key that names nothing read does not matter."""
     if isinstance(obj, RowProblem):
         return obj
     if not isinstance(obj, dict):
         return RowProblem(None, None, f"not a JSON object ({type(obj).__name__})")
-    if isinstance(obj, RepeatedKeys):
-        return RowProblem(obj.key, None, f"key {obj.key!r} appears twice in the record")
+    for key in obj.repeated if isinstance(obj, RepeatedKeys) else ():
+        name = str(key).strip().lower()
+        if name in names:
+            return RowProblem(name, None, f"key {key!r} appears twice in the record")
     fields = {str(k).strip().lower(): v for k, v in obj.items()}
     if len(fields) != len(obj):
-        names = [str(k) for k in obj]
-        clash = next(n for n in names if sum(m.strip().lower() == n.strip().lower() for m in names) > 1)
-        same = [repr(n) for n in names if n.strip().lower() == clash.strip().lower()]
-        return RowProblem(clash.strip().lower(), None, f"keys {' and '.join(same)} name the same field")
+        spellings: dict[str, list[str]] = {}
+        for k in obj:
+            spellings.setdefault(str(k).strip().lower(), []).append(repr(str(k)))
+        for name, keys in spellings.items():
+            if len(keys) > 1 and name in names:
+                return RowProblem(name, None, f"keys {' and '.join(keys)} name the same field")
     return fields
 
 
