@@ -93,7 +93,7 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
 
 
 def _repeated_key(root: yaml.Node) -> tuple[str, int, int] | None:
-    """The first key that appears twice in one mapping (its text, first line, second line). YAML keeps the
+    """A key that appears twice in one mapping (its text, first line, second line), if any. YAML keeps the
     last silently, so a rule with two `severity:` lines would quietly take the second."""
     seen: set[int] = set()
     todo = [root]
