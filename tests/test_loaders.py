@@ -201,6 +201,38 @@ def test_discover_maps_file_stems_and_lists_ignored_files(tmp_path) -> None:
         discover(tmp_path / "nope")
 
 
+def test_every_known_format_has_its_reader(tmp_path) -> None:
+    """Each extension discover() accepts opens with the reader of its format, and that reader reads it."""
+    from openpyxl import Workbook
+
+    from sfc_check.csvreader import CsvReader
+    from sfc_check.datasets import FORMATS
+    from sfc_check.recordreader import RecordReader
+    from sfc_check.sheets import SheetReader
+
+    expected = {"csv": CsvReader, "json": RecordReader, "jsonl": RecordReader, "xlsx": SheetReader}
+    assert set(FORMATS.values()) == set(expected)
+    record = {"event_id": "E1", "staff_id": "S1", "system": "x", "accessed_at": "2026-01-01T00:00:00Z"}
+    for ext, fmt in FORMATS.items():
+        folder = tmp_path / ext.strip(".")
+        folder.mkdir()
+        path = folder / f"access_log{ext}"
+        if fmt == "csv":
+            write(path, ",".join(record) + "\n" + ",".join(record.values()) + "\n")
+        elif fmt == "json":
+            write(path, json.dumps([record]))
+        elif fmt == "jsonl":
+            write(path, json.dumps(record) + "\n")
+        else:
+            book = Workbook()
+            book.active.append(list(record))
+            book.active.append(list(record.values()))
+            book.save(path)
+        reader = open_reader(discover(folder)[0]["access_log"], [])
+        assert type(reader) is expected[fmt]
+        assert [row[0] for _, row in reader] == ["E1"]
+
+
 def test_xlsx_input_keeps_ids_as_text_and_reads_date_cells(tmp_path) -> None:
     import openpyxl
     book = openpyxl.Workbook()
@@ -371,5 +403,8 @@ def test_bulk_typed_rows_carry_their_columns_and_batches_read_them(tmp_path: Pat
     assert [list(col) for col in rows.columns] == [list(col) for col in zip(*rows)]
     batch = Batch(rows, {})
     qty = src.dataset.index("quantity")
+    later = Batch(rows, {1: [("C1",), None]}).subset([1])  # a feeder taking few rows works on them alone
+    assert later.n == 1 and later.rows == [rows[1]] and later.found == {1: [None]}
+    assert later.column(0, qty) == [Decimal("2.5")] and later.column(1, 0) == [None]
     assert batch.column(0, qty) is rows.columns[qty]
     assert batch.column(0, qty) == [Decimal("1"), Decimal("2.5")]
