@@ -48,8 +48,12 @@ class KeyLevels:
         return np.concatenate([d.hashes() for d in self._on_disk] + [h for h, _ in self._levels]
                               or [np.empty(0, np.int64)])
 
-    def add(self, hashes: np.ndarray, marks: np.ndarray) -> None:
-        """Add keys as a sorted level; merge levels while the newer is as large as the older."""
+    def add(self, chunks: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Add chunks of (hashes, marks) as one sorted level; merge levels while the newer is as large as the
+        older. The list is emptied once joined, so the caller's chunks are let go before the sort and merges."""
+        hashes = np.concatenate([h for h, _ in chunks])
+        marks = np.concatenate([m for _, m in chunks])
+        chunks.clear()
         order = np.argsort(hashes)
         level = (hashes[order], marks[order])
         del hashes, marks, order

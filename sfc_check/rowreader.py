@@ -141,10 +141,14 @@ class RowReader:
         """Duplicate check for a whole batch at C speed when every key is new (the usual case)."""
         key_pos = self._key_pos
         if len(key_pos) == 1:
-            keys = list(map(hash, map(itemgetter(key_pos[0]), typed)))
-            fresh = set(keys)
+            columns = getattr(typed, "columns", None)
+            values = columns[key_pos[0]] if columns is not None else list(map(itemgetter(key_pos[0]), typed))
             base = self._file_index * _ROWS_PER_FILE
-            if len(fresh) == len(keys) and self._seen.add_new(keys, [base + r for r in starts]):
+            marks = [base + r for r in starts]
+            if self._seen.add_rising(values, marks):
+                return starts, typed
+            keys = list(map(hash, values))
+            if len(set(keys)) == len(keys) and self._seen.add_new(keys, marks):
                 return starts, typed
         unique = self._unique
         kept = [(rowno, row) for rowno, row in zip(starts, typed) if unique(rowno, row)]

@@ -13,7 +13,9 @@ only when the filter cannot rule it out (about 1 key in 700, or a real duplicate
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from itertools import islice
+from operator import lt
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     from .keylevels import KeyLevels
 
 RECENT = 1 << 16      # keys kept in the dict before they move into the sorted levels
+_RISEN_AS_LISTS = 1 << 13  # keys of a rising run kept as Python ints (40 bytes each) before they become arrays
+_NOTHING, _ENDED = object(), object()  # no key yet; keys stopped rising
 
 
 class SeenKeys:
@@ -29,12 +33,43 @@ class SeenKeys:
     def __init__(self) -> None:
         self._recent: dict[int, int] = {}
         self._older: KeyLevels | None = None  # made when the recent dict first fills
+        # While every key is greater than the one before (an export sorted by its key), none can repeat: such
+        # batches are recorded (hashes and marks, for the keys that come after the run) without a lookup.
+        self._top: Any = _NOTHING                            # the greatest key so far, or _ENDED
+        self._risen: tuple[list[int], list[int]] = ([], [])  # hashes and marks of the run, not yet in levels
+        self._risen_arrays: list[tuple[np.ndarray, np.ndarray]] = []
 
     def __len__(self) -> int:
-        return len(self._recent) + (len(self._older) if self._older is not None else 0)
+        return (len(self._recent) + (len(self._older) if self._older is not None else 0) + len(self._risen[0])
+                + sum(len(h) for h, _ in self._risen_arrays))
+
+    def add_rising(self, keys: Sequence[Any], marks: Sequence[int]) -> bool:
+        """Record a batch of keys that carries on a run of strictly rising keys; False (nothing recorded, and
+        the run is over for good) when it does not. Such keys cannot have been seen before."""
+        top = self._top
+        if top is _ENDED:
+            return False
+        if not keys:
+            return True
+        try:
+            rising = (top is _NOTHING or top < keys[0]) and all(map(lt, keys, islice(keys, 1, None)))
+        except TypeError:  # keys that do not compare: not a run
+            rising = False
+        if not rising:
+            self._end_rising()
+            return False
+        self._top = keys[-1]
+        hashes, kept_marks = self._risen
+        hashes.extend(map(hash, keys))
+        kept_marks.extend(marks)
+        if len(hashes) >= _RISEN_AS_LISTS:
+            self._rise_into_arrays()
+        return True
 
     def add_new(self, hashes: Sequence[int], marks: Sequence[int]) -> bool:
         """Record distinct hashes if none was seen before; False (and nothing recorded) otherwise."""
+        if self._top is not _ENDED:
+            self._end_rising()
         if not self._recent.keys().isdisjoint(hashes):
             return False
         if self._older is not None and self._older.any_in(hashes):
@@ -46,6 +81,8 @@ class SeenKeys:
 
     def first_seen(self, h: int, mark: int) -> int:
         """The mark where `h` was first seen; records `mark` (and returns it) when `h` is new."""
+        if self._top is not _ENDED:
+            self._end_rising()
         found = self._recent.get(h)
         if found is None and self._older is not None:
             found = self._older.mark_of(h)
@@ -59,20 +96,45 @@ class SeenKeys:
     def hashes(self) -> np.ndarray:
         """Every hash recorded, in no particular order (to compare two parts of one file)."""
         import numpy as np
+        self._end_rising()
         recent = np.fromiter(self._recent.keys(), np.int64, len(self._recent))
         return recent if self._older is None else np.concatenate([self._older.hashes(), recent])
 
+    def _rise_into_arrays(self) -> None:
+        """The run's hashes and marks as arrays (16 bytes a key); a level's worth goes into the levels."""
+        import numpy as np
+
+        from .keylevels import ON_DISK
+        hashes, marks = self._risen
+        self._risen_arrays.append((np.array(hashes, np.int64), np.array(marks, np.int64)))
+        self._risen = ([], [])
+        if sum(len(h) for h, _ in self._risen_arrays) >= ON_DISK:
+            self._levels().add(self._risen_arrays)
+
+    def _end_rising(self) -> None:
+        """The run is over: what it recorded joins the recent keys and the levels, where lookups find it."""
+        self._top = _ENDED
+        hashes, marks = self._risen
+        self._risen = ([], [])
+        self._recent.update(zip(hashes, marks))
+        if self._risen_arrays:
+            self._levels().add(self._risen_arrays)
+        if len(self._recent) >= RECENT:
+            self._settle()
+
     def _settle(self) -> None:
         """Move the recent keys into the sorted levels (the dict is let go before the levels merge)."""
-        # imported here: NumPy (about 70 ms to import) is needed only once a file has RECENT keys, so the
+        # imported here: NumPy (about 70 ms to import) is needed only once a file has many keys, so the
         # commands that read no large file (explain, rules, a small audit) start without it
         import numpy as np
 
-        from .keylevels import KeyLevels
         n = len(self._recent)
-        hashes = np.fromiter(self._recent.keys(), np.int64, n)
-        marks = np.fromiter(self._recent.values(), np.int64, n)
+        chunks = [(np.fromiter(self._recent.keys(), np.int64, n), np.fromiter(self._recent.values(), np.int64, n))]
         self._recent = {}
+        self._levels().add(chunks)
+
+    def _levels(self) -> KeyLevels:
         if self._older is None:
+            from .keylevels import KeyLevels
             self._older = KeyLevels()
-        self._older.add(hashes, marks)
+        return self._older

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLES, write
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from sfc_check.datasets import discover, open_reader
 from sfc_check.errors import DataError
@@ -340,6 +342,37 @@ def test_seen_keys_find_every_repeat_across_levels(clustered: bool) -> None:
         assert seen.add_new(values[4100:4900], list(range(4100, 4900)))  # 800 new keys: none taken for a repeat
     finally:
         seenkeys.RECENT, keylevels.ON_DISK, keylevels.BLOCK = old
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rising=st.integers(0, 150), tail=st.lists(st.integers(0, 200), max_size=150),
+       batch=st.sampled_from([1, 3, 7, 2048]), step=st.integers(1, 3))
+@example(rising=3, tail=[5, 5], batch=2048, step=1)  # a repeat inside a batch that never falls
+@example(rising=2, tail=[1], batch=1, step=1)        # a repeat across batches that never falls
+def test_keys_that_rise_then_repeat_are_found_like_any_others(tmp_path_factory, rising, tail, batch, step) -> None:
+    """An export sorted by its key is recorded without lookups while its keys rise; every key it recorded
+    must still be found once they stop: the rejected rows (and their first sightings) are those a plain dict
+    of first sightings gives, whatever the batch size and wherever the keys sit (recent, arrays, disk)."""
+    from unittest.mock import patch
+
+    from sfc_check import csvreader, keylevels, seenkeys
+
+    keys = [f"K{n:04d}" for n in range(0, rising * step, step)] + [f"K{n:04d}" for n in tail]
+    folder = tmp_path_factory.mktemp("keys")
+    write(folder / "access_log.csv", "event_id,staff_id,system,accessed_at\n" + "".join(
+        f"{k},S1,x,2026-01-01T00:00:00Z\n" for k in keys))
+    first: dict[str, int] = {}
+    expected = []
+    for row, key in enumerate(keys, 2):
+        if key in first:
+            expected.append((row, f"duplicate key (first seen at row {first[key]})"))
+        first.setdefault(key, row)
+    with patch.object(csvreader, "BATCH", batch), patch.object(seenkeys, "RECENT", 8), \
+            patch.object(seenkeys, "_RISEN_AS_LISTS", 4), patch.object(keylevels, "ON_DISK", 32), \
+            patch.object(keylevels, "BLOCK", 4):
+        rows, rejected, reader = read(folder / "access_log.csv")
+    assert sorted((r.row, r.reason) for r in rejected) == expected
+    assert [n for n, _ in rows] == [n for n, k in enumerate(keys, 2) if first[k] == n]
 
 
 def _as_json_exports(source: Path, target: Path, style: str) -> None:
