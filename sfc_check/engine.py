@@ -1,9 +1,10 @@
 """EVALUATE: plan one pass per dataset, shared by every rule that reads it; count, collect violations.
 
-Datasets that other rules look up (clients, instruments, market makers, staff roles) pass first and are kept
-as keyed tables; everything else streams once, in batches of rows judged column by column (passplan.py,
-batch.py). Group rules accumulate during the passes and are judged as soon as their datasets are read. With --jobs, a large CSV whose rules keep nothing
-but violations is judged in byte-range parts by forked workers, and any doubt sends it back to one pass.
+Datasets that other rules look up (clients, instruments, market makers, staff roles) pass first and are kept as
+keyed tables; everything else streams once, in batches of rows judged column by column (passplan.py, batch.py).
+Group rules accumulate during the passes and are judged as soon as their datasets are read. With --jobs, a large
+CSV whose rules keep nothing but violations is judged in byte-range parts by forked workers, and any doubt sends
+it back to one pass.
 """
 from __future__ import annotations
 

@@ -1,14 +1,17 @@
 """The keys a dataset has shown so far, to reject a row whose primary key repeats: 16 bytes per row.
 
 A dict of Python ints costs about 100 bytes per row, which made the duplicate check the largest thing a big
-export left in memory. Here recent keys sit in a small dict and older ones (keylevels.py) in sorted NumPy arrays of 64-bit
-key hashes with where each was first seen, merged like a log-structured tree (levels of doubling size), so a
-batch of new keys is checked with one `searchsorted` per level. The key's hash stands for the key: a false
-duplicate needs a 64-bit collision (about 1 in 10^7 for ten million keys).
+export left in memory. Here recent keys sit in a small dict and older ones (keylevels.py) in sorted NumPy arrays
+of 64-bit key hashes with where each was first seen, merged like a log-structured tree (levels of doubling
+size), so a batch of new keys is checked with one `searchsorted` per level. The key's hash stands for the key: a
+false duplicate needs a 64-bit collision (about 1 in 10^7 for ten million keys).
 
 So that memory does not grow with the file, a level that reaches ON_DISK keys (512k) goes to a scratch file;
 memory keeps its Bloom filter (2 to 4 bytes per key) and every BLOCK-th hash. A new key is looked up on disk
 only when the filter cannot rule it out (about 1 key in 700, or a real duplicate): one 4 KB read.
+
+An export sorted by its key needs none of those lookups while its keys keep rising: such a run is recorded
+as it comes (add_rising), and joins the dict and the levels when the first key that does not rise ends it.
 """
 from __future__ import annotations
 
