@@ -8,8 +8,6 @@ from typing import Any
 
 from .yamlsafe import load_yaml_text
 
-FIELD_TYPES = ("string", "decimal", "integer", "bool", "date", "datetime", "enum")
-
 
 @dataclass(frozen=True)
 class FieldSpec:

@@ -23,8 +23,6 @@ from .rowtyping import typed_records
 from .rulepack import Rule, load_rules, pack_fingerprint, validate_document
 from .yamlsafe import YamlDocument, load_yaml_file, load_yaml_text
 
-KINDS = ("va_financing", "perpetual_contract", "affiliated_market_maker")
-
 
 @lru_cache(maxsize=1)
 def product_kinds() -> dict[str, Any]:

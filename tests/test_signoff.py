@@ -74,3 +74,11 @@ def test_template_is_a_valid_starting_file_that_is_not_ready(cli, tmp_path, kind
     path = write(tmp_path / "p.yaml", result.out)
     checked = cli("signoff", path, "--as-of", "2026-06-30")
     assert checked.code == 1 and "NOT READY" in checked.out  # unsigned attestations are open items
+
+
+def test_every_product_kind_has_its_template_option_and_no_other() -> None:
+    """`signoff --template KIND` offers exactly the product kinds the bundled definitions know."""
+    from sfc_check.cli import ProductKind
+    from sfc_check.signoff import product_kinds
+
+    assert {k.value for k in ProductKind} == set(product_kinds())
