@@ -39,6 +39,13 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|Tr
                               list("tTfF"))
 
 
+class _PurePythonLoader(yaml.SafeLoader):
+    """The same loader without libyaml, for the wording of a syntax error (see load_yaml_text)."""
+
+
+_PurePythonLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 class YamlDocument:
     """A parsed YAML document plus its node tree, so a schema error path can be turned into a line."""
 
@@ -119,21 +126,16 @@ def _repeated_key(root: yaml.Node) -> tuple[str, int, int] | None:
 def load_yaml_text(text: str, path: str) -> YamlDocument:
     """Parse one YAML document safely; errors name the file, line and column."""
     try:
-        loader = _Loader(text)
         try:
-            root = loader.get_single_node()
-            if root is not None and _expanded_size(root, {}) > MAX_EXPANDED_NODES:
-                raise RuleFileError(
-                    f"refused: the document expands to more than {MAX_EXPANDED_NODES} nodes "
-                    "through anchors and aliases (alias bomb?)", path, root.start_mark.line + 1)
-            repeated = _repeated_key(root) if root is not None else None
-            if repeated is not None:
-                key, first, again = repeated
-                raise RuleFileError(f"key {key!r} appears twice in the same mapping (first at line {first}); "
-                                    "keep one", path, again)
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
+            root, data = _parse(_Loader, text, path)
+        except yaml.YAMLError as exc:
+            if _Loader.__bases__[0] is yaml.SafeLoader:
+                raise
+            try:  # libyaml refused it: the pure-Python parser says why more exactly (the alias, the token met)
+                _parse(_PurePythonLoader, text, path)
+            except yaml.YAMLError:
+                raise
+            raise exc from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
@@ -146,6 +148,25 @@ def load_yaml_text(text: str, path: str) -> YamlDocument:
     except RecursionError:
         raise RuleFileError("refused: the document is nested too deeply", path) from None
     return YamlDocument(path, data, root)
+
+
+def _parse(loader_class: type[yaml.SafeLoader], text: str, path: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the values of one document, after the alias-bomb and repeated-key checks."""
+    loader = loader_class(text)
+    try:
+        root = loader.get_single_node()
+        if root is not None and _expanded_size(root, {}) > MAX_EXPANDED_NODES:
+            raise RuleFileError(
+                f"refused: the document expands to more than {MAX_EXPANDED_NODES} nodes "
+                "through anchors and aliases (alias bomb?)", path, root.start_mark.line + 1)
+        repeated = _repeated_key(root) if root is not None else None
+        if repeated is not None:
+            key, first, again = repeated
+            raise RuleFileError(f"key {key!r} appears twice in the same mapping (first at line {first}); "
+                                "keep one", path, again)
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
 
 
 def load_yaml_file(path: Path | str) -> YamlDocument:

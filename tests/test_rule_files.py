@@ -31,6 +31,9 @@ def check(cli, rules: Path, *needles: str) -> str:
 def test_yaml_syntax_error_names_file_line_and_column(cli, tmp_path) -> None:
     broken = GOOD.replace("severity: critical", "severity: [critical")
     check(cli, pack(tmp_path, broken), "FIN-COLL-002.yaml:", "YAML syntax error")
+    undefined = GOOD.replace("severity: critical", "severity: *sev")  # worded as exactly as the parsers can
+    check(cli, pack(tmp_path, undefined), f"FIN-COLL-002.yaml:{line_of(GOOD, 'severity:')}:",
+          "found undefined alias 'sev'")
 
 
 def test_a_key_given_twice_is_refused_at_its_second_line(cli, tmp_path) -> None:
