@@ -18,8 +18,7 @@ class RecordReader(RowReader):
     """A JSON array of objects or JSON Lines: a key is a column; a record that is not an object is rejected."""
 
     def _read(self) -> Batches:
-        cells = self._json_cells() if self.source.format == "json" else self._jsonl_cells()
-        return self._record_batches(cells)
+        return self._record_batches(self._cells())
 
     def _record_batches(self, records: Iterator[tuple[int, Any, Any]]) -> Batches:
         """JSON records typed a column at a time, as CSV is: null reads as an empty cell and a number or a
@@ -73,22 +72,16 @@ class RecordReader(RowReader):
                       if str(k).strip().lower() not in spec.by_name and v not in (None, "")}
             yield rowno, typer, [lowered.get(n) for n in names] + [others or None]
 
-    def _json_cells(self) -> Iterator[tuple[int, Any, Any]]:
+    def _cells(self) -> Iterator[tuple[int, Any, Any]]:
         text, hashing, encoding = open_text(self.source.path, self.encoding)
+        display = self.source.display
         try:
             with text:
-                yield from self._records(json_records(text, self.source.display))
+                records = (json_records(text, display) if self.source.format == "json" else
+                           json_lines(text, self._count_blank, line_problem))
+                yield from self._records(records)
         except UnicodeDecodeError:
-            raise decode_error(self.source.path, self.source.display, encoding) from None
-        self.stats.sha256 = hashing.sha256.hexdigest()
-
-    def _jsonl_cells(self) -> Iterator[tuple[int, Any, Any]]:
-        text, hashing, encoding = open_text(self.source.path, self.encoding)
-        try:
-            with text:
-                yield from self._records(json_lines(text, self._count_blank, line_problem))
-        except UnicodeDecodeError:
-            raise decode_error(self.source.path, self.source.display, encoding) from None
+            raise decode_error(self.source.path, display, encoding) from None
         self.stats.sha256 = hashing.sha256.hexdigest()
 
 
