@@ -13,6 +13,8 @@ from itertools import compress
 from operator import itemgetter, not_
 from typing import Any
 
+from .columns import column_of
+
 BatchFn = Callable[["Batch"], list[Any]]
 
 
@@ -25,18 +27,15 @@ class Batch:
         self.rows = rows
         self.n = len(rows)
         self.found = found            # lookup slot → the looked-up record (or None) per row
-        # rows typed a column at a time come with their columns (columns.TypedRows): fields are read from those
-        columns = getattr(rows, "columns", None)
-        self._cache: dict[Hashable, list[Any]] = (
-            {} if columns is None else {(0, pos): col for pos, col in enumerate(columns)})
+        self._cache: dict[Hashable, list[Any]] = {}
 
     def column(self, slot: int, pos: int) -> list[Any]:
         """Field `pos` of the record (slot 0) or of a looked-up record (None where the lookup found nothing)."""
         key = (slot, pos)
         col = self._cache.get(key)
         if col is None:
-            if slot == 0:
-                col = list(map(itemgetter(pos), self.rows))
+            if slot == 0:  # rows typed a column at a time keep their columns: no second pass over the rows
+                col = column_of(self.rows, pos)
             else:
                 found = self.found[slot]
                 try:  # every lookup found its record: the usual case, at C speed

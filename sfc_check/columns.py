@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
-from operator import attrgetter, is_
+from operator import attrgetter, is_, itemgetter
 from typing import Any
 
 from .dictionary import DatasetSpec, FieldSpec
@@ -219,3 +219,10 @@ class TypedRows(list):
     def __init__(self, columns: list[Sequence[Any]]) -> None:
         super().__init__(zip(*columns))
         self.columns = columns
+
+
+def column_of(rows: Sequence[Sequence[Any]], pos: int) -> list[Any]:
+    """Field `pos` of every row: the column the rows were typed from when they carry it (TypedRows), else
+    taken out of the rows. The one place that knows typed rows keep their columns."""
+    columns: list[list[Any]] | None = getattr(rows, "columns", None)
+    return columns[pos] if columns is not None else list(map(itemgetter(pos), rows))

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from .columns import BatchTyper, NeedsRowPath
+from .columns import BatchTyper, NeedsRowPath, column_of
 from .errors import DataError
 from .model import InputStats, RejectedRow
 from .rejectedrows import RejectedSink
@@ -141,8 +140,7 @@ class RowReader:
         """Duplicate check for a whole batch at C speed when every key is new (the usual case)."""
         key_pos = self._key_pos
         if len(key_pos) == 1:
-            columns = getattr(typed, "columns", None)
-            values = columns[key_pos[0]] if columns is not None else list(map(itemgetter(key_pos[0]), typed))
+            values = column_of(typed, key_pos[0])
             base = self._file_index * _ROWS_PER_FILE
             marks = [base + r for r in starts]
             if self._seen.add_rising(values, marks):

@@ -53,6 +53,9 @@ def test_the_rule_pack_reads_the_same_with_either_yaml_parser() -> None:
 
     from sfc_check import yamlsafe
 
+    # where PyYAML has libyaml (its wheels do), rule files go through it; this compares it with the pure parser
+    assert yamlsafe._Loader.__bases__[0] is (yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
+
     class PurePython(yaml.SafeLoader):
         yaml_implicit_resolvers = yamlsafe._Loader.yaml_implicit_resolvers
 
