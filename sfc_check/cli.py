@@ -12,15 +12,13 @@ import typer
 
 from . import __version__
 from .audit import AuditRequest, run_audit
+from .cli_rules import RulesOption, explain, rules_app
 from .compiler import DEFAULT_TZ
 from .console import (
     ProgressBars,
     make_console,
     render_audit,
-    render_example_results,
-    render_explain,
     render_profile_check,
-    render_rule_list,
     render_signoff,
     summary_line,
 )
@@ -32,16 +30,12 @@ from .profileinit import init_profile
 from .report import EXTENSIONS, RENDERERS, STREAMERS
 from .report.document import build_document
 from .report.signoff_report import render_signoff_html, render_signoff_markdown
-from .ruledoc import explain_markdown, rules_markdown
-from .rulepack import load_rules
-from .selftest import run_examples
 from .signoff import SignoffRequest, run_signoff
 from .signoff import template as product_template
 
 app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "
                        "paragraph.")
-rules_app = typer.Typer(no_args_is_help=True, help="List, show, validate and test the rule pack.")
 app.add_typer(rules_app, name="rules")
 profile_app = typer.Typer(no_args_is_help=True, help="Check a profile (the mapping of a firm's own exports).")
 app.add_typer(profile_app, name="profile")
@@ -56,15 +50,6 @@ class Format(str, Enum):
     MARKDOWN = "markdown"
     HTML = "html"
     JUNIT = "junit"
-
-
-class ListFormat(str, Enum):
-    TABLE = "table"
-    MARKDOWN = "markdown"
-    JSON = "json"
-
-
-RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="Rule folder (default: the bundled pack).")]
 
 
 def _version(value: bool) -> None:
@@ -245,66 +230,7 @@ def init(
         sys.stdout.write(text)
 
 
-@rules_app.command("list")
-def rules_list(
-    rules: RulesOption = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table, markdown (docs/rules.md) or json.")]
-    = ListFormat.TABLE,
-) -> None:
-    """One line per rule: id, severity, title, citation, effective dates."""
-    pack = load_rules(rules, scope=None)
-    if fmt is ListFormat.MARKDOWN:
-        sys.stdout.write(rules_markdown(pack))
-    elif fmt is ListFormat.JSON:
-        sys.stdout.write(json.dumps([{"id": r.id, "severity": r.severity.value, "title": r.title,
-                                      "citation": r.citation, "dataset": r.dataset, "tags": list(r.tags),
-                                      "effective_from": r.effective_from.isoformat(),
-                                      "effective_to": r.effective_to.isoformat() if r.effective_to else None}
-                                     for r in pack], indent=2, ensure_ascii=False) + "\n")
-    else:
-        render_rule_list(make_console(), pack)
-
-
-def _explain(rule_id: str, rules: Path | None) -> None:
-    pack = load_rules(rules, scope=None)
-    found = [r for r in pack if r.id == rule_id.upper()]
-    if not found:
-        import difflib
-        close = difflib.get_close_matches(rule_id.upper(), [r.id for r in pack], n=1)
-        raise UsageError(f"no rule {rule_id!r}" + (f" (did you mean {close[0]}?)" if close else ""))
-    render_explain(make_console(), explain_markdown(found[0]))
-
-
-@rules_app.command("show")
-def rules_show(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. FIN-COLL-002.")],
-               rules: RulesOption = None) -> None:
-    """The rule in full: what it checks, why, parameters and their sources, examples."""
-    _explain(rule_id, rules)
-
-
-@app.command()
-def explain(rule_id: Annotated[str, typer.Argument(help="Rule id, e.g. PERP-ACCESS-001.")],
-            rules: RulesOption = None) -> None:
-    """Explain a rule: what it checks, why (citation and plain words), parameters, examples."""
-    _explain(rule_id, rules)
-
-
-@rules_app.command("validate")
-def rules_validate(path: Annotated[Optional[Path], typer.Argument(help="Rule file or folder (default: bundled).")]
-                   = None) -> None:
-    """Validate rule files against the rule schema and the data dictionary."""
-    pack = load_rules(path, scope=None)
-    print(f"{len(pack)} rule(s) valid")
-
-
-@rules_app.command("test")
-def rules_test(path: Annotated[Optional[Path], typer.Argument(help="Rule file or folder (default: bundled).")]
-               = None) -> None:
-    """Run every rule's own examples; a failing example names the rule and the example."""
-    pack = load_rules(path, scope=None)
-    results = run_examples(pack)
-    render_example_results(make_console(), results)
-    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+app.command()(explain)  # `rules show` at the top level, registered here to keep its place in --help
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .batch import CONSTANT_TESTS, PAIR_TESTS, BatchFn, with_batch
-from .expressions import CompileError, Scope, Typed, as_date, compile_value, constant
+from .expressions import as_date, compile_value
+from .scope import CompileError, Scope, Typed, constant
 from .values import BadValue, parse_decimal
 
 Cond = Callable[[list[Any]], bool]

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from .dictionary import load_dictionary
-from .expressions import Fn
 from .rulepack import Parameter, Rule
+from .scope import Fn
 
 UNSET = object()  # a let slot not yet computed for this row
 

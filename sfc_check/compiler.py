@@ -17,9 +17,10 @@ from .compileenv import CompileEnv, SlotPlan, TableRef, parameter_values
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import RuleFileError
-from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value, looked_up_field, record_field
+from .expressions import compile_value
 from .messages import evidence_fns, message_fn
 from .rulepack import Rule
+from .scope import CompileError, Fn, Name, Scope, Typed, looked_up_field, record_field
 
 if TYPE_CHECKING:
     from .groups import GroupFeeder, GroupState

@@ -9,7 +9,8 @@ from typing import Any
 
 from .batch import all_of, any_of, batch_of, negation, with_batch
 from .comparisons import Cond, comparison, normalised_constant
-from .expressions import CompileError, Scope, Typed, _suggest, compile_value
+from .expressions import compile_value
+from .scope import CompileError, Scope, Typed, suggestion
 
 MAX_REGEX_LENGTH = 200
 MAX_MATCH_INPUT = 10_000
@@ -55,7 +56,7 @@ def compile_condition(spec: Any, scope: Scope, where: tuple[Any, ...],
     unknown = [k for k in spec if k not in SUBJECTS and k not in COMPARISONS]
     if unknown:
         raise CompileError(f"unknown operator {unknown[0]!r}"
-                           f"{_suggest(unknown[0], COMPARISONS + SUBJECTS + ('all', 'any', 'not', 'exists'))}",
+                           f"{suggestion(unknown[0], COMPARISONS + SUBJECTS + ('all', 'any', 'not', 'exists'))}",
                            where)
     if len(subjects) != 1 or len(ops) != 1:
         raise CompileError("a comparison needs exactly one subject (field: or value:) and one operator "

@@ -18,11 +18,11 @@ from .compileenv import CompileEnv
 from .compiler import CompiledRule, compile_rule
 from .dictionary import load_dictionary
 from .errors import RuleFileError
-from .expressions import CompileError
 from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus
 from .passplan import PassPlan, RuleCounter, violation
 from .rowtyping import BATCH, in_batches
 from .rulepack import Rule
+from .scope import CompileError
 from .violationstore import Sink, ViolationStore
 
 

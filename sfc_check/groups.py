@@ -13,9 +13,10 @@ from .compileenv import CompileEnv
 from .compiler import CompiledRule, add_lets, dataset_spec, field_names
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec
-from .expressions import CompileError, Fn, Name, Scope, Typed, compile_value, record_field
+from .expressions import compile_value
 from .messages import evidence_fns, message_fn
 from .rulepack import Rule
+from .scope import CompileError, Fn, Name, Scope, Typed, record_field
 
 
 @dataclass
