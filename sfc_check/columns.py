@@ -16,7 +16,7 @@ from operator import attrgetter, is_, itemgetter
 from typing import Any
 
 from .dictionary import DatasetSpec, FieldSpec
-from .values import BadValue, text_converter_for
+from .values import THOUSANDS, BadValue, text_converter_for
 
 Column = Sequence[str]
 _tzinfo = attrgetter("tzinfo")
@@ -87,7 +87,15 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
     if kind == "decimal":
         def decimals(col: Column) -> list[Any]:
             try:
-                vals = list(map(Decimal, col))
+                try:
+                    vals = list(map(Decimal, col))
+                except InvalidOperation:
+                    # thousands separators (`20,000,000`, common in firms' exports): accepted in bulk when every
+                    # cell that has one is well formed, as the per-cell parser accepts it; anything else, per cell
+                    grouped = [t for t in col if "," in t]
+                    if not grouped or not all(map(THOUSANDS.fullmatch, grouped)):
+                        return slow(col)
+                    vals = [Decimal(t.replace(",", "") if "," in t else t) for t in col]
                 # ordering a NaN raises; an infinity shows up as the minimum or the maximum
                 if vals and not (min(vals).is_finite() and max(vals).is_finite()):
                     return slow(col)
@@ -132,9 +140,11 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
     return slow
 
 
-# one plain decimal per line (or, for optional fields, an empty line): cells Decimal() accepts as they are
-_NUMBERS = re.compile(r"[+-]?\d+(?:\.\d*)?(?:\n[+-]?\d+(?:\.\d*)?)*")
-_OPTIONAL_NUMBERS = re.compile(r"(?:[+-]?\d+(?:\.\d*)?)?(?:\n(?:[+-]?\d+(?:\.\d*)?)?)*")
+# one decimal per line (or, for optional fields, an empty line): plain, as Decimal() accepts it, or with
+# thousands separators as the per-cell parser accepts them (values.THOUSANDS)
+_NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?)"
+_NUMBERS = re.compile(rf"{_NUMBER}(?:\n{_NUMBER})*")
+_OPTIONAL_NUMBERS = re.compile(rf"(?:{_NUMBER})?(?:\n(?:{_NUMBER})?)*")
 
 
 def column_checker(spec: FieldSpec) -> Callable[[Column], list[Any] | None]:

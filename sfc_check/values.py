@@ -14,7 +14,7 @@ class BadValue(ValueError):
     """A cell that does not parse as its field's type; the message is the reason shown to the user."""
 
 
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
@@ -30,7 +30,7 @@ def parse_decimal(text: str) -> Decimal:
             return value
         raise BadValue("not a finite number")
     if "," in text:
-        if not _THOUSANDS.fullmatch(text):
+        if not THOUSANDS.fullmatch(text):
             raise BadValue("not a number (misplaced thousands separator)")
         text = text.replace(",", "")
     try:
@@ -44,7 +44,7 @@ def parse_decimal(text: str) -> Decimal:
 
 def parse_integer(text: str) -> int:
     try:
-        return int(text.replace(",", "") if _THOUSANDS.fullmatch(text) else text)
+        return int(text.replace(",", "") if THOUSANDS.fullmatch(text) else text)
     except ValueError:
         raise BadValue("not a whole number") from None
 
