@@ -59,10 +59,14 @@ class RecordReader(RowReader):
         names = [f.name for f in spec.fields]
         typer = row_typer(spec, {n: i for i, n in enumerate(names)}, extra=lambda cells: cells[len(names)])
         required = [f.name for f in spec.fields if f.required]
+        known, all_required = spec.by_name.keys(), frozenset(required)
         for rowno, obj in records:
-            lowered = record_fields(obj, spec.by_name)
+            lowered = record_fields(obj, known)
             if isinstance(lowered, RowProblem):
                 yield rowno, None, lowered
+                continue
+            if lowered is obj and all_required <= lowered.keys():  # every key a field as it stands, none missing
+                yield rowno, typer, [*map(lowered.get, names), None]  # (so no other columns either)
                 continue
             absent = [n for n in required if n not in lowered]
             if absent:

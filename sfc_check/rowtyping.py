@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Container, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Any
 
@@ -95,10 +96,12 @@ def in_batches(rows: Iterator[tuple[int, Row]], path_of: Callable[[], str], size
         yield path, rownos, batch
 
 
-def record_fields(obj: Any, names: Container[str]) -> dict[str, Any] | RowProblem:
+def record_fields(obj: Any, names: AbstractSet[str]) -> dict[str, Any] | RowProblem:
     """A JSON record's values by key, stripped and lower-cased as header names are; or why the record cannot be
     a row: not an object, or one of the `names` read (fields or mapped columns) given twice, exactly or in
     another case or spacing. A repeated key that names nothing read does not matter."""
+    if type(obj) is dict and obj.keys() <= names:
+        return obj  # the usual record: every key is one of the names as it stands, so it is its own answer
     if isinstance(obj, RowProblem):
         return obj
     if not isinstance(obj, dict):

@@ -156,6 +156,26 @@ def test_a_json_record_naming_a_field_twice_is_rejected_not_read_as_its_last_val
     assert reader.stats.rows_read == 4 and reader.stats.rows_rejected == 2
 
 
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_records_with_canonical_keys_are_read_as_they_stand_and_still_checked(tmp_path, fmt) -> None:
+    """Most records name every key exactly as the dictionary does, and are read without renaming their keys;
+    they still need every required field, and an optional one left out reads as null."""
+    records = ['{"event_id": "E1", "staff_id": "S1", "system": "x", "accessed_at": "2026-01-01T00:00:00Z", '
+               '"action": "read"}',
+               '{"event_id": "E2", "system": "x", "accessed_at": "2026-01-01T00:00:00Z"}',
+               '{"event_id": "E3", "staff_id": "S2", "system": "y", "accessed_at": "2026-01-01T08:00:00+08:00"}',
+               '{"event_id": "E4", "staff_id": "S3", "System": "z", "accessed_at": "2026-01-01T00:00:00Z", '
+               '"ticket": "T-9"}']
+    text = "\n".join(records) + "\n" if fmt == "jsonl" else "[\n" + ",\n".join(records) + "\n]"
+    rows, rejected, reader = read(write(tmp_path / f"access_log.{fmt}", text))
+    assert [(n, r[0], r[1], r[2], r[4], r[-1]) for n, r in rows] == [
+        (1, "E1", "S1", "x", "read", None), (3, "E3", "S2", "y", None, None),
+        (4, "E4", "S3", "z", None, {"ticket": "T-9"})]
+    assert [(r.row, r.column, r.reason) for r in rejected] == [
+        (2, "staff_id", "required field is missing from the record")]
+    assert reader.stats.rows_read == 4 and reader.stats.rows_rejected == 1
+
+
 def test_json_array_and_jsonl_with_a_broken_record(tmp_path) -> None:
     p = write(tmp_path / "market_makers.json", '[{"mm_id": "M1", "legal_name": "A", "affiliated": true, '
               '"started_on": "2026-01-01"}, {"mm_id": "M2", "legal_name": "B"}, 7]')
