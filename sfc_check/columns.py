@@ -142,7 +142,7 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
 
 # one decimal per line (or, for optional fields, an empty line): plain, as Decimal() accepts it, or with
 # thousands separators as the per-cell parser accepts them (values.THOUSANDS)
-_NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d*)?)"
+_NUMBER = rf"(?:{THOUSANDS.pattern}|[+-]?\d+(?:\.\d*)?)"
 _NUMBERS = re.compile(rf"{_NUMBER}(?:\n{_NUMBER})*")
 _OPTIONAL_NUMBERS = re.compile(rf"(?:{_NUMBER})?(?:\n(?:{_NUMBER})?)*")
 
