@@ -191,14 +191,20 @@ def _wrapped(t: _Text, display: str, arrays: tuple[str, ...], kept: dict[str, An
 
 def json_lines(text: TextIO, blank: Callable[[], None], problem: Callable[[str, str], Any]
                ) -> Iterator[tuple[int, Any]]:
-    """(line number, value) per line of a JSON Lines file: `blank()` is told of each empty line, and a line
-    that is not JSON gives `problem(its start, reason)` in place of a value (the record is rejected)."""
+    """(record index, value) per record of a JSON Lines file. The report contract numbers JSON Lines rows by
+    1-based record index, so empty lines are not counted (`blank()` is told of each). A line that is not JSON
+    gives `problem(its start, reason)` in place of a value (the record is rejected); its reason names the
+    line too when blank lines made the two numbers differ, so an editor still finds it."""
     decode = _DECODER.decode  # json.loads with a keyword would build a decoder per line
+    index = 0
     for lineno, line in enumerate(text, 1):
         if not line.strip():
             blank()
             continue
+        index += 1
         try:
-            yield lineno, decode(line)
+            yield index, decode(line)
         except json.JSONDecodeError as exc:
-            yield lineno, problem(line.strip()[:80], f"invalid JSON: {exc.msg} at column {exc.colno}")
+            column = min(exc.pos, len(line.rstrip("\r\n"))) + 1  # the line's own newline is not a column
+            where = f"column {column}" if lineno == index else f"line {lineno}, column {column}"
+            yield index, problem(line.strip()[:80], f"invalid JSON: {exc.msg} at {where}")

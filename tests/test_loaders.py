@@ -187,9 +187,13 @@ def test_json_array_and_jsonl_with_a_broken_record(tmp_path) -> None:
               '{"event_id": "E2", "staff_id": \n\n'
               '{"event_id": "E3", "staff_id": "S1", "system": "x", "accessed_at": "2026-01-01T00:00:00Z"}\n')
     rows, rejected, reader = read(q)
-    assert [(n, r[0], r[2]) for n, r in rows] == [(1, "E1", "x"), (4, "E3", "x")]
+    assert [(n, r[0], r[2]) for n, r in rows] == [(1, "E1", "x"), (3, "E3", "x")]  # record index: blanks uncounted
     assert rejected[0].row == 2 and "invalid JSON" in rejected[0].reason
-    assert reader.stats.rows_read == 3
+    assert reader.stats.rows_read == 3 and reader.stats.rows_blank == 1
+    q.write_text("\n\n" + q.read_text())  # two blank lines first: the bad record's line no longer equals its index
+    rows, rejected, _ = read(q)
+    assert [n for n, _ in rows] == [1, 3] and rejected[0].row == 2
+    assert rejected[0].reason.endswith("at line 4, column 32")
 
 
 def test_json_numbers_stay_exact(tmp_path) -> None:
