@@ -181,3 +181,18 @@ def test_explain_and_rules_commands(cli) -> None:
     assert cli("rules", "validate").code == 0
     tested = cli("rules", "test")
     assert tested.code == 0 and "examples passed" in tested.out
+
+
+def test_an_audit_written_as_json_does_not_import_what_only_other_formats_need(tmp_path) -> None:
+    """Jinja2 (HTML only), openpyxl (xlsx only) and NumPy (large files only) cost memory and start-up time on
+    every nightly run; they are imported where they are needed."""
+    import subprocess
+    import sys
+    script = ("import sys\nfrom sfc_check.cli import main\n"
+              f"sys.argv = ['sfc-check', 'audit', {str(SAMPLES / 'exports')!r}, '--as-of', '2026-06-30', '--quiet', "
+              f"'--output', {str(tmp_path / 'r.json')!r}]\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(sorted({'jinja2', 'openpyxl', 'numpy'} & sys.modules.keys()))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert json.loads((tmp_path / "r.json").read_text("utf-8"))["summary"]["violations"] > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .html_report import _ENV
+from .html_report import environment
 from .markdown_report import md
 
 
@@ -38,4 +38,4 @@ def render_signoff_markdown(d: dict[str, Any]) -> str:
 
 
 def render_signoff_html(d: dict[str, Any]) -> str:
-    return _ENV.get_template("signoff.html.j2").render(d=d)
+    return environment().get_template("signoff.html.j2").render(d=d)
