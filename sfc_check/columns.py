@@ -16,7 +16,7 @@ from operator import attrgetter, is_, itemgetter
 from typing import Any
 
 from .dictionary import DatasetSpec, FieldSpec
-from .values import THOUSANDS, BadValue, text_converter_for
+from .values import LIMIT, SMALLEST_EXPONENT, THOUSANDS, BadValue, text_converter_for
 
 Column = Sequence[str]
 _tzinfo = attrgetter("tzinfo")
@@ -96,8 +96,13 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
                     if not grouped or not all(map(THOUSANDS.fullmatch, grouped)):
                         return slow(col)
                     vals = [Decimal(t.replace(",", "") if "," in t else t) for t in col]
-                # ordering a NaN raises; an infinity shows up as the minimum or the maximum
-                if vals and not (min(vals).is_finite() and max(vals).is_finite()):
+                # ordering a NaN raises; an infinity or a number too large (values.in_range) shows up as the
+                # minimum or the maximum. Too small a one needs exponent notation or a long cell: such
+                # columns go cell by cell, where in_range judges each
+                if vals and not (-LIMIT < min(vals) and max(vals) < LIMIT):
+                    return slow(col)
+                joined = "".join(col)
+                if "e" in joined or "E" in joined or max(map(len, col)) > _PLAIN_DIGITS:
                     return slow(col)
             except (InvalidOperation, ArithmeticError):
                 return slow(col)
@@ -140,6 +145,8 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
     return slow
 
 
+_PLAIN_DIGITS = -SMALLEST_EXPONENT  # a cell of plain digits no longer than this is not below 10^-30
+
 # one decimal per line (or, for optional fields, an empty line): plain, as Decimal() accepts it, or with
 # thousands separators as the per-cell parser accepts them (values.THOUSANDS)
 _NUMBER = rf"(?:{THOUSANDS.pattern}|[+-]?\d+(?:\.\d*)?)"
@@ -161,8 +168,8 @@ def column_checker(spec: FieldSpec) -> Callable[[Column], list[Any] | None]:
 
         def numbers(col: Column) -> list[Any] | None:
             joined = "\n".join(col)
-            if joined.count("\n") == len(col) - 1 and pattern.fullmatch(joined):
-                return None
+            if joined.count("\n") == len(col) - 1 and pattern.fullmatch(joined) and max(map(len, col)) <= 18:
+                return None  # (18 characters of plain digits cannot leave values.in_range's range)
             return convert(col)
         return numbers
     return convert

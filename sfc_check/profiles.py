@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -22,6 +22,7 @@ from .dictionary import FieldSpec, load_dictionary
 from .errors import RuleFileError
 from .rowtyping import RowProblem
 from .rulepack import validate_document
+from .values import decimal_text, in_range
 from .yamlsafe import YamlDocument, load_yaml_file
 
 DEFAULT_NULLS = ("", "null", "NULL", "None", "N/A", "n/a", "-", "--")
@@ -127,8 +128,8 @@ def number_text(text: str, spec: dict[str, Any]) -> str:
         t = t.replace(spec["decimal"], ".")
     if "scale" in spec:
         try:
-            t = format(Decimal(t) * Decimal(str(spec["scale"])), "f")
-        except InvalidOperation:
+            t = decimal_text(in_range(Decimal(t)) * Decimal(str(spec["scale"])))
+        except ArithmeticError:  # not a number (InvalidOperation), or the scaling overflowed
             raise ValueError(f"not a number after cleaning ({t!r})") from None
     return ("-" + t) if negative and t else t
 
@@ -179,7 +180,7 @@ def compile_field(fs: FieldSpec, spec: Any, header: list[str], dataset: str, fil
             out = "true" if raw else "false"
         elif isinstance(raw, (int, float, Decimal)):
             out = (str(int(raw)) if isinstance(raw, float) and raw.is_integer() and kind != "decimal"
-                   else format(Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw), "f"))
+                   else decimal_text(Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)))
         else:
             out = "" if raw is None else str(raw)
             for token in strip_tokens:

@@ -19,16 +19,38 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
 
+# The range of numbers read from data. Decimal() takes any exponent (`1e99999999`), but a sum or ratio over
+# such a value overflows the decimal context mid-audit, and formatting it in full spells out every digit; no
+# export carries an amount of 10^18 or a quantity below 10^-30, so a cell outside this range is rejected.
+LIMIT = Decimal("1e18")
+SMALLEST_EXPONENT = -30  # Decimal.adjusted(): the power of ten of the first significant digit
+
+
+def in_range(value: Decimal) -> Decimal:
+    """The value, if finite and within the range above; otherwise the reason it is rejected."""
+    if not value.is_finite():  # (a NaN cannot even be compared with the limits)
+        raise BadValue("not a finite number")
+    if -LIMIT < value < LIMIT and value.adjusted() >= SMALLEST_EXPONENT:
+        return value
+    raise BadValue("number out of range (sfc-check reads numbers from 10^-30 up to 10^18 in size)")
+
+
+def decimal_text(value: Decimal) -> str:
+    """A number's digits as a CSV would carry them (no exponent); one out of range keeps its exponent, so that
+    typing rejects it without writing out its millions of digits."""
+    return format(value, "f") if value.is_finite() and -LIMIT < value < LIMIT and value.adjusted() >= -100 \
+        else str(value)
+
+
 def parse_decimal(text: str) -> Decimal:
-    """Exact decimal; accepts `1,234.50`; refuses NaN and infinities (they cannot be compared safely)."""
+    """Exact decimal; accepts `1,234.50`; refuses NaN and infinities (they cannot be compared safely) and
+    numbers out of range (above)."""
     try:  # the common case first: plain digits parse in C
         value = Decimal(text)
     except InvalidOperation:
         pass
     else:
-        if value.is_finite():
-            return value
-        raise BadValue("not a finite number")
+        return in_range(value)
     if "," in text:
         if not THOUSANDS.fullmatch(text):
             raise BadValue("not a number (misplaced thousands separator)")
@@ -37,9 +59,7 @@ def parse_decimal(text: str) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise BadValue("not a number") from None
-    if not value.is_finite():
-        raise BadValue("not a finite number")
-    return value
+    return in_range(value)
 
 
 def parse_integer(text: str) -> int:
@@ -147,7 +167,7 @@ def scalar_text(raw: Any) -> str:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, float):
-        return str(int(raw)) if raw.is_integer() else format(Decimal(repr(raw)), "f")
+        return str(int(raw)) if raw.is_integer() else decimal_text(Decimal(repr(raw)))
     return str(raw)
 
 
@@ -157,8 +177,7 @@ def _native(raw: Any, kind: str) -> Any:
         return raw
     if kind in ("decimal", "integer") and isinstance(raw, (int, float, Decimal)) and not isinstance(raw, bool):
         value = raw if isinstance(raw, Decimal) else Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
-        if not value.is_finite():
-            raise BadValue("not a finite number")
+        value = in_range(value)
         if kind == "integer":
             if value != value.to_integral_value():
                 raise BadValue("not a whole number")
@@ -222,9 +241,7 @@ def text_converter_for(spec: FieldSpec) -> Callable[[str], Any]:
                 v = Decimal(t)
             except InvalidOperation:
                 return slow(t)
-            if v.is_finite():
-                return v
-            raise BadValue("not a finite number")
+            return in_range(v)
         return decimal
     if kind == "date":
         fromiso = date.fromisoformat

@@ -3,6 +3,7 @@ dropped silently, never a traceback; plus property tests of the counting and det
 from __future__ import annotations
 
 import json
+import shutil
 import string
 from decimal import Decimal
 from pathlib import Path
@@ -154,7 +155,11 @@ def test_column_typing_equals_cell_typing(columns, data) -> None:
 
 
 NUMBER_CELLS = st.sampled_from(["0", "12", "-1.50", "1.", "20,000,000", "-1,000.5", "1,234", "999,999.99", "",
-                                  "12,34", "1,0000", ",123", "1,000.", " 1,000", "1,,000", "1e3", "NaN"])
+                                  "12,34", "1,0000", ",123", "1,000.", " 1,000", "1,,000", "1e3", "NaN",
+                                  # the edges of values.in_range: 10^18 and 10^-30, in plain digits and exponents
+                                  "999999999999999999", "1000000000000000000", "-999,999,999,999,999,999",
+                                  "1,000,000,000,000,000,000", "1e99900000", "1.5E-05", "1e-30", "1e-31", "0E-40",
+                                  "0.000000000000000000000000000001", "0.0000000000000000000000000000001"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -162,7 +167,8 @@ NUMBER_CELLS = st.sampled_from(["0", "12", "-1.50", "1.", "20,000,000", "-1,000.
        field_name=st.sampled_from(["collateral.market_value_hkd", "clients.pi_portfolio_hkd"]))
 def test_decimal_columns_with_thousands_separators_type_in_bulk_as_cell_by_cell(column, field_name) -> None:
     """Firms' exports write `20,000,000`: the bulk converter and the checker of unread columns accept exactly the
-    separators the per-cell parser accepts, and give its values."""
+    separators the per-cell parser accepts, and give its values; so too for numbers at the edges of the range
+    read (values.in_range)."""
     from sfc_check.columns import NeedsRowPath, column_checker, column_converter
     from sfc_check.dictionary import load_dictionary
     from sfc_check.values import BadValue, text_converter_for
@@ -308,3 +314,32 @@ def test_reading_bad_rows_leaves_no_reference_cycles(tmp_path, name) -> None:
         gc.enable()
     assert len(kept) == 2700 and len(rejected) >= 301
     assert cycles == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_number_out_of_range_is_a_rejected_row_not_an_overflow(cli, tmp_path, fmt) -> None:
+    """Decimal() takes `1e99900000`; a sum over it overflowed the decimal context mid-audit (an internal error,
+    exit 2, no report). Such a cell is now a rejected row naming its column, and the audit goes on."""
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES / "exports", data)
+    lines = (data / "collateral.csv").read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("market_value_hkd")] = "11e99900000"
+    lines[1] = ",".join(cells)
+    if fmt == "csv":
+        (data / "collateral.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    else:
+        (data / "collateral.csv").unlink()
+        records = [dict(zip(header, line.split(","))) for line in lines[1:]]
+        text = "".join(json.dumps(r) + "\n" for r in records)  # the big one as a JSON number, not text
+        (data / "collateral.jsonl").write_text(text.replace('"11e99900000"', "11e99900000", 1), "utf-8")
+    out = tmp_path / "r.json"
+    result = cli("audit", data, "--as-of", "2026-06-30", "--output", out)
+    assert result.code == 1, result.err
+    report = json.loads(out.read_text("utf-8"))
+    [rejected] = report["rejected_rows"]
+    assert (rejected["row"], rejected["column"]) == (2 if fmt == "csv" else 1, "market_value_hkd")
+    assert "out of range" in rejected["reason"]
+    collateral = next(i for i in report["inputs"] if i["dataset"] == "collateral")
+    assert collateral["rows_rejected"] == 1 and collateral["rows_read"] == len(lines) - 1
