@@ -16,7 +16,7 @@ from operator import attrgetter, is_, itemgetter
 from typing import Any
 
 from .dictionary import DatasetSpec, FieldSpec
-from .values import LIMIT, SMALLEST_EXPONENT, THOUSANDS, BadValue, text_converter_for
+from .values import EARLIEST, LATEST, LIMIT, SMALLEST_EXPONENT, THOUSANDS, BadValue, text_converter_for
 
 Column = Sequence[str]
 _tzinfo = attrgetter("tzinfo")
@@ -139,6 +139,8 @@ def column_converter(spec: FieldSpec) -> Callable[[Column], list[Any]]:
             except ValueError:
                 return slow(col)
             if None in map(_tzinfo, vals):  # naive values are UTC: the per-cell path attaches the zone
+                return slow(col)
+            if vals and not (EARLIEST <= min(vals) and max(vals) <= LATEST):  # values.datetime_in_range
                 return slow(col)
             return vals
         return datetimes

@@ -88,6 +88,18 @@ def parse_date(text: str) -> date:
         raise BadValue("not a valid calendar date (YYYY-MM-DD)") from None
 
 
+# Date-times are turned into days in the audit's time zone; one within a day of the calendar's ends would
+# overflow there (9999-12-31T23:00Z is already year 10000 in Hong Kong), so such a value is rejected on load.
+EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
+
+
+def datetime_in_range(value: datetime) -> datetime:
+    if EARLIEST <= value <= LATEST:
+        return value
+    raise BadValue("date-time out of range (0001-01-02 to 9999-12-30)")
+
+
 def parse_datetime(text: str) -> datetime:
     """ISO 8601; a value without an offset is UTC (data dictionary)."""
     t = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
@@ -97,7 +109,7 @@ def parse_datetime(text: str) -> datetime:
         raise BadValue("not an ISO 8601 date-time (e.g. 2026-03-01T09:30:00+08:00)") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value
+    return datetime_in_range(value)
 
 
 def converter_for(spec: FieldSpec) -> Callable[[Any], Any]:
@@ -186,7 +198,7 @@ def _native(raw: Any, kind: str) -> Any:
     if kind == "bool" and isinstance(raw, (int, Decimal)) and raw in (0, 1):
         return bool(raw)
     if kind == "datetime" and isinstance(raw, datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=timezone.utc)
+        return datetime_in_range(raw if raw.tzinfo else raw.replace(tzinfo=timezone.utc))
     if kind == "date" and isinstance(raw, datetime):
         return raw.date()
     if kind == "date" and isinstance(raw, date):

@@ -121,7 +121,10 @@ CELLS = st.sampled_from([
     "", " ", "0", "1", "-1.50", "+2", "1.", "1,234.50", "NaN", "Infinity", "1e3", "12O", "60%", "100", "100.01",
     "2026-06-30", "2026-02-30", "20260630", "2026-W01-1", " 2026-06-30", "2026-06-30T10:00:00+08:00",
     "2026-06-30T10:00:00", "2026-06-30 10:00:00Z", "true", "FALSE", "Y", "n", "maybe", "buy", "SELL", "Retail",
-    "x\ny", "C0001", " C0001 ", "中文", "20,000,000", "-1,000.5", "1,000.", "12,34", "1,0000", ",123", " 1,000"])
+    "x\ny", "C0001", " C0001 ", "中文", "20,000,000", "-1,000.5", "1,000.", "12,34", "1,0000", ",123", " 1,000",
+    # the ends of the ranges read (values.in_range, values.datetime_in_range)
+    "1e99900000", "1e-31", "1000000000000000000", "9999-12-31T23:00:00+00:00", "9999-12-30T00:00:00Z",
+    "0001-01-01T12:00:00+00:00", "9999-12-31"])
 
 
 @settings(max_examples=400, deadline=None)
@@ -194,6 +197,37 @@ def test_decimal_columns_with_thousands_separators_type_in_bulk_as_cell_by_cell(
         else:
             assert got == expected, column
     assert column_converter(field)(["20,000,000", "1,234.5", "7"]) == [Decimal(20000000), Decimal("1234.5"), 7]
+
+
+DATETIME_CELLS = st.sampled_from(["2026-06-30T10:00:00+08:00", "2026-06-30T02:00:00Z", "2026-06-30T10:00:00",
+                                    # the edges of values.datetime_in_range, with and without an offset
+                                    "9999-12-30T00:00:00Z", "9999-12-30T00:00:01Z", "9999-12-31T23:00:00+00:00",
+                                    "9999-12-31T08:00:00+08:00", "0001-01-02T00:00:00Z", "0001-01-01T23:59:59Z",
+                                    "0001-01-02T07:00:00+08:00", "9999-12-31T00:00:00"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(column=st.lists(DATETIME_CELLS, min_size=1, max_size=6),
+       field_name=st.sampled_from(["perp_trades.trade_time", "access_log.accessed_at"]))
+def test_date_time_columns_at_the_ends_of_the_calendar_type_in_bulk_as_cell_by_cell(column, field_name) -> None:
+    """A date-time within a day of the calendar's ends would overflow when turned into a day in Hong Kong: the
+    bulk converter refuses exactly the cells the per-cell parser refuses (the batch goes to the row path)."""
+    from sfc_check.columns import NeedsRowPath, column_converter
+    from sfc_check.dictionary import load_dictionary
+    from sfc_check.values import BadValue, text_converter_for
+
+    dataset, name = field_name.split(".")
+    field = load_dictionary()[dataset].by_name[name]
+    cell = text_converter_for(field)
+    try:
+        expected: Any = [cell(t) for t in column]
+    except BadValue:
+        expected = "row path"
+    try:
+        got: Any = column_converter(field)(column)
+    except NeedsRowPath:
+        got = "row path"
+    assert got == expected, column
 
 
 JSON_CELLS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), CELLS,
@@ -319,7 +353,8 @@ def test_reading_bad_rows_leaves_no_reference_cycles(tmp_path, name) -> None:
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_a_number_out_of_range_is_a_rejected_row_not_an_overflow(cli, tmp_path, fmt) -> None:
     """Decimal() takes `1e99900000`; a sum over it overflowed the decimal context mid-audit (an internal error,
-    exit 2, no report). Such a cell is now a rejected row naming its column, and the audit goes on."""
+    exit 2, no report). Such a cell is now a rejected row naming its column, and the audit goes on; so is a
+    date-time that would leave the calendar in the audit's time zone."""
     data = tmp_path / "data"
     shutil.copytree(SAMPLES / "exports", data)
     lines = (data / "collateral.csv").read_text("utf-8").splitlines()
@@ -343,3 +378,19 @@ def test_a_number_out_of_range_is_a_rejected_row_not_an_overflow(cli, tmp_path, 
     assert "out of range" in rejected["reason"]
     collateral = next(i for i in report["inputs"] if i["dataset"] == "collateral")
     assert collateral["rows_rejected"] == 1 and collateral["rows_read"] == len(lines) - 1
+
+
+def test_a_date_time_at_the_end_of_the_calendar_is_a_rejected_row(cli, tmp_path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES / "exports", data)
+    trades = (data / "perp_trades.csv").read_text("utf-8").splitlines()
+    header = trades[0].split(",")
+    cells = trades[1].split(",")
+    cells[header.index("trade_time")] = "9999-12-31T23:00:00Z"  # year 10000 in Hong Kong
+    trades[1] = ",".join(cells)
+    (data / "perp_trades.csv").write_text("\n".join(trades) + "\n", "utf-8")
+    result = cli("audit", data, "--as-of", "2026-06-30", "--format", "json")
+    assert result.code == 1, result.err
+    [rejected] = result.json()["rejected_rows"]
+    assert (rejected["path"], rejected["row"], rejected["column"]) == ("perp_trades.csv", 2, "trade_time")
+    assert "out of range" in rejected["reason"]
