@@ -5,6 +5,7 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,18 +45,35 @@ def load_baseline(path: Path) -> Baseline:
     try:
         text, _, _ = open_text(path, None)
         with text:
-            for _, v in json_records(text, display, ("violations",), kept,
+            for index, v in json_records(text, display, ("violations",), kept,
                                      "an sfc-check JSON report (an object with a 'violations' list)"):
-                if isinstance(v, dict) and isinstance(v.get("key"), dict) and "rule_id" in v:
-                    before[violation_identity(v["rule_id"], v["key"])] = {
-                        "rule_id": v["rule_id"], "key": v["key"], "message": v.get("message"),
-                        "severity": v.get("severity")}
+                entry = _entry(v)
+                if entry is None:
+                    raise DataError(f"violation {index} is not an sfc-check violation: expected an object with a "
+                                    "text 'rule_id' and a 'key' object of field values", display)
+                before[violation_identity(entry["rule_id"], entry["key"])] = entry
     except FileNotFoundError:
         raise DataError("baseline report not found", display) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read baseline report: {exc}", display) from None
     run = kept["run"] if isinstance(kept["run"], dict) else {}
-    return Baseline(previous_as_of=run.get("as_of"), before=before)
+    return Baseline(previous_as_of=_text(run.get("as_of")), before=before)
+
+
+def _entry(v: Any) -> dict[str, Any] | None:
+    """What a resolved violation shows, or None for something no sfc-check report writes (a key value that is
+    a list, say). Key values other than null become text, as identities compare them."""
+    if not (isinstance(v, dict) and isinstance(v.get("rule_id"), str) and isinstance(v.get("key"), dict)):
+        return None
+    if not all(x is None or isinstance(x, (str, int, Decimal)) for x in v["key"].values()):
+        return None
+    return {"rule_id": v["rule_id"],
+            "key": {k: x if x is None or isinstance(x, str) else str(x) for k, x in v["key"].items()},
+            "message": _text(v.get("message")), "severity": _text(v.get("severity"))}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def compare(violations: Sequence[Violation], outcomes: list[RuleOutcome], baseline: Baseline,

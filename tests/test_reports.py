@@ -224,12 +224,36 @@ def test_new_report_files_get_normal_permissions(cli, tmp_path) -> None:
     ('[{"rule_id": "FIN-COLL-002"}]', "expected an sfc-check JSON report"),
     ('{"run": {"as_of": "2026-06-29"}}', "expected an sfc-check JSON report"),
     ('{"run": {}, "violations": [\n  {"rule_id": "X", "key": {}},\n  oops\n]}', "before.json:3:3: invalid JSON"),
-    ("", "empty file")])
+    ("", "empty file"),
+    ('{"run": {}, "violations": [{"rule_id": "X", "key": {}}, {"rule_id": {"field": "x"}, "key": {}}]}',
+     "before.json: violation 2 is not an sfc-check violation"),
+    ('{"run": {}, "violations": [{"rule_id": "X", "key": {"trade_id": ["T1"]}}]}',
+     "before.json: violation 1 is not an sfc-check violation")])
 def test_a_baseline_that_is_not_a_report_is_exit_2_with_where(cli, tmp_path, content, expected) -> None:
     path = tmp_path / "before.json"
     path.write_text(content, "utf-8")
     result = cli("audit", SAMPLES / "exports", *AS_OF, "--baseline", path, "--quiet")
     assert result.code == 2 and expected in result.err and "Traceback" not in result.err
+
+
+def test_a_hand_edited_baseline_with_a_number_for_a_key_is_still_compared(cli, tmp_path) -> None:
+    """A key value written as a JSON number (a hand-edited or another tool's report) is compared as text, as
+    every identity is; a resolved entry shows it as text. It used to stop the run with an internal error."""
+    before = json.loads(cli("audit", SAMPLES / "exports", *AS_OF, "--format", "json").out)
+    trade = next(v for v in before["violations"] if v["rule_id"] == "PERP-ACCESS-001")
+    gone = {"rule_id": "PERP-ACCESS-001", "key": {"trade_id": 1.5}, "message": {"not": "text"}, "severity": 3}
+    before["violations"] += [gone]
+    before["run"]["as_of"] = ["not", "a", "date"]
+    path = tmp_path / "before.json"
+    path.write_text(json.dumps(before), "utf-8")
+    result = cli("audit", SAMPLES / "exports", *AS_OF, "--baseline", path, "--format", "json")
+    assert result.code == 1, result.err
+    report = result.json()
+    assert report["baseline"]["resolved"] == [{"rule_id": "PERP-ACCESS-001", "key": {"trade_id": "1.5"},
+                                               "message": None, "severity": None}]
+    assert report["baseline"]["previous_as_of"] is None
+    same = next(v for v in report["violations"] if v["rule_id"] == "PERP-ACCESS-001" and v["key"] == trade["key"])
+    assert same["baseline"] == "persisting"
 
 
 def test_baseline_is_read_as_a_stream_keeping_only_identities(tmp_path) -> None:
