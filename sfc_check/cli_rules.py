@@ -1,7 +1,6 @@
 """The `rules` commands (list, show, validate, test) and `explain`: reading the rule pack, nothing else."""
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from enum import Enum
@@ -11,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .console import make_console, render_example_results, render_explain, render_rule_list
-from .errors import UsageError
+from .errors import UsageError, did_you_mean
 from .ruledoc import explain_markdown, rules_markdown
 from .rulepack import load_rules
 from .selftest import run_examples
@@ -51,8 +50,7 @@ def _explain(rule_id: str, rules: Path | None) -> None:
     pack = load_rules(rules, scope=None)
     found = [r for r in pack if r.id == rule_id.upper()]
     if not found:
-        close = difflib.get_close_matches(rule_id.upper(), [r.id for r in pack], n=1)
-        raise UsageError(f"no rule {rule_id!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+        raise UsageError(f"no rule {rule_id!r}{did_you_mean(rule_id.upper(), (r.id for r in pack))}")
     render_explain(make_console(), explain_markdown(found[0]))
 
 

@@ -16,7 +16,7 @@ from .batch import Batch, BatchVerdict, batch_of, batch_verdict, shared
 from .compileenv import CompileEnv, SlotPlan, TableRef, parameter_values
 from .conditions import Cond, compile_condition
 from .dictionary import DatasetSpec, load_dictionary
-from .errors import RuleFileError
+from .errors import RuleFileError, did_you_mean
 from .expressions import compile_value
 from .messages import evidence_fns, message_fn
 from .rulepack import Rule
@@ -188,10 +188,7 @@ def dataset_spec(name: str, where: tuple[Any, ...]) -> DatasetSpec:
     """The dictionary's dataset of that name; an unknown one is a CompileError at `where` in the rule."""
     dictionary = load_dictionary()
     if name not in dictionary:
-        import difflib
-        close = difflib.get_close_matches(name, list(dictionary), n=1)
-        raise CompileError(f"unknown dataset {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
-                           where)
+        raise CompileError(f"unknown dataset {name!r}{did_you_mean(name, dictionary)}", where)
     return dictionary[name]
 
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from .batch import all_of, any_of, batch_of, negation, with_batch
 from .comparisons import Cond, comparison, normalised_constant
+from .errors import did_you_mean
 from .expressions import compile_value
-from .scope import CompileError, Scope, Typed, suggestion
+from .scope import CompileError, Scope, Typed
 
 MAX_REGEX_LENGTH = 200
 MAX_MATCH_INPUT = 10_000
@@ -56,7 +57,7 @@ def compile_condition(spec: Any, scope: Scope, where: tuple[Any, ...],
     unknown = [k for k in spec if k not in SUBJECTS and k not in COMPARISONS]
     if unknown:
         raise CompileError(f"unknown operator {unknown[0]!r}"
-                           f"{suggestion(unknown[0], COMPARISONS + SUBJECTS + ('all', 'any', 'not', 'exists'))}",
+                           f"{did_you_mean(unknown[0], COMPARISONS + SUBJECTS + ('all', 'any', 'not', 'exists'))}",
                            where)
     if len(subjects) != 1 or len(ops) != 1:
         raise CompileError("a comparison needs exactly one subject (field: or value:) and one operator "

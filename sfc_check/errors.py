@@ -1,6 +1,8 @@
 """The error catalogue: every problem that stops a run (exit code 2), with a stable code and a location."""
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -26,6 +28,12 @@ class SfcCheckError(Exception):
                 where += f" (column {self.column!r})"
             where += ": "
         return f"{where}{self.message}"
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest known name, or "": every unknown-name error offers the same hint."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class RuleFileError(SfcCheckError):

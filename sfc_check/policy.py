@@ -1,7 +1,6 @@
 """A firm's policy file: its own values for policy parameters; SFC numbers may only be made stricter."""
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .compileenv import typed_parameter
-from .errors import RuleFileError
+from .errors import RuleFileError, did_you_mean
 from .rulepack import Parameter, Rule, validate_document
 from .yamlsafe import load_yaml_file
 
@@ -68,16 +67,14 @@ def load_policy(path: Path, rules: list[Rule], as_of: date) -> Policy:
     wanted: dict[str, dict[str, tuple[Any, list[str]]]] = {}
     for name, value in (data.get("parameters") or {}).items():
         if name not in declared:
-            close = difflib.get_close_matches(name, list(declared), n=1)
-            raise RuleFileError(f"no rule declares parameter {name!r}" + (f" (did you mean {close[0]!r}?)" if close
-                                else ""), str(path), doc.line_of(["parameters", name]))
+            raise RuleFileError(f"no rule declares parameter {name!r}{did_you_mean(name, declared)}", str(path),
+                                doc.line_of(["parameters", name]))
         for r in declared[name]:
             wanted.setdefault(r.id, {})[name] = (value, ["parameters", name])
     for rule_id, params in (data.get("rules") or {}).items():
         if rule_id not in by_rule:
-            close = difflib.get_close_matches(rule_id, list(by_rule), n=1)
-            raise RuleFileError(f"no rule {rule_id!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
-                                str(path), doc.line_of(["rules", rule_id]))
+            raise RuleFileError(f"no rule {rule_id!r}{did_you_mean(rule_id, by_rule)}", str(path),
+                                doc.line_of(["rules", rule_id]))
         for name, value in params.items():
             wanted.setdefault(rule_id, {})[name] = (value, ["rules", rule_id, name])
     policy = Policy(name=data["policy"], path=str(path), sha256=doc.sha256)

@@ -5,7 +5,6 @@ Reading the files through a profile is profilereader's job.
 """
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .dictionary import FieldSpec, load_dictionary
-from .errors import RuleFileError
+from .errors import RuleFileError, did_you_mean
 from .rowtyping import RowProblem
 from .rulepack import validate_document
 from .values import decimal_text, in_range
@@ -72,14 +71,11 @@ def load_profile(path: Path) -> Profile:
     dictionary = load_dictionary()
     for ds, spec in doc.data["datasets"].items():
         if ds not in dictionary:
-            close = difflib.get_close_matches(ds, list(dictionary), n=1)
-            raise RuleFileError(f"unknown dataset {ds!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+            raise RuleFileError(f"unknown dataset {ds!r}{did_you_mean(ds, dictionary)}",
                                 str(path), doc.line_of(["datasets", ds]))
         for fname, fspec in spec["fields"].items():
             if fname not in dictionary[ds].by_name:
-                close = difflib.get_close_matches(fname, list(dictionary[ds].by_name), n=1)
-                raise RuleFileError(f"{ds} has no field {fname!r}" + (f" (did you mean {close[0]!r}?)" if close
-                                                                        else ""),
+                raise RuleFileError(f"{ds} has no field {fname!r}{did_you_mean(fname, dictionary[ds].by_name)}",
                                     str(path), doc.line_of(["datasets", ds, "fields", fname]))
             if isinstance(fspec, dict):
                 sources = [k for k in ("column", "columns", "position", "constant", "synthesize") if k in fspec]

@@ -1,7 +1,6 @@
 """LOAD RULES: find rule files, parse them with line numbers, validate shape and meaning, select for a run."""
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -15,7 +14,7 @@ from typing import Any
 import jsonschema
 
 from .dictionary import load_dictionary
-from .errors import RuleFileError, UsageError
+from .errors import RuleFileError, UsageError, did_you_mean
 from .model import Severity
 from .yamlsafe import YamlDocument, load_yaml_file
 
@@ -151,8 +150,7 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         extras = [str(k) for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
         parts = []
         for extra in extras:
-            close = difflib.get_close_matches(extra, allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(allowed)})"
+            hint = did_you_mean(extra, allowed) or f" (expected one of: {', '.join(allowed)})"
             parts.append(f"unknown key {extra!r} in {where}{hint}")
         if parts:
             return "; ".join(parts)
@@ -161,9 +159,8 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         bad = error.instance
         for ctx in error.context or []:
             bad = ctx.instance
-        close = difflib.get_close_matches(str(bad), [str(a) for a in allowed], n=1) if allowed else []
-        hint = f" (did you mean {close[0]!r}?)" if close else (f"; expected one of: {', '.join(allowed)}"
-                                                                if allowed else "")
+        hint = did_you_mean(str(bad), map(str, allowed)) or (f"; expected one of: {', '.join(allowed)}"
+                                                              if allowed else "")
         return f"invalid key {bad!r} in {where}{hint}"
     if error.validator == "required":
         return f"{where}: {error.message}"
@@ -247,8 +244,8 @@ def load_rule_file(path: Path) -> Rule:
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
+    known = list(known)
+    return did_you_mean(name, known) or f" (known: {', '.join(known)})"
 
 
 def load_rules(path: Path | None = None, scope: str | None = "audit") -> list[Rule]:

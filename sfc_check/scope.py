@@ -2,13 +2,13 @@
 scope of names it may read: the record's fields, looked-up fields, lets, aggregates and parameters."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any
 
 from .batch import BatchFn, constant_column, field_column
+from .errors import did_you_mean
 
 Fn = Callable[[list[Any]], Any]
 
@@ -81,7 +81,7 @@ class Scope:
         if found is None and name.startswith("extra.") and self.extra_index is not None and len(name) > 6:
             found = self.names[name] = Name(_extra_column(self.extra_index, name[6:]))
         if found is None:
-            raise CompileError(f"unknown field {name!r}{suggestion(name, self.names)}", where)
+            raise CompileError(f"unknown field {name!r}{did_you_mean(name, self.names)}", where)
         if name not in self.used:
             self.used.append(name)
         if found.dataset and found.field:
@@ -91,7 +91,7 @@ class Scope:
     def param(self, name: str, where: tuple[Any, ...]) -> Typed:
         if name not in self.params:
             raise CompileError(f"parameter {name!r} is used but not declared under parameters"
-                               f"{suggestion(name, self.params)}", where)
+                               f"{did_you_mean(name, self.params)}", where)
         if name not in self.used_params:
             self.used_params.append(name)
         value = self.params[name]
@@ -125,6 +125,3 @@ def _extra_column(index: int, column: str) -> Typed:
     return Typed(get, "string", batch=get_column)
 
 
-def suggestion(name: str, known: Any) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
