@@ -11,8 +11,9 @@ from . import __version__
 from .baseline import BaselineOutcome, compare, load_baseline
 from .compiler import DEFAULT_TZ
 from .datasets import discover, open_reader
+from .dictionary import load_dictionary
 from .engine import RunSettings, Source, evaluate
-from .errors import DataError, UsageError
+from .errors import DataError, UsageError, did_you_mean
 from .model import AuditResult, FailOn
 from .policy import Policy, load_policy
 from .profilereader import profile_sources
@@ -81,6 +82,10 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     started = datetime.now(timezone.utc)
     tz = resolve_zone(request.timezone)
     as_of = request.as_of or datetime.now(tz).date()
+    known = load_dictionary()
+    for name in request.require:
+        if name not in known:
+            raise UsageError(f"--require: unknown dataset {name!r}{did_you_mean(name, known)}")
     pack = load_rules(request.rules_dir, scope=None)
     all_rules = [r for r in pack if r.scope == "audit"]
     rules = select_rules(all_rules, list(request.only), list(request.skip))

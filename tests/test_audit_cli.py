@@ -104,6 +104,8 @@ def test_absent_datasets_skip_their_rules_with_the_reason(cli, tmp_path) -> None
     assert report["summary"]["rules_skipped"] == 25  # five collateral rules ran
     required = cli("audit", tmp_path, "--require", "perp_trades")
     assert required.code == 2 and "perp_trades" in required.err
+    misspelt = cli("audit", tmp_path, "--require", "perp_trade")  # a typo must not read as "file not found"
+    assert misspelt.code == 2 and "unknown dataset 'perp_trade' (did you mean 'perp_trades'?)" in misspelt.err
 
 
 def test_as_of_changes_date_based_findings(cli) -> None:
@@ -181,6 +183,8 @@ def test_explain_and_rules_commands(cli) -> None:
     assert cli("rules", "validate").code == 0
     tested = cli("rules", "test")
     assert tested.code == 0 and "examples passed" in tested.out
+    typo = cli("explain", "FIN-COLL-02")
+    assert typo.code == 2 and "no rule 'FIN-COLL-02' (did you mean 'FIN-COLL-002'?)" in typo.err
 
 
 def test_an_audit_written_as_json_does_not_import_what_only_other_formats_need(tmp_path) -> None:
