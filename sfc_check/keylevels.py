@@ -51,12 +51,18 @@ class KeyLevels:
     def add(self, chunks: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Add chunks of (hashes, marks) as one sorted level; merge levels while the newer is as large as the
         older. The list is emptied once joined, so the caller's chunks are let go before the sort and merges."""
-        hashes = np.concatenate([h for h, _ in chunks])
-        marks = np.concatenate([m for _, m in chunks])
+        if len(chunks) == 1:  # taken as it is: a copy would be one more level's worth of memory at the peak
+            hashes, marks = chunks[0]
+        else:
+            hashes = np.concatenate([h for h, _ in chunks])
+            marks = np.concatenate([m for _, m in chunks])
         chunks.clear()
         order = np.argsort(hashes)
-        level = (hashes[order], marks[order])
-        del hashes, marks, order
+        hashes = hashes[order]  # each unsorted array is let go as soon as its sorted copy exists
+        marks = marks[order]
+        del order
+        level = (hashes, marks)
+        del hashes, marks
         while self._levels and len(self._levels[-1][0]) <= len(level[0]):
             self._directories.pop()
             level = _merge(self._levels.pop(), level)
@@ -78,8 +84,8 @@ class DiskLevel:
     def __init__(self, hashes: np.ndarray, marks: np.ndarray) -> None:
         self._n = len(hashes)
         self._file = scratch_file("duplicate keys")
-        append(self._file, hashes.tobytes(), "duplicate keys")
-        append(self._file, marks.tobytes(), "duplicate keys")
+        append(self._file, hashes.data, "duplicate keys")  # the array's own buffer: no copy as bytes
+        append(self._file, marks.data, "duplicate keys")
         self._fences = hashes[::BLOCK].copy()  # the first hash of each block
         bits = 1 << max(16, (self._n * 16 - 1).bit_length())  # a power of two, 16 to 32 bits per key
         self._mask = np.uint64(bits - 1)

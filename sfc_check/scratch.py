@@ -16,7 +16,7 @@ def scratch_file(purpose: str) -> IO[bytes]:
         raise _trouble(purpose, exc) from None
 
 
-def append(file: IO[bytes], data: bytes, purpose: str) -> int:
+def append(file: IO[bytes], data: bytes | memoryview, purpose: str) -> int:
     """Write at the end and return where the data starts (several writers may share one file, and a read
     without pread moves the position); a full or unwritable disk stops the run with a message that says
     what to do."""

@@ -12,9 +12,12 @@ only when the filter cannot rule it out (about 1 key in 700, or a real duplicate
 
 An export sorted by its key needs none of those lookups while its keys keep rising: such a run is recorded
 as it comes (add_rising), and joins the dict and the levels when the first key that does not rise ends it.
+It is kept in stdlib arrays (8 bytes a value), so a sorted export of fewer than RUN_IN_MEMORY keys never
+imports NumPy (about 15 MB of the process's memory).
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from itertools import islice
 from operator import lt
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
     from .keylevels import KeyLevels
 
 RECENT = 1 << 16      # keys kept in the dict before they move into the sorted levels
-_RISEN_AS_LISTS = 1 << 13  # keys of a rising run kept as Python ints (40 bytes each) before they become arrays
+RUN_IN_MEMORY = 1 << 19  # keys of a rising run held as arrays (16 bytes each) before they become a level
 _NOTHING, _ENDED = object(), object()  # no key yet; keys stopped rising
 
 
@@ -39,12 +42,10 @@ class SeenKeys:
         # While every key is greater than the one before (an export sorted by its key), none can repeat: such
         # batches are recorded (hashes and marks, for the keys that come after the run) without a lookup.
         self._top: Any = _NOTHING                            # the greatest key so far, or _ENDED
-        self._risen: tuple[list[int], list[int]] = ([], [])  # hashes and marks of the run, not yet in levels
-        self._risen_arrays: list[tuple[np.ndarray, np.ndarray]] = []
+        self._risen: tuple[array[int], array[int]] = (array("q"), array("q"))  # the run's hashes and marks
 
     def __len__(self) -> int:
-        return (len(self._recent) + (len(self._older) if self._older is not None else 0) + len(self._risen[0])
-                + sum(len(h) for h, _ in self._risen_arrays))
+        return len(self._recent) + (len(self._older) if self._older is not None else 0) + len(self._risen[0])
 
     def add_rising(self, keys: Sequence[Any], marks: Sequence[int]) -> bool:
         """Record a batch of keys that carries on a run of strictly rising keys; False (nothing recorded, and
@@ -65,8 +66,8 @@ class SeenKeys:
         hashes, kept_marks = self._risen
         hashes.extend(map(hash, keys))
         kept_marks.extend(marks)
-        if len(hashes) >= _RISEN_AS_LISTS:
-            self._rise_into_arrays()
+        if len(hashes) >= RUN_IN_MEMORY:
+            self._risen_into_levels()
         return True
 
     def add_new(self, hashes: Sequence[int], marks: Sequence[int]) -> bool:
@@ -103,25 +104,23 @@ class SeenKeys:
         recent = np.fromiter(self._recent.keys(), np.int64, len(self._recent))
         return recent if self._older is None else np.concatenate([self._older.hashes(), recent])
 
-    def _rise_into_arrays(self) -> None:
-        """The run's hashes and marks as arrays (16 bytes a key); a level's worth goes into the levels."""
+    def _risen_into_levels(self) -> None:
+        """The run recorded so far becomes a level (a level's worth goes to disk)."""
         import numpy as np
-
-        from .keylevels import ON_DISK
-        hashes, marks = self._risen
-        self._risen_arrays.append((np.array(hashes, np.int64), np.array(marks, np.int64)))
-        self._risen = ([], [])
-        if sum(len(h) for h, _ in self._risen_arrays) >= ON_DISK:
-            self._levels().add(self._risen_arrays)
+        chunks = [(np.frombuffer(self._risen[0], np.int64), np.frombuffer(self._risen[1], np.int64))]
+        self._risen = (array("q"), array("q"))  # the chunks alone hold the run now: add() lets it go when sorted
+        self._levels().add(chunks)
 
     def _end_rising(self) -> None:
-        """The run is over: what it recorded joins the recent keys and the levels, where lookups find it."""
+        """The run is over: what it recorded joins the recent keys (a short run) or the levels, where lookups
+        find it."""
         self._top = _ENDED
-        hashes, marks = self._risen
-        self._risen = ([], [])
-        self._recent.update(zip(hashes, marks))
-        if self._risen_arrays:
-            self._levels().add(self._risen_arrays)
+        if len(self._risen[0]) >= RECENT:
+            self._risen_into_levels()
+        else:
+            hashes, marks = self._risen
+            self._risen = (array("q"), array("q"))
+            self._recent.update(zip(hashes, marks))
         if len(self._recent) >= RECENT:
             self._settle()
 

@@ -392,7 +392,7 @@ def test_keys_that_rise_then_repeat_are_found_like_any_others(tmp_path_factory, 
             expected.append((row, f"duplicate key (first seen at row {first[key]})"))
         first.setdefault(key, row)
     with patch.object(csvreader, "BATCH", batch), patch.object(seenkeys, "RECENT", 8), \
-            patch.object(seenkeys, "_RISEN_AS_LISTS", 4), patch.object(keylevels, "ON_DISK", 32), \
+            patch.object(seenkeys, "RUN_IN_MEMORY", 20), patch.object(keylevels, "ON_DISK", 32), \
             patch.object(keylevels, "BLOCK", 4):
         rows, rejected, reader = read(folder / "access_log.csv")
     assert sorted((r.row, r.reason) for r in rejected) == expected
