@@ -12,8 +12,10 @@ only when the filter cannot rule it out (about 1 key in 700, or a real duplicate
 
 An export sorted by its key needs none of those lookups while its keys keep rising: such a run is recorded
 as it comes (add_rising), and joins the dict and the levels when the first key that does not rise ends it.
-It is kept in stdlib arrays (8 bytes a value), so a sorted export of fewer than RUN_IN_MEMORY keys never
-imports NumPy (about 15 MB of the process's memory).
+Until then it is only written down: RUN_IN_MEMORY keys at a time in stdlib arrays, the rest appended to a
+scratch file as they come, unsorted. A sorted export thus keeps about 1 MB for its keys however long it is,
+and never imports NumPy (about 15 MB) or sorts and filters levels that no lookup will read; a run that
+ends is read back into levels then.
 """
 from __future__ import annotations
 
@@ -21,15 +23,17 @@ from array import array
 from collections.abc import Sequence
 from itertools import islice
 from operator import lt
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
+
+from .scratch import append, read_at, scratch_file
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .keylevels import KeyLevels
 
-RECENT = 1 << 16      # keys kept in the dict before they move into the sorted levels
-RUN_IN_MEMORY = 1 << 19  # keys of a rising run held as arrays (16 bytes each) before they become a level
+RECENT = 1 << 16         # keys kept in the dict before they move into the sorted levels
+RUN_IN_MEMORY = 1 << 16  # keys of a rising run held in arrays (16 bytes each) before they go to the run's file
 _NOTHING, _ENDED = object(), object()  # no key yet; keys stopped rising
 
 
@@ -43,9 +47,12 @@ class SeenKeys:
         # batches are recorded (hashes and marks, for the keys that come after the run) without a lookup.
         self._top: Any = _NOTHING                            # the greatest key so far, or _ENDED
         self._risen: tuple[array[int], array[int]] = (array("q"), array("q"))  # the run's hashes and marks
+        self._run_file: IO[bytes] | None = None       # the run's older keys: hashes then marks, per chunk
+        self._run_chunks: list[tuple[int, int]] = []  # (offset, keys) of each chunk in the file
 
     def __len__(self) -> int:
-        return len(self._recent) + (len(self._older) if self._older is not None else 0) + len(self._risen[0])
+        return (len(self._recent) + (len(self._older) if self._older is not None else 0) + len(self._risen[0])
+                + sum(n for _, n in self._run_chunks))
 
     def add_rising(self, keys: Sequence[Any], marks: Sequence[int]) -> bool:
         """Record a batch of keys that carries on a run of strictly rising keys; False (nothing recorded, and
@@ -67,7 +74,7 @@ class SeenKeys:
         hashes.extend(map(hash, keys))
         kept_marks.extend(marks)
         if len(hashes) >= RUN_IN_MEMORY:
-            self._risen_into_levels()
+            self._write_run()
         return True
 
     def add_new(self, hashes: Sequence[int], marks: Sequence[int]) -> bool:
@@ -104,25 +111,51 @@ class SeenKeys:
         recent = np.fromiter(self._recent.keys(), np.int64, len(self._recent))
         return recent if self._older is None else np.concatenate([self._older.hashes(), recent])
 
-    def _risen_into_levels(self) -> None:
-        """The run recorded so far becomes a level (a level's worth goes to disk)."""
-        import numpy as np
-        chunks = [(np.frombuffer(self._risen[0], np.int64), np.frombuffer(self._risen[1], np.int64))]
-        self._risen = (array("q"), array("q"))  # the chunks alone hold the run now: add() lets it go when sorted
-        self._levels().add(chunks)
+    def _write_run(self) -> None:
+        """Append the run's keys held in memory to the run's file, as they are."""
+        hashes, marks = self._risen
+        if self._run_file is None:
+            self._run_file = scratch_file("duplicate keys")
+        offset = append(self._run_file, memoryview(hashes).cast("B"), "duplicate keys")
+        append(self._run_file, memoryview(marks).cast("B"), "duplicate keys")
+        self._run_chunks.append((offset, len(hashes)))
+        self._risen = (array("q"), array("q"))
 
     def _end_rising(self) -> None:
-        """The run is over: what it recorded joins the recent keys (a short run) or the levels, where lookups
-        find it."""
+        """The run is over: what it recorded joins the levels (read back from its file a level's worth at a
+        time) or, a short run, the recent keys, where lookups find it."""
         self._top = _ENDED
-        if len(self._risen[0]) >= RECENT:
-            self._risen_into_levels()
+        if self._run_file is not None:
+            self._read_run_back()
+        hashes, marks = self._risen
+        self._risen = (array("q"), array("q"))
+        if len(hashes) >= RECENT:
+            import numpy as np
+            self._levels().add([(np.frombuffer(hashes, np.int64), np.frombuffer(marks, np.int64))])
         else:
-            hashes, marks = self._risen
-            self._risen = (array("q"), array("q"))
             self._recent.update(zip(hashes, marks))
         if len(self._recent) >= RECENT:
             self._settle()
+
+    def _read_run_back(self) -> None:
+        import numpy as np
+
+        from .keylevels import ON_DISK
+        file, self._run_file = self._run_file, None
+        assert file is not None
+        with file:
+            level: list[tuple[np.ndarray, np.ndarray]] = []
+            size = 0
+            for offset, n in self._run_chunks:
+                level.append((np.frombuffer(read_at(file, offset, n * 8), np.int64),
+                              np.frombuffer(read_at(file, offset + n * 8, n * 8), np.int64)))
+                size += n
+                if size >= ON_DISK:
+                    self._levels().add(level)  # (add empties the list)
+                    size = 0
+            if level:
+                self._levels().add(level)
+        self._run_chunks = []
 
     def _settle(self) -> None:
         """Move the recent keys into the sorted levels (the dict is let go before the levels merge)."""

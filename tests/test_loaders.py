@@ -465,3 +465,27 @@ def test_bulk_typed_rows_carry_their_columns_and_batches_read_them(tmp_path: Pat
     assert later.column(0, qty) == [Decimal("2.5")] and later.column(1, 0) == [None]
     assert batch.column(0, qty) is rows.columns[qty]
     assert batch.column(0, qty) == [Decimal("1"), Decimal("2.5")]
+
+
+def test_a_sorted_export_keeps_its_keys_in_a_file_not_in_numpy_levels(tmp_path) -> None:
+    """An export sorted by its key cannot repeat a key while it keeps rising: its keys are only written down
+    (a scratch file past RUN_IN_MEMORY of them), never sorted into levels, so neither NumPy nor the levels'
+    memory is needed; a key that then repeats one of them is still found, with the row it was first seen at."""
+    import subprocess
+    import sys
+    rows = [f"E{n:05d},S1,x,2026-01-01T00:00:00Z\n" for n in range(2100)]  # the repeat comes in the second batch
+    write(tmp_path / "sorted" / "access_log.csv", "event_id,staff_id,system,accessed_at\n" + "".join(rows))
+    write(tmp_path / "repeat" / "access_log.csv", "event_id,staff_id,system,accessed_at\n" + "".join(rows)
+          + "E00007,S1,x,2026-01-01T00:00:00Z\n")
+    script = ("import json, sys\nfrom sfc_check import seenkeys\nfrom sfc_check.cli import main\n"
+              "seenkeys.RUN_IN_MEMORY = 16\nfolder, report = sys.argv[1:]\n"
+              "sys.argv = ['sfc-check', 'audit', folder, '--as-of', '2026-06-30', '--quiet', '--output', report]\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print('numpy' in sys.modules, json.load(open(report))['rejected_rows'])\n")
+    found = {}
+    for name in ("sorted", "repeat"):
+        done = subprocess.run([sys.executable, "-c", script, str(tmp_path / name), str(tmp_path / f"{name}.json")],
+                              capture_output=True, text=True, check=True)
+        found[name] = done.stdout.strip().splitlines()[-1]
+    assert found["sorted"] == "False []"
+    assert found["repeat"].startswith("True [") and "duplicate key (first seen at row 9)" in found["repeat"]
