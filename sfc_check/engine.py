@@ -201,9 +201,7 @@ def _batches(source: Source) -> Iterator[tuple[str, list[int], list[tuple[Any, .
 def _judge_groups(cr: CompiledRule, counter: RuleCounter, violations: Sink, path: str | None) -> None:
     assert cr.group is not None
     ctx: list[Any] = [None]
-    rows = cr.group.rows()
-    cr.group.release()
-    for group_row in rows:
+    for group_row in cr.group.take_rows():
         ctx[0] = group_row
         if cr.applies is not None and not cr.applies(ctx):
             counter.not_applicable += 1

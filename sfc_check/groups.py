@@ -2,7 +2,7 @@
 the per-group check compiled over the aggregates (sums, counts, min/max, related datasets' totals)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress
@@ -51,21 +51,23 @@ class GroupState:
         """Whether a related row of this key can still matter."""
         return not self.primary_read or key in self.primary
 
-    def rows(self) -> list[tuple[Any, ...]]:
-        """One tuple per group: by-values, primary aggregates, then each related block (zeros when absent)."""
-        out = []
+    def take_rows(self) -> Iterator[tuple[Any, ...]]:
+        """One tuple per group, in key order: by-values, primary aggregates, then each related block (zeros when
+        absent). Each group's totals are let go as its tuple is made, so judging 100k groups never holds both;
+        the state is empty afterwards."""
         single = len(self.by) == 1  # one-field groups are keyed by the value itself, not a 1-tuple
         keys = list(self.primary)
         if single and all(type(k) is str for k in keys):
             keys.sort()  # text keys: their own order is the order of their text, without a key function
         else:
             keys.sort(key=lambda k: str(k) if single else tuple(str(x) for x in k))
+        primary = self.primary
         for key in keys:
-            row: list[Any] = ([key] if single else list(key)) + self.primary[key]
+            row: list[Any] = ([key] if single else list(key)) + primary.pop(key)
             for table, init in self.related:
-                row.extend(table.get(key) or init())
-            out.append(tuple(row))
-        return out
+                row.extend(table.pop(key) if key in table else init())
+            yield tuple(row)
+        self.release()
 
 
 Aggregate = tuple[str, Fn | None, Cond | None, BatchFn | None]  # kind, value, where, the value's column

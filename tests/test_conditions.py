@@ -244,3 +244,21 @@ def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(
         ["client_id", "investor_class", "name", "pi_category", "pi_portfolio_hkd"], ["client_id", "status"]]
     for kept, rows in tables:
         assert len(rows) == 2 and all((r[i] is None) == (f not in kept) for r in rows for i, f in enumerate(fields))
+
+
+def test_group_totals_are_let_go_as_their_groups_are_judged() -> None:
+    """Judging 100k client groups must not hold a tuple per group beside every group's totals: each group's
+    totals leave the state as its row is made, in key order, with a related block of zeros where the related
+    dataset had no rows for the key; the state is empty at the end."""
+    from decimal import Decimal
+
+    from sfc_check.groups import GroupState
+
+    loans = {"C2": [Decimal(5)], "C1": [Decimal(7)], "C3": [Decimal(1)]}
+    collateral = {"C1": [Decimal(10)], "C9": [Decimal(4)]}
+    state = GroupState(by=("client_id",), primary=loans, related=[(collateral, lambda: [Decimal(0)])])
+    rows = state.take_rows()
+    assert next(rows) == ("C1", Decimal(7), Decimal(10))
+    assert set(loans) == {"C2", "C3"} and set(collateral) == {"C9"}
+    assert list(rows) == [("C2", Decimal(5), Decimal(0)), ("C3", Decimal(1), Decimal(0))]
+    assert loans == {} and collateral == {}
