@@ -138,6 +138,8 @@ class SeenKeys:
             self._settle()
 
     def _read_run_back(self) -> None:
+        """The run's file as levels, a level's worth (ON_DISK keys) at a time so memory stays bounded; the
+        file is closed (and gone: scratch files have no name) once read."""
         import numpy as np
 
         from .keylevels import ON_DISK
