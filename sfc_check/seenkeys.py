@@ -122,18 +122,14 @@ class SeenKeys:
         self._risen = (array("q"), array("q"))
 
     def _end_rising(self) -> None:
-        """The run is over: what it recorded joins the levels (read back from its file a level's worth at a
-        time) or, a short run, the recent keys, where lookups find it."""
+        """The run is over: what it recorded joins the levels (its file, read back a level's worth at a time)
+        and the recent keys (the fewer than RUN_IN_MEMORY still in arrays), where lookups find it."""
         self._top = _ENDED
         if self._run_file is not None:
             self._read_run_back()
         hashes, marks = self._risen
         self._risen = (array("q"), array("q"))
-        if len(hashes) >= RECENT:
-            import numpy as np
-            self._levels().add([(np.frombuffer(hashes, np.int64), np.frombuffer(marks, np.int64))])
-        else:
-            self._recent.update(zip(hashes, marks))
+        self._recent.update(zip(hashes, marks))
         if len(self._recent) >= RECENT:
             self._settle()
 
