@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from itertools import compress
 from typing import Any
 
@@ -17,6 +16,9 @@ from .expressions import compile_value
 from .messages import evidence_fns, message_fn
 from .rulepack import Rule
 from .scope import CompileError, Fn, Name, Scope, Typed, record_field
+from .totals import Totals
+
+TAKE_AT_ONCE = 4096  # groups turned into rows together when judged
 
 
 @dataclass
@@ -30,21 +32,20 @@ class GroupFeeder:
 
 @dataclass
 class GroupState:
-    """Accumulators of a group rule: the primary groups and each related dataset's per-key totals."""
+    """Totals of a group rule: the primary groups and each related dataset's per-key totals."""
 
     by: tuple[str, ...]
-    primary: dict[Any, list[Any]] = field(default_factory=dict)
-    primary_init: Callable[[], list[Any]] = list
-    related: list[tuple[dict[Any, list[Any]], Callable[[], list[Any]]]] = field(default_factory=list)
+    primary: Totals
+    related: list[Totals] = field(default_factory=list)
     primary_read: bool = False  # once it is, related rows of keys without a group are not kept
 
     def primary_complete(self) -> None:
         self.primary_read = True
 
     def release(self) -> None:
-        """The groups are judged: free the totals (the feeders' closures hold the same dicts)."""
+        """The groups are judged: free the totals (the feeders' closures hold the same tables)."""
         self.primary.clear()
-        for table, _ in self.related:
+        for table in self.related:
             table.clear()
 
     def wanted(self, key: Any) -> bool:
@@ -53,20 +54,22 @@ class GroupState:
 
     def take_rows(self) -> Iterator[tuple[Any, ...]]:
         """One tuple per group, in key order: by-values, primary aggregates, then each related block (zeros when
-        absent). Each group's totals are let go as its tuple is made, so judging 100k groups never holds both;
-        the state is empty afterwards."""
+        absent). The groups are taken TAKE_AT_ONCE at a time, their keys let go as they are, so judging 100k
+        groups never holds a tuple for each; the state is empty afterwards."""
         single = len(self.by) == 1  # one-field groups are keyed by the value itself, not a 1-tuple
-        keys = list(self.primary)
+        keys = list(self.primary.index)
         if single and all(type(k) is str for k in keys):
             keys.sort()  # text keys: their own order is the order of their text, without a key function
         else:
             keys.sort(key=lambda k: str(k) if single else tuple(str(x) for x in k))
-        primary = self.primary
-        for key in keys:
-            row: list[Any] = ([key] if single else list(key)) + primary.pop(key)
-            for table, init in self.related:
-                row.extend(table.pop(key) if key in table else init())
-            yield tuple(row)
+        for start in range(0, len(keys), TAKE_AT_ONCE):
+            chunk = keys[start:start + TAKE_AT_ONCE]
+            columns = self.primary.take_many(chunk)
+            for table in self.related:
+                columns += table.take_many(chunk)
+            heads = [(key,) for key in chunk] if single else chunk
+            for head, values in zip(heads, zip(*columns)):
+                yield head + values
         self.release()
 
 
@@ -74,34 +77,30 @@ Aggregate = tuple[str, Fn | None, Cond | None, BatchFn | None]  # kind, value, w
 
 
 def _aggregates(aggs: dict[str, Any], scope: Scope, where: tuple[Any, ...]
-                ) -> tuple[list[Aggregate], list[tuple[str, Typed]], Callable[[], list[Any]]]:
+                ) -> tuple[list[Aggregate], list[tuple[str, Typed]]]:
     plan: list[Aggregate] = []
     typed: list[tuple[str, Typed]] = []
-    init: list[Any] = []
     for name, agg in aggs.items():
         kind = next(k for k in ("sum", "count", "min", "max") if k in agg)
         cond = compile_condition(agg["where"], scope, where + (name, "where")) if "where" in agg else None
         if kind == "count":
             plan.append(("count", None, cond, None))
             typed.append((name, Typed(lambda ctx: None, "integer")))
-            init.append(0)
             continue
         value = compile_value(agg[kind], scope, where + (name, kind))
         if kind == "sum" and value.type not in ("decimal", "integer", "any"):
             raise CompileError(f"sum: expects numbers, got a {value.type}", where + (name, kind))
         plan.append((kind, value.fn, cond, value.column()))
         typed.append((name, Typed(lambda ctx: None, "decimal" if kind == "sum" else value.type)))
-        init.append(Decimal(0) if kind == "sum" else None)
-    frozen = tuple(init)
-    return plan, typed, lambda: list(frozen)
+    return plan, typed
 
 
-def _feeder(plan: list[Aggregate], where: Cond | None, key_fns: list[Fn],
-            groups: dict[Any, list[Any]], init: Callable[[], list[Any]],
+def _feeder(plan: list[Aggregate], where: Cond | None, key_fns: list[Fn], totals: Totals,
             related_to: GroupState | None = None) -> Callable[[list[Any]], None]:
     """One closure per dataset row: filter, find the group (a scalar key for one field), update aggregates."""
-    steps = [_step(i, kind, fn, cond) for i, (kind, fn, cond, _) in enumerate(plan)]
+    steps = [(column, fn, cond) for column, (_, fn, cond, _) in zip(totals.columns, plan)]
     single = key_fns[0] if len(key_fns) == 1 else None
+    index = totals.index
 
     def feed(ctx: list[Any]) -> None:
         if where is not None and not where(ctx):
@@ -114,28 +113,28 @@ def _feeder(plan: list[Aggregate], where: Cond | None, key_fns: list[Fn],
             key = tuple(f(ctx) for f in key_fns)
             if None in key:
                 return
-        acc = groups.get(key)
-        if acc is None:
+        g = index.get(key)
+        if g is None:
             if related_to is not None and not related_to.wanted(key):
                 return
-            acc = groups[key] = init()
-        for step in steps:
-            step(acc, ctx)
+            g = totals.group(key)
+        for column, fn, cond in steps:
+            if cond is None or cond(ctx):
+                column.add(g, None if fn is None else fn(ctx))
     return feed
 
 
-def _batch_feeder(plan: list[Aggregate], where: Cond | None, key_columns: list[BatchFn | None],
-                  groups: dict[Any, list[Any]], init: Callable[[], list[Any]],
+def _batch_feeder(plan: list[Aggregate], where: Cond | None, key_columns: list[BatchFn | None], totals: Totals,
                   related_to: GroupState | None = None) -> Callable[[Batch], None] | None:
     """The feeder a batch at a time: rows in order, so every aggregate sees the same values in the same order
     as the per-row feeder. None when some part has no column form."""
     where_column = batch_of(where) if where is not None else None
-    columns: list[tuple[int, str, BatchFn | None, BatchFn | None]] = []
-    for i, (kind, _, cond, column) in enumerate(plan):
+    columns: list[tuple[BatchFn | None, BatchFn | None]] = []
+    for kind, _, cond, column in plan:
         cond_column = batch_of(cond) if cond is not None else None
         if (kind != "count" and column is None) or (cond is not None and cond_column is None):
             return None
-        columns.append((i, kind, column, cond_column))
+        columns.append((column, cond_column))
     if (where is not None and where_column is None) or any(k is None for k in key_columns):
         return None
     keyed: list[BatchFn] = [k for k in key_columns if k is not None]
@@ -147,7 +146,7 @@ def _batch_feeder(plan: list[Aggregate], where: Cond | None, key_columns: list[B
         if related_to is not None and related_to.primary_read:
             # related totals are kept only for keys that have a group: when few rows qualify (a collateral
             # file against the clients that have loans), the values are computed for those rows alone
-            primary = related_to.primary
+            primary = related_to.primary.index
             wanted = [i for i, k in enumerate(key_column(b)) if k in primary]
             if not wanted:
                 return
@@ -157,68 +156,16 @@ def _batch_feeder(plan: list[Aggregate], where: Cond | None, key_columns: list[B
         take = [k is not None for k in keys] if len(keyed) == 1 else [None not in k for k in keys]
         if where_column is not None:
             take = [t and w for t, w in zip(take, where_column(b))]
-        get = groups.get
-        accs = []
-        for key in compress(keys, take):
-            acc = get(key)
-            if acc is None:
-                acc = groups[key] = init()
-            accs.append(acc)
-        for i, kind, column, cond_column in columns:
-            mine = take if cond_column is None else [t and c for t, c in zip(take, cond_column(b))]
+        get, new = totals.index.get, totals.group
+        groups = [new(key) if (g := get(key)) is None else g for key in compress(keys, take)]
+        for target, (column, cond_column) in zip(totals.columns, columns):
             if cond_column is None:
-                chosen = accs
+                mine, chosen = take, groups
             else:
-                chosen = list(compress(accs, compress(mine, take)))
-            if kind == "count":
-                for acc in chosen:
-                    acc[i] += 1
-                continue
-            assert column is not None
-            values = compress(column(b), mine)
-            if kind == "sum":
-                for acc, v in zip(chosen, values):
-                    if v is not None:
-                        acc[i] += v
-            elif kind == "min":
-                for acc, v in zip(chosen, values):
-                    if v is not None and (acc[i] is None or v < acc[i]):
-                        acc[i] = v
-            else:
-                for acc, v in zip(chosen, values):
-                    if v is not None and (acc[i] is None or v > acc[i]):
-                        acc[i] = v
+                mine = [t and c for t, c in zip(take, cond_column(b))]
+                chosen = list(compress(groups, compress(mine, take)))
+            target.add_many(chosen, None if column is None else compress(column(b), mine))
     return feed
-
-
-def _step(i: int, kind: str, fn: Fn | None, cond: Cond | None) -> Callable[[list[Any], list[Any]], None]:
-    """Update one aggregate slot of a group from one row."""
-    if kind == "count":
-        if cond is None:
-            def count(acc: list[Any], ctx: list[Any]) -> None:
-                acc[i] += 1
-            return count
-
-        def count_if(acc: list[Any], ctx: list[Any]) -> None:
-            if cond(ctx):
-                acc[i] += 1
-        return count_if
-    assert fn is not None
-    if kind == "sum":
-        def add(acc: list[Any], ctx: list[Any]) -> None:
-            if cond is None or cond(ctx):
-                v = fn(ctx)
-                if v is not None:
-                    acc[i] += v
-        return add
-    better = (lambda v, cur: v < cur) if kind == "min" else (lambda v, cur: v > cur)
-
-    def extreme(acc: list[Any], ctx: list[Any]) -> None:
-        if cond is None or cond(ctx):
-            v = fn(ctx)
-            if v is not None and (acc[i] is None or better(v, acc[i])):
-                acc[i] = v
-    return extreme
 
 
 def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: dict[str, str],
@@ -231,11 +178,11 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
     env.plan(rule.dataset)
     row_scope = Scope(field_names(spec, 0), params, ptypes, env.as_of, env.tz)
     where = compile_condition(g["where"], row_scope, ("group", "where")) if "where" in g else None
-    agg_plan, agg_typed, init = _aggregates(g["aggregates"], row_scope, ("group", "aggregates"))
-    state = GroupState(by=by, primary_init=init)
+    agg_plan, agg_typed = _aggregates(g["aggregates"], row_scope, ("group", "aggregates"))
+    state = GroupState(by=by, primary=Totals([kind for kind, *_ in agg_plan]))
     by_typed = [row_scope.name(f, ("group", "by")) for f in by]
-    feeders = [GroupFeeder(rule.dataset, _feeder(agg_plan, where, [t.fn for t in by_typed], state.primary, init),
-                           _batch_feeder(agg_plan, where, [t.column() for t in by_typed], state.primary, init))]
+    feeders = [GroupFeeder(rule.dataset, _feeder(agg_plan, where, [t.fn for t in by_typed], state.primary),
+                           _batch_feeder(agg_plan, where, [t.column() for t in by_typed], state.primary))]
     reads = set(row_scope.reads)
     # the group row: by-values, primary aggregates, then each related block
     group_names: dict[str, Name] = {}
@@ -254,12 +201,12 @@ def compile_group(rule: Rule, env: CompileEnv, params: dict[str, Any], ptypes: d
         key_typed = [rscope.name(inverse[f], ("group", "related", alias, "on")) for f in by]
         rwhere = (compile_condition(rel["where"], rscope, ("group", "related", alias, "where"))
                   if "where" in rel else None)
-        rplan, rtyped, rinit = _aggregates(rel["aggregates"], rscope, ("group", "related", alias, "aggregates"))
-        table: dict[Any, list[Any]] = {}
-        state.related.append((table, rinit))
+        rplan, rtyped = _aggregates(rel["aggregates"], rscope, ("group", "related", alias, "aggregates"))
+        table = Totals([kind for kind, *_ in rplan])
+        state.related.append(table)
         feeders.append(GroupFeeder(
-            rspec.name, _feeder(rplan, rwhere, [t.fn for t in key_typed], table, rinit, state),
-            _batch_feeder(rplan, rwhere, [t.column() for t in key_typed], table, rinit, state)))
+            rspec.name, _feeder(rplan, rwhere, [t.fn for t in key_typed], table, state),
+            _batch_feeder(rplan, rwhere, [t.column() for t in key_typed], table, state)))
         layout += [(f"{alias}.{n}", t) for n, t in rtyped]
         reads |= rscope.reads
     for i, (name, t) in enumerate(layout):

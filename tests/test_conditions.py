@@ -246,19 +246,29 @@ def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(
         assert len(rows) == 2 and all((r[i] is None) == (f not in kept) for r in rows for i, f in enumerate(fields))
 
 
-def test_group_totals_are_let_go_as_their_groups_are_judged() -> None:
-    """Judging 100k client groups must not hold a tuple per group beside every group's totals: each group's
-    totals leave the state as its row is made, in key order, with a related block of zeros where the related
-    dataset had no rows for the key; the state is empty at the end."""
+def test_group_totals_are_let_go_as_their_groups_are_judged(monkeypatch) -> None:
+    """Judging 100k client groups must not hold a tuple per group: groups leave the state a block at a time (here
+    one) as their rows are made, in key order, with a related block of zeros where the related dataset had no
+    rows for the key; the state is empty at the end."""
     from decimal import Decimal
 
+    from sfc_check import groups
     from sfc_check.groups import GroupState
+    from sfc_check.totals import Totals
 
-    loans = {"C2": [Decimal(5)], "C1": [Decimal(7)], "C3": [Decimal(1)]}
-    collateral = {"C1": [Decimal(10)], "C9": [Decimal(4)]}
-    state = GroupState(by=("client_id",), primary=loans, related=[(collateral, lambda: [Decimal(0)])])
+    monkeypatch.setattr(groups, "TAKE_AT_ONCE", 1)
+    loans, collateral = Totals(["sum"]), Totals(["sum", "count"])
+    for key, amount in [("C2", 5), ("C1", 7), ("C3", 1)]:
+        loans.columns[0].add(loans.group(key), Decimal(amount))
+    for key, amount in [("C1", "10.5"), ("C9", 4), ("C1", "0.25")]:
+        g = collateral.group(key)
+        collateral.columns[0].add(g, Decimal(amount))
+        collateral.columns[1].add(g, None)
+    state = GroupState(by=("client_id",), primary=loans, related=[collateral])
     rows = state.take_rows()
-    assert next(rows) == ("C1", Decimal(7), Decimal(10))
-    assert set(loans) == {"C2", "C3"} and set(collateral) == {"C9"}
-    assert list(rows) == [("C2", Decimal(5), Decimal(0)), ("C3", Decimal(1), Decimal(0))]
-    assert loans == {} and collateral == {}
+    first = next(rows)
+    assert first == ("C1", Decimal(7), Decimal("10.75"), 2) and str(first[2]) == "10.75"
+    assert set(loans.index) == {"C2", "C3"} and set(collateral.index) == {"C9"}
+    rest = list(rows)
+    assert rest == [("C2", Decimal(5), Decimal(0), 0), ("C3", Decimal(1), Decimal(0), 0)]
+    assert loans.index == {} and collateral.index == {} and len(collateral.columns[0].cells) == 0
