@@ -19,11 +19,12 @@ from typing import IO, Any, Generic, TypeVar, overload
 
 from .scratch import append, read_at, scratch_file
 
-# Items kept in memory before a sorted run goes to disk (violations: ~5 MB), and items per chunk written, what
-# each run holds in memory while the runs are merged (1M violations: 123 runs, ~9 MB). 32k and 256 held 20 MB
-# of violations during the passes: 7 MB more at the peak of the default benchmark, 20 MB more with 5M trades.
-SPILL_AT = 1 << 13
-CHUNK = 128
+# Items kept in memory before a sorted run goes to disk, and items per chunk written: what each run holds in
+# memory while the runs are merged. Both at 1/4 of 8192 and 128 (the merge still holds 1/64 of the items, 16k
+# of 1M violations, ~12 MB): the 8192 violations held during the passes were 6 MB of the default benchmark's
+# peak (108.7 -> 102.6 MB). 32k and 256 had held 20 MB, 20 MB more with 5M trades.
+SPILL_AT = 1 << 11
+CHUNK = 32
 
 T = TypeVar("T")
 Runs = list[list[tuple[int, int]]]  # sorted runs, each a list of (offset, length) of its JSON chunks
