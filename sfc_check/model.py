@@ -16,10 +16,11 @@ class Severity(str, Enum):
     @property
     def rank(self) -> int:
         """0 for critical … 3 for low: sorts the worst first."""
-        return _SEVERITY_ORDER.index(self)
+        return _SEVERITY_RANK[self.value]
 
 
 _SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
+_SEVERITY_RANK = {s.value: n for n, s in enumerate(_SEVERITY_ORDER)}
 
 
 class FailOn(str, Enum):
@@ -73,7 +74,7 @@ class Violation:
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.severity.rank, self.rule_id, self.path or "", self.row or 0,
-                tuple(str(v) for v in self.key_values))
+                tuple(map(str, self.key_values)))
 
 
 @dataclass(frozen=True, slots=True)

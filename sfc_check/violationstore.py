@@ -45,6 +45,7 @@ class ViolationStore(SortedRuns[Violation]):
             self.per_severity[severity] = self.per_severity.get(severity, 0) + n
 
 
+_SEVERITIES = {s.value: s for s in Severity}  # Severity(text) goes through Enum's Python-level call
 _TAG = "\u0000"  # heads every list in a packed value: [_TAG, kind, body] (a list value is tagged "list")
 _PLAIN = (str, int, bool, float, type(None))
 
@@ -55,7 +56,7 @@ def _packed(v: Violation) -> list[Any]:
 
 
 def _unpacked(f: list[Any]) -> Violation:
-    return Violation(f[0], Severity(f[1]), f[2], tuple(f[3]), _restored(f[4]), f[5], f[6], f[7], tuple(f[8]),
+    return Violation(f[0], _SEVERITIES[f[1]], f[2], tuple(f[3]), _restored(f[4]), f[5], f[6], f[7], tuple(f[8]),
                      _restored(f[9]), f[10], f[11], f[12], f[13])
 
 

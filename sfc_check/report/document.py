@@ -17,6 +17,8 @@ from ..violationstore import tally
 
 def json_value(v: Any) -> Any:
     """Exact, JSON-safe values: decimals as strings (never binary floats), dates as ISO 8601."""
+    if v.__class__ in _AS_IS:  # most values of most violations: text, whole numbers, null
+        return v
     if isinstance(v, Decimal):
         return format(v, "f")
     if isinstance(v, (date, datetime)):
@@ -28,15 +30,20 @@ def json_value(v: Any) -> Any:
     return v
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def violation_entry(v: Violation) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "rule_id": v.rule_id, "severity": v.severity.value, "dataset": v.dataset,
-        "key": json_value(v.key), "path": v.path,
+        "key": dict(zip(v.key_fields, map(json_value, v.key_values))), "path": v.path,
     }
     if v.row is not None:
         entry["row"] = v.row
-    entry.update({"message": v.message, "evidence": json_value(v.evidence), "citation": v.citation,
-                  "waived": v.waived})
+    entry["message"] = v.message
+    entry["evidence"] = dict(zip(v.evidence_fields, map(json_value, v.evidence_values)))
+    entry["citation"] = v.citation
+    entry["waived"] = v.waived
     if v.waiver:
         entry["waiver"] = v.waiver
     if v.baseline:

@@ -5,6 +5,8 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every record: dumps() makes one a call
+
 
 def render_json(document: dict[str, Any]) -> str:
     return "".join(stream_json(document))
@@ -23,7 +25,7 @@ def stream_json(document: dict[str, Any]) -> Iterator[str]:
             yield f"  {name}: [\n"
             first = True
             for item in value:
-                yield ("    " if first else ",\n    ") + json.dumps(item, ensure_ascii=False)
+                yield ("    " if first else ",\n    ") + _ONE_LINE(item)
                 first = False
             yield "\n  ]" + tail
         else:
