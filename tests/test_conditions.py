@@ -209,6 +209,17 @@ def test_message_names_the_record_and_values(tmp_path) -> None:
     assert result.violations[0].evidence == {"haircut_pct": __import__("decimal").Decimal("59.5")}
 
 
+def test_message_text_outside_placeholders_is_kept_as_written(tmp_path) -> None:
+    """Braces that are not a `{name}` placeholder are text, and a list parameter reads as a list."""
+    rule = make_rule(tmp_path, {"dataset": "collateral",
+                                "message": "{asset} not in {allowed} {0} {} {a-b} {quantity}/{market_value_hkd}}",
+                                "parameters": {"allowed": {"value": ["BTC", "ETH"], "type": "list", "source": "policy",
+                                                           "description": "x"}},
+                                "violation_when": {"field": "asset", "not_in": {"param": "allowed"}}})
+    result = run(rule, [pos("P1", asset="SOL", quantity=12345, market_value_hkd="12345.678901")])
+    assert result.violations[0].message == "SOL not in BTC, ETH {0} {} {a-b} 12,345/12,345.6789}"
+
+
 def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(tmp_path, monkeypatch) -> None:
     """Fields read through a lookup in the condition, a let, or only in the message keep their values in the
     lookup's table; an exists table keeps what its filter reads; a field no rule reads there is not held."""
