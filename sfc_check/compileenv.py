@@ -22,6 +22,7 @@ class TableRef:
         self.table: dict[Any, Any] = {}
         spec = load_dictionary()[dataset]
         self.kept: set[int] = {spec.index(f) for f in fields}  # positions rules read; the rest stay None
+        self.readers: set[str] = set()  # datasets whose passes look rows up in it: once read, it is let go
 
 
 @dataclass

@@ -121,6 +121,7 @@ def compile_rule(rule: Rule, env: CompileEnv) -> CompiledRule:
         joins |= {(rule.dataset, f) for f in local} | {(target.name, f) for f in remote}
         local_pos = tuple(spec.index(local[i]) for i in order)
         ref = env.table(target.name, target.key, True)
+        ref.readers.add(rule.dataset)
         slot = plan.lookup_slot(local_pos, ref)
         names.update(field_names(target, slot, alias + ".", ref))
         mode = lk.get("missing", "skip")
@@ -219,6 +220,7 @@ def _exists_hook(env: CompileEnv, plan: SlotPlan, dictionary: dict[str, DatasetS
                 raise CompileError(f"exists: {target.name} has no field {f!r}", where + ("on",))
         local_fns = [scope.name(f, where + ("on",)).fn for f in local]
         ref = env.table(target.name, remote, False)
+        ref.readers.add(plan.dataset)
         slot = plan.new_slot()
         inner_names = dict(scope.names)
         inner_names.update(field_names(target, slot, alias + ".", ref))

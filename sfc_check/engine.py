@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from typing import Any, Protocol
 
-from .compileenv import CompileEnv
+from .compileenv import CompileEnv, TableRef
 from .compiler import CompiledRule, compile_rule
 from .dictionary import load_dictionary
 from .errors import RuleFileError
@@ -56,10 +56,12 @@ class RunSettings:
     jobs: int = 1  # processes a large file may be judged in (parts), when it can be cut safely
 
 
-def _pass_order(datasets: Iterable[str], rules: list[CompiledRule]) -> list[str]:
-    """Lookup targets before the datasets that look them up (a topological order, stable by name); where no
-    lookup forbids it, a group rule's own dataset before its related datasets, so that these keep totals only
-    for keys that have a group."""
+def _pass_order(datasets: Iterable[str], rules: list[CompiledRule], tables: Iterable[TableRef] = ()) -> list[str]:
+    """Lookup targets before the datasets that look them up; where no lookup forbids it, a group rule's own
+    dataset before its related datasets, so that these keep totals only for keys that have a group. Among the
+    datasets free to go next, one that brings a filled lookup table nearer to being let go (a dataset that looks
+    rows up in it, or one such a dataset waits for) goes first, so that a large table (100k clients) is not held
+    through an unrelated pass with state of its own (100k clients' collateral totals); otherwise by name."""
     deps: dict[str, set[str]] = {d: set() for d in datasets}
     for cr in rules:
         for d in cr.rule.datasets():
@@ -96,8 +98,21 @@ def _pass_order(datasets: Iterable[str], rules: list[CompiledRule]) -> list[str]
         visiting.discard(d)
         order.append(d)
     for d in sorted(deps):
-        visit(d)
-    return order
+        visit(d)  # (refuses a cycle)
+    done: list[str] = []
+    tables = list(tables)
+    while len(done) < len(order):
+        ready = [d for d in sorted(deps) if d not in done and deps[d] <= set(done)]
+        live = [t for t in tables if t.dataset in done and not t.readers <= set(done)]
+        wanted = {r for t in live for r in t.readers if r not in done}
+        todo = list(wanted)
+        while todo:  # and what they wait for
+            for dep in deps[todo.pop()]:
+                if dep not in done and dep not in wanted:
+                    wanted.add(dep)
+                    todo.append(dep)
+        done.append(next((d for d in ready if d in wanted), ready[0]))
+    return done
 
 
 def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSettings,
@@ -145,9 +160,12 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
     pending = [cr for cr in compiled if cr.kind == "group"]
     read: set[str] = set()
     try:
-        for dataset in _pass_order(sources, compiled):
+        for dataset in _pass_order(sources, compiled, env.tables.values()):
             _run_pass(dataset, sources[dataset], env, compiled, counters, violations, progress, settings.jobs)
             read.add(dataset)
+            for table in env.tables.values():  # a lookup table every reader of which is read is let go
+                if table.dataset in read and table.readers <= read:
+                    table.table.clear()
             for cr in pending:
                 if cr.dataset == dataset and cr.group is not None:
                     cr.group.primary_complete()

@@ -253,9 +253,44 @@ def test_an_undecodable_byte_in_a_later_part_is_reported_as_without_parts(tmp_pa
     assert "cannot decode as utf-8" in split.err and "line 2001" in split.err and split.err == single.err
 
 
+def test_a_lookup_table_is_let_go_once_its_readers_are_read_and_not_held_through_other_passes(cli, monkeypatch
+                                                                                             ) -> None:
+    """The clients table (100k rows in the benchmark) is needed by the loans and trades passes only: those run
+    while it is held and it is emptied after the last of them, before the collateral pass with its own group
+    totals, so the two never add up. The report is the same whatever the order."""
+    from conftest import SAMPLES
+    held: dict[str, int] = {}
+    real = engine._run_pass
+
+    def spy(dataset, source, env, compiled, *rest):
+        held[dataset] = sum(len(t.table) for t in env.tables.values() if t.dataset == "clients")
+        return real(dataset, source, env, compiled, *rest)
+    monkeypatch.setattr(engine, "_run_pass", spy)
+    doc = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json").json()
+    order = list(held)
+    assert order.index("clients") < min(order.index("va_financing_loans"), order.index("perp_trades"))
+    assert held["va_financing_loans"] > 0 and held["perp_trades"] > 0
+    assert held["collateral"] == 0 and held[order[-1]] == 0
+    assert {r["id"]: r["violations"] for r in doc["rules"]}["PERP-ACCESS-001"] > 0
+
+
+def test_the_pass_order_takes_a_tables_readers_before_unrelated_datasets() -> None:
+    """By name, `b_other` would be read while `a_target`'s table is held; its readers come first instead, and
+    a dataset a reader waits for (`c_wait`) comes before unrelated ones too."""
+    from types import SimpleNamespace as NS
+
+    def rule(dataset, *reads):
+        return NS(dataset=dataset, kind="record", rule=NS(datasets=lambda: (dataset, *reads)))
+    rules = [rule("z_reader", "a_target", "c_wait"), rule("b_other"), rule("c_wait")]
+    tables = [NS(dataset="a_target", readers={"z_reader"})]
+    names = ["b_other", "z_reader", "a_target", "c_wait"]
+    assert engine._pass_order(names, rules, tables) == ["a_target", "c_wait", "z_reader", "b_other"]
+    assert engine._pass_order(names, rules) == ["a_target", "b_other", "c_wait", "z_reader"]
+
+
 def test_group_totals_are_judged_and_freed_once_their_datasets_are_read(cli, monkeypatch) -> None:
-    """A group rule over collateral and loans is judged when both are read: the trades pass that follows
-    does not carry its totals. Its findings and counts are those of judging at the end."""
+    """A group rule over collateral and loans is judged when both are read: the passes that follow do not
+    carry its totals. Its findings and counts are those of judging at the end."""
     from conftest import SAMPLES
     seen: dict[str, dict[str, int]] = {}
     real = engine._run_pass
@@ -266,6 +301,8 @@ def test_group_totals_are_judged_and_freed_once_their_datasets_are_read(cli, mon
     monkeypatch.setattr(engine, "_run_pass", spy)
     doc = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json").json()
     assert seen["collateral"]["FIN-MC-001"] > 0  # loans are read before collateral: their groups exist by then
-    assert all(seen["perp_trades"][r] == 0 for r in ("FIN-COLL-003", "FIN-COVER-001", "FIN-MC-001"))
+    order = list(seen)
+    after = order[order.index("collateral") + 1:]
+    assert after and all(seen[d][r] == 0 for d in after for r in ("FIN-COLL-003", "FIN-COVER-001", "FIN-MC-001"))
     rules = {r["id"]: (r["violations"], r["checked"]) for r in doc["rules"]}
     assert rules["FIN-COLL-003"] == (1, 8) and rules["FIN-COVER-001"] == (2, 8) and rules["FIN-MC-001"] == (1, 8)
