@@ -104,7 +104,7 @@ def _pass_order(datasets: Iterable[str], rules: list[CompiledRule], tables: Iter
     while len(done) < len(order):
         ready = [d for d in sorted(deps) if d not in done and deps[d] <= set(done)]
         live = [t for t in tables if t.dataset in done and not t.readers <= set(done)]
-        wanted = {r for t in live for r in t.readers if r not in done}
+        wanted = {r for t in live for r in t.readers if r in deps and r not in done}
         todo = list(wanted)
         while todo:  # and what they wait for
             for dep in deps[todo.pop()]:
