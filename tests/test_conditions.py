@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rulekit import keys, make_rule, run
 
 from sfc_check.errors import RuleFileError
@@ -283,3 +285,24 @@ def test_group_totals_are_let_go_as_their_groups_are_judged(monkeypatch) -> None
     rest = list(rows)
     assert rest == [("C2", Decimal(5), Decimal(0), 0), ("C3", Decimal(1), Decimal(0), 0)]
     assert loans.index == {} and collateral.index == {} and len(collateral.columns[0].cells) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["{a}", "{b}", "{p}", "{", "}", "{{", "}}", "{0}", "{}", "{a-b}", "{ a}"]),
+                          st.text(alphabet=" .%:{}0-", max_size=4)), max_size=12))
+def test_a_message_reads_as_its_template_with_each_placeholder_worded(pieces) -> None:
+    """Whatever text surrounds them, `{name}` placeholders of fields and parameters are replaced by their
+    worded values and every other character stays (the rendering goes through str.format)."""
+    import re
+    from datetime import date, timezone
+    from decimal import Decimal
+
+    from sfc_check.messages import format_value, message_fn
+    from sfc_check.scope import Name, Scope, Typed
+
+    template = "".join(pieces)
+    values = {"a": "C1", "b": Decimal("12345.678901"), "p": [Decimal("1.50"), "x"]}
+    scope = Scope({"a": Name(Typed(lambda ctx: ctx[0])), "b": Name(Typed(lambda ctx: ctx[1]))},
+                  {"p": values["p"]}, {"p": "list"}, date(2026, 6, 30), timezone.utc)
+    expected = re.sub(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}", lambda m: format_value(values[m.group(1)]), template)
+    assert message_fn(template, scope)([values["a"], values["b"]]) == expected
