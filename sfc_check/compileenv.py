@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
-from decimal import Decimal
 from typing import Any
 
 from .dictionary import load_dictionary
-from .rulepack import Parameter, Rule
+from .rulepack import Rule, typed_parameter
 from .scope import Fn
 
 UNSET = object()  # a let slot not yet computed for this row
@@ -104,15 +103,3 @@ def parameter_values(rule: Rule, as_of: date, overrides: dict[str, Any] | None =
         raw = (overrides or {}).get(p.name, p.value_on(as_of))
         out[p.name] = typed_parameter(p, raw)
     return out
-
-
-def typed_parameter(p: Parameter, raw: Any) -> Any:
-    if p.type == "decimal":
-        return Decimal(str(raw))
-    if p.type == "integer":
-        return int(raw)
-    if p.type == "date":
-        return date.fromisoformat(str(raw))
-    if p.type == "list":
-        return [str(v) for v in raw]
-    return raw

@@ -4,15 +4,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .compileenv import typed_parameter
 from .errors import RuleFileError, did_you_mean
-from .rulepack import Parameter, Rule, validate_document
+from .rulepack import Parameter, Rule, parameter_value_problem, typed_parameter, validate_document
 from .yamlsafe import load_yaml_file
 
 
@@ -88,13 +87,8 @@ def load_policy(path: Path, rules: list[Rule], as_of: date) -> Policy:
                 raise RuleFileError(f"rule {rule_id} has no parameter {name!r} (it has: "
                                     f"{', '.join(known) or 'none'})", str(path), line)
             p = found
-            try:
-                typed_parameter(p, value)
-                if p.type == "list" and not isinstance(value, list):
-                    raise ValueError
-            except (ValueError, TypeError, InvalidOperation):
-                raise RuleFileError(f"{name} for {rule_id} must be a {p.type}, got {value!r}", str(path),
-                                    line) from None
+            if parameter_value_problem(p, value):
+                raise RuleFileError(f"{name} for {rule_id} must be a {p.type}, got {value!r}", str(path), line)
             if p.source == "sfc":
                 default = p.value_on(as_of)
                 if not _is_stricter_or_equal(p, default, value):

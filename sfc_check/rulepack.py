@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -205,12 +206,54 @@ def _parameters(doc: YamlDocument) -> tuple[Parameter, ...]:
         else:
             vals = ((date.min, None, p["value"]),)
         kind = p.get("type") or _infer_type(vals[0][2])
-        out.append(Parameter(name=name, source=p["source"], description=p["description"], type=kind,
-                             values=vals, stricter=p.get("stricter"), unit=p.get("unit"), basis=p.get("basis")))
+        param = Parameter(name=name, source=p["source"], description=p["description"], type=kind,
+                          values=vals, stricter=p.get("stricter"), unit=p.get("unit"), basis=p.get("basis"))
+        places = [(["parameters", name, "values", i, "value"], v["value"]) for i, v in enumerate(p["values"])] \
+            if "values" in p else [(["parameters", name, "value"], p["value"])]
+        for where, raw in places:
+            problem = parameter_value_problem(param, raw)
+            if problem:
+                raise RuleFileError(f"parameter {name!r} {problem}", doc.path, doc.line_of(where))
+        out.append(param)
         if p["source"] == "sfc" and kind in ("decimal", "integer", "list") and not p.get("stricter"):
             raise RuleFileError(f"parameter {name!r} is set by the SFC: say which way a firm may tighten it "
                                 "(stricter: higher, lower or subset)", doc.path, doc.line_of(["parameters", name]))
     return tuple(out)
+
+
+def typed_parameter(p: Parameter, raw: Any) -> Any:
+    """A parameter value as rules read it (the file's YAML scalar, or a policy file's, made exact)."""
+    if p.type == "decimal":
+        return Decimal(str(raw))
+    if p.type == "integer":
+        return int(raw)
+    if p.type == "date":
+        return date.fromisoformat(str(raw))
+    if p.type == "list":
+        return [str(v) for v in raw]
+    return raw
+
+
+def parameter_value_problem(p: Parameter, raw: Any) -> str | None:
+    """Why `raw` cannot be a value of `p` (None when it can): caught where the value is written, with its line,
+    not as an exception while rules compile."""
+    shown = repr(raw)
+    wrong = f"must be a {p.type}, got {shown if len(shown) <= 60 else shown[:57] + '...'}"
+    if p.type == "list":
+        return None if isinstance(raw, list) and not any(isinstance(v, (dict, list)) for v in raw) else wrong
+    if isinstance(raw, (dict, list)):
+        return wrong
+    if p.type in ("decimal", "integer") and (raw is None or isinstance(raw, bool)):
+        return wrong
+    if p.type == "bool" and not isinstance(raw, bool):
+        return wrong
+    try:
+        value = typed_parameter(p, raw)
+    except (ValueError, TypeError, ArithmeticError):
+        return wrong
+    if p.type == "decimal" and not value.is_finite():
+        return wrong
+    return None
 
 
 def _infer_type(value: Any) -> str:

@@ -145,3 +145,13 @@ def test_rule_example_failure_is_named(cli, tmp_path) -> None:
 def test_sfc_parameter_needs_a_tightening_direction(cli, tmp_path) -> None:
     broken = GOOD.replace("    stricter: higher\n", "")
     check(cli, pack(tmp_path, broken), "stricter")
+
+
+def test_a_parameter_value_of_the_wrong_type_is_named_at_its_line(cli, tmp_path) -> None:
+    """A value that is not of its parameter's type (a mapping, text, null, infinity for a number) is an error
+    naming the file and the value's line, never an internal error when rules compile."""
+    for n, bad in enumerate(["{all: [{field: asset}]}", "sixty", "null", ".inf", "[60]", "true"]):
+        broken = GOOD.replace("    value: 60\n", f"    value: {bad}\n", 1)
+        assert broken != GOOD
+        check(cli, pack(tmp_path / str(n), broken), f"FIN-COLL-002.yaml:{line_of(broken, 'value: ' + bad)}",
+              "parameter 'min_va_haircut_pct' must be a decimal")
