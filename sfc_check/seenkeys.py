@@ -6,7 +6,7 @@ of 64-bit key hashes with where each was first seen, merged like a log-structure
 size), so a batch of new keys is checked with one `searchsorted` per level. The key's hash stands for the key: a
 false duplicate needs a 64-bit collision (about 1 in 10^7 for ten million keys).
 
-So that memory does not grow with the file, a level that reaches ON_DISK keys (512k) goes to a scratch file;
+So that memory does not grow with the file, a level that reaches ON_DISK keys (256k) goes to a scratch file;
 memory keeps its Bloom filter (2 to 4 bytes per key) and every BLOCK-th hash. A new key is looked up on disk
 only when the filter cannot rule it out (about 1 key in 700, or a real duplicate): one 4 KB read.
 
