@@ -98,10 +98,10 @@ def _pass_order(datasets: Iterable[str], rules: list[CompiledRule], tables: Iter
         visiting.discard(d)
         order.append(d)
     for d in sorted(deps):
-        visit(d)  # (refuses a cycle)
+        visit(d)  # refuses a cycle; the order itself is chosen below
     done: list[str] = []
     tables = list(tables)
-    while len(done) < len(order):
+    while len(done) < len(deps):
         ready = [d for d in sorted(deps) if d not in done and deps[d] <= set(done)]
         live = [t for t in tables if t.dataset in done and not t.readers <= set(done)]
         wanted = {r for t in live for r in t.readers if r in deps and r not in done}

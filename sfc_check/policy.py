@@ -87,8 +87,9 @@ def load_policy(path: Path, rules: list[Rule], as_of: date) -> Policy:
                 raise RuleFileError(f"rule {rule_id} has no parameter {name!r} (it has: "
                                     f"{', '.join(known) or 'none'})", str(path), line)
             p = found
-            if parameter_value_problem(p, value):
-                raise RuleFileError(f"{name} for {rule_id} must be a {p.type}, got {value!r}", str(path), line)
+            problem = parameter_value_problem(p, value)
+            if problem:
+                raise RuleFileError(f"{name} for {rule_id} {problem}", str(path), line)
             if p.source == "sfc":
                 default = p.value_on(as_of)
                 if not _is_stricter_or_equal(p, default, value):

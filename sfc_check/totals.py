@@ -162,7 +162,7 @@ def _fixed_point_sum(cell: int, places: int, value: Any) -> tuple[int, int] | No
                 return None
             cell *= _TENS[-exponent - places]
             places = -exponent
-        units = int(value.scaleb(places))  # whole: the value has at most `places` places
+        units = int(value * _SHIFTS[places])  # whole: the value has at most `places` places
     else:
         return None
     total = cell + units
@@ -195,10 +195,6 @@ class Totals:
                     column.grow(more)
                 self.room += more
         return g
-
-    def take(self, key: Any) -> list[Any]:
-        """The key's aggregate values (each kind's zero when the key has no group), letting the key go."""
-        return [values[0] for values in self.take_many([key])]
 
     def take_many(self, keys: list[Any]) -> list[list[Any]]:
         """Per aggregate, the values of these keys' groups (the kind's zero for a key without one); the keys

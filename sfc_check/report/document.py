@@ -14,6 +14,8 @@ from ..policy import ParameterUse, parameter_uses
 from ..rulepack import bundled_rules_dir
 from ..violationstore import tally
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
 
 def json_value(v: Any) -> Any:
     """Exact, JSON-safe values: decimals as strings (never binary floats), dates as ISO 8601."""
@@ -29,8 +31,6 @@ def json_value(v: Any) -> Any:
         return {k: json_value(x) for k, x in v.items()}
     return v
 
-
-_AS_IS = frozenset({str, int, bool, type(None)})
 
 
 def violation_entry(v: Violation) -> dict[str, Any]:
