@@ -21,12 +21,14 @@ BatchFn = Callable[["Batch"], list[Any]]
 class Batch:
     """A run of consecutive rows of one dataset, the records its lookups found, and per-batch shared values."""
 
-    __slots__ = ("rows", "n", "found", "_cache")
+    __slots__ = ("rows", "n", "found", "positions", "_cache")
 
-    def __init__(self, rows: list[tuple[Any, ...]], found: dict[int, list[Any]]) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]], found: dict[int, list[Any]],
+                 positions: dict[int, list[int]] | None = None) -> None:
         self.rows = rows
         self.n = len(rows)
         self.found = found            # lookup slot → the looked-up record (or None) per row
+        self.positions = positions or {}  # lookup slot → each field's place in its table's kept records
         self._cache: dict[Hashable, list[Any]] = {}
 
     def column(self, slot: int, pos: int) -> list[Any]:
@@ -38,6 +40,9 @@ class Batch:
                 col = column_of(self.rows, pos)
             else:
                 found = self.found[slot]
+                place = self.positions.get(slot)
+                if place is not None:
+                    pos = place[pos]
                 try:  # every lookup found its record: the usual case, at C speed
                     col = list(map(itemgetter(pos), found))
                 except TypeError:
@@ -55,7 +60,7 @@ class Batch:
         """The rows at `indices` (in order) as a batch of their own, with what this one found and computed: a
         feeder that takes few of the rows computes its values for those alone."""
         sub = Batch([self.rows[i] for i in indices], {slot: [col[i] for i in indices]
-                                                      for slot, col in self.found.items()})
+                                                      for slot, col in self.found.items()}, self.positions)
         sub._cache = {key: [col[i] for i in indices] for key, col in self._cache.items()}
         return sub
 

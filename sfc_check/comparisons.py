@@ -61,13 +61,14 @@ def comparison(name: str, test: Callable[[Any, Any], bool]) -> Callable[..., Con
         lf, rf = left.fn, right.fn
         ranked = name in ("lt", "le", "gt", "ge") and subject.type == "enum"
         lc, rc = left.column(), right.column()
-        if right.constant and left.ref is not None and not ranked:
+        if right.constant and left.own_field is not None and not ranked:
             const = rf([])
             if const is None:
                 raise CompileError(f"{name}: compares with null; use is_null / not_null", where)
-            return with_batch(_fused_compare(left.ref, _OPS[name], const), _against_constant(name, lc, const))
-        if left.ref is not None and right.ref is not None and not ranked:
-            return with_batch(_fused_fields(left.ref, right.ref, _OPS[name]), _against_column(name, lc, rc))
+            return with_batch(_fused_compare(left.own_field, _OPS[name], const), _against_constant(name, lc, const))
+        if left.own_field is not None and right.own_field is not None and not ranked:
+            return with_batch(_fused_fields(left.own_field, right.own_field, _OPS[name]),
+                              _against_column(name, lc, rc))
         if name in ("lt", "le", "gt", "ge") and subject.type == "enum":
             rank = {v: i for i, v in enumerate(subject.enum_values)}
             base_l, base_r = lf, rf
@@ -115,33 +116,19 @@ def _against_column(name: str, left: BatchFn | None, right: BatchFn | None) -> B
     return lambda b: test(left(b), right(b))
 
 
-def _fused_compare(ref: tuple[int, int], test: Callable[[Any, Any], bool], const: Any) -> Cond:
-    """A field read and a comparison with a constant in one closure: the per-row hot path."""
-    slot, pos = ref
-    if slot == 0:
-        def main_field(ctx: list[Any]) -> bool:
-            x = ctx[0][pos]
-            return x is not None and test(x, const)
-        return main_field
-
-    def looked_up(ctx: list[Any]) -> bool:
-        r = ctx[slot]
-        if r is None:
-            return False
-        x = r[pos]
+def _fused_compare(pos: int, test: Callable[[Any, Any], bool], const: Any) -> Cond:
+    """A field of the record read and compared with a constant in one closure: the per-row hot path."""
+    def main_field(ctx: list[Any]) -> bool:
+        x = ctx[0][pos]
         return x is not None and test(x, const)
-    return looked_up
+    return main_field
 
 
-def _fused_fields(a: tuple[int, int], b: tuple[int, int], test: Callable[[Any, Any], bool]) -> Cond:
-    """Two field reads (of the record or looked-up records) and their comparison in one closure."""
-    (sa, pa), (sb, pb) = a, b
-
+def _fused_fields(pa: int, pb: int, test: Callable[[Any, Any], bool]) -> Cond:
+    """Two fields of the record read and compared in one closure."""
     def fields(ctx: list[Any]) -> bool:
-        ra, rb = ctx[sa], ctx[sb]
-        if ra is None or rb is None:
-            return False
-        x, y = ra[pa], rb[pb]
+        row = ctx[0]
+        x, y = row[pa], row[pb]
         return x is not None and y is not None and test(x, y)
     return fields
 

@@ -20,8 +20,22 @@ class TableRef:
         self.dataset, self.fields, self.unique = dataset, fields, unique
         self.table: dict[Any, Any] = {}
         spec = load_dictionary()[dataset]
-        self.kept: set[int] = {spec.index(f) for f in fields}  # positions rules read; the rest stay None
+        self.kept: set[int] = {spec.index(f) for f in fields}  # positions rules read; the rest read as None
         self.readers: set[str] = set()  # datasets whose passes look rows up in it: once read, it is let go
+        self.order: tuple[int, ...] | None = None  # the kept positions, in the order a kept record holds them
+        # a field's place in a kept record; readers compiled before narrow() hold this list, which it rewrites
+        self.position: list[int] = list(range(len(spec.fields)))
+
+    def narrow(self) -> None:
+        """Fix what a kept record holds, once every rule is compiled (so `kept` is complete): the fields rules
+        read, then a None that every other field points at. A client of 15 fields that rules read 6 of costs
+        a tuple of 7, not 15 (7 MB of the default benchmark's 100k clients)."""
+        order = tuple(sorted(self.kept))
+        if len(order) == len(self.position):
+            return  # every field is read: records are kept as they come
+        self.order = order
+        place = {p: i for i, p in enumerate(order)}
+        self.position[:] = [place.get(p, len(order)) for p in range(len(self.position))]
 
 
 @dataclass

@@ -80,7 +80,8 @@ def field_names(spec: DatasetSpec, slot: int, prefix: str = "", table: TableRef 
         if slot == 0:
             fn = record_field(i)
         else:
-            fn = looked_up_field(slot, i)
+            assert table is not None
+            fn = looked_up_field(slot, i, table.position)
         names[prefix + f.name] = Name(Typed(fn, f.type, f.values, f.case, ref=(slot, i)), spec.name, f.name,
                                       table.kept if table is not None else None)
     return names

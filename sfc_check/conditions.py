@@ -101,8 +101,8 @@ def _membership(negate: bool) -> Callable[..., Cond]:
             if lc is not None:
                 column = ((lambda b: [x is not None and x not in members for x in lc(b)]) if negate
                           else (lambda b: [x is not None and x in members for x in lc(b)]))
-            if subject.ref is not None and subject.ref[0] == 0:
-                pos = subject.ref[1]
+            if subject.own_field is not None:
+                pos = subject.own_field
                 if negate:
                     return with_batch(lambda ctx: (x := ctx[0][pos]) is not None and x not in members, column)
                 return with_batch(lambda ctx: (x := ctx[0][pos]) is not None and x in members, column)
@@ -134,11 +134,11 @@ def _is_null(negate: bool) -> Callable[..., Cond]:
         if col is not None:
             column = ((lambda b: [x is not None for x in col(b)]) if negate
                       else (lambda b: [x is None for x in col(b)]))
-        if subject.ref is not None:
-            slot, pos = subject.ref
+        if subject.own_field is not None:
+            pos = subject.own_field
             if negate:
-                return with_batch(lambda ctx: (r := ctx[slot]) is not None and r[pos] is not None, column)
-            return with_batch(lambda ctx: (r := ctx[slot]) is None or r[pos] is None, column)
+                return with_batch(lambda ctx: ctx[0][pos] is not None, column)
+            return with_batch(lambda ctx: ctx[0][pos] is None, column)
         if negate:
             return with_batch(lambda ctx: fn(ctx) is not None, column)
         return with_batch(lambda ctx: fn(ctx) is None, column)
@@ -155,11 +155,11 @@ def _is(negate: bool) -> Callable[..., Cond]:
         if lc is not None and rc is not None:
             column = ((lambda b: [x != y for x, y in zip(lc(b), rc(b))]) if negate
                       else (lambda b: [x == y for x, y in zip(lc(b), rc(b))]))
-        if other.constant and subject.ref is not None:
-            (slot, pos), const = subject.ref, rf([])
+        if other.constant and subject.own_field is not None:
+            pos, const = subject.own_field, rf([])
             if negate:
-                return with_batch(lambda ctx: (None if (r := ctx[slot]) is None else r[pos]) != const, column)
-            return with_batch(lambda ctx: (None if (r := ctx[slot]) is None else r[pos]) == const, column)
+                return with_batch(lambda ctx: ctx[0][pos] != const, column)
+            return with_batch(lambda ctx: ctx[0][pos] == const, column)
         if negate:
             return with_batch(lambda ctx: lf(ctx) != rf(ctx), column)
         return with_batch(lambda ctx: lf(ctx) == rf(ctx), column)

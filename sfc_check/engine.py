@@ -146,6 +146,8 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
         except CompileError as exc:
             raise RuleFileError(str(exc), rule.path, rule.yaml.line_of(list(exc.where))) from None
 
+    for table in env.tables.values():  # every rule is compiled: the tables know which fields are read
+        table.narrow()
     counters = {cr.rule.id: RuleCounter() for cr in compiled}
     dictionary = load_dictionary()
     for name, source in sources.items():  # readers may leave the fields no rule touches untyped

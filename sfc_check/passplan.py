@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -31,8 +32,9 @@ class PassPlan:
         plan = env.plans.get(dataset)
         self.lookups = plan.lookups if plan else []
         spec = load_dictionary()[dataset]
-        self.fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique, frozenset(t.kept))
+        self.fill_steps = [(t.table, tuple(spec.index(f) for f in t.fields), t.unique, t.order)
                            for t in env.tables.values() if t.dataset == dataset]
+        self.positions = {slot: ref.position for slot, _, ref in self.lookups}
         mine = [cr for cr in compiled if cr.kind == "record" and cr.dataset == dataset and cr.verdict is not None]
         self.by_batch = [(cr.batch_verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is not None]
         self.by_row = [(cr.verdict, cr, counters[cr.rule.id]) for cr in mine if cr.batch_verdict is None]
@@ -60,12 +62,12 @@ class PassPlan:
             n = len(rows)
             rows_seen += n
             found: dict[int, list[Any]] = {}
-            batch = Batch(rows, found)  # the lookups below fill `found`, which the batch shares
+            batch = Batch(rows, found, self.positions)  # the lookups below fill `found`, which the batch shares
             for slot, pos, ref in lookups:
                 found[slot] = list(map(ref.table.get, batch.keys(pos)))
-            for table, pos, unique, kept in fill_steps:
+            for table, pos, unique, order in fill_steps:
                 keys = batch.keys(pos)
-                records = kept_only(rows, kept)
+                records = kept_only(rows, order)
                 if unique:
                     table.update(zip(keys, records))
                 else:
@@ -100,14 +102,13 @@ class PassPlan:
         return rows_seen
 
 
-def kept_only(rows: list[tuple[Any, ...]], kept: frozenset[int]) -> list[tuple[Any, ...]]:
-    """The rows as a lookup table keeps them: fields no rule reads through the table become None, so a
-    value only the dataset's own pass reads (a client's portfolio, say) is not held for the whole run."""
-    width = len(rows[0]) if rows else 0
-    if all(i in kept for i in range(width)):
+def kept_only(rows: list[tuple[Any, ...]], order: tuple[int, ...] | None) -> list[tuple[Any, ...]]:
+    """The rows as a lookup table keeps them (TableRef.narrow): the fields rules read through the table, in
+    `order`, and a None for the rest, so a value only the dataset's own pass reads (a client's portfolio,
+    say) is not held for the whole run, nor a slot for it. None: every field is read, rows are kept whole."""
+    if order is None:
         return rows
-    nones = [None] * len(rows)
-    return list(zip(*(list(map(itemgetter(i), rows)) if i in kept else nones for i in range(width))))
+    return list(zip(*[list(map(itemgetter(i), rows)) for i in order], repeat(None)))
 
 
 class RowContext:

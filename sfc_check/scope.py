@@ -33,6 +33,12 @@ class Typed:
     ref: tuple[int, int] | None = None   # (slot, position) when the value is a plain field read
     batch: BatchFn | None = None         # the column-at-a-time form (batch.py), when it has one
 
+    @property
+    def own_field(self) -> int | None:
+        """The position, when the value is a plain read of the record's own field (closures may then index the
+        row directly; a looked-up record's fields sit where their table put them: TableRef.narrow)."""
+        return self.ref[1] if self.ref is not None and self.ref[0] == 0 else None
+
     def column(self) -> BatchFn | None:
         """The batch form: explicit, a field's column, or a constant repeated."""
         if self.batch is not None:
@@ -109,9 +115,10 @@ def record_field(index: int) -> Fn:
     return lambda ctx: ctx[0][index]
 
 
-def looked_up_field(slot: int, index: int) -> Fn:
-    """Field `index` of the record a lookup found (None when it found nothing)."""
-    return lambda ctx: r[index] if (r := ctx[slot]) is not None else None
+def looked_up_field(slot: int, index: int, position: list[int]) -> Fn:
+    """Field `index` of the record a lookup found (None when it found nothing), at its place in the table's
+    kept record (`position`, TableRef.narrow)."""
+    return lambda ctx: r[position[index]] if (r := ctx[slot]) is not None else None
 
 
 def _extra_column(index: int, column: str) -> Typed:

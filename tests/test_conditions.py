@@ -224,15 +224,16 @@ def test_message_text_outside_placeholders_is_kept_as_written(tmp_path) -> None:
 
 def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(tmp_path, monkeypatch) -> None:
     """Fields read through a lookup in the condition, a let, or only in the message keep their values in the
-    lookup's table; an exists table keeps what its filter reads; a field no rule reads there is not held."""
+    lookup's table; an exists table keeps what its filter reads; a field no rule reads there is not held, nor
+    a slot for it: a kept record is the kept fields in order, then one None the others read as."""
     from sfc_check import passplan
     tables: list[tuple[set[str], list[tuple]]] = []
     real = passplan.kept_only
     fields = [f.name for f in passplan.load_dictionary()["clients"].fields]
 
-    def spy(rows, kept):
-        tables.append(({fields[i] for i in kept}, real(rows, kept)))
-        return tables[-1][1]
+    def spy(rows, order):
+        tables.append((order, rows, real(rows, order)))
+        return tables[-1][2]
     monkeypatch.setattr(passplan, "kept_only", spy)
     rule = make_rule(tmp_path, {
         "dataset": "perp_trades",
@@ -253,10 +254,12 @@ def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(
                         {**trade, "trade_id": "T2", "client_id": "C2", "counterparty_client_id": "C1"}],
                  data={"clients": clients})
     assert [v.message for v in result.violations] == ["trade T1: Chan Tai Man (individual) holds 7,500,000"]
-    assert sorted(sorted(kept) for kept, _ in tables) == [
+    assert sorted(sorted(fields[i] for i in order) for order, _, _ in tables) == [
         ["client_id", "investor_class", "name", "pi_category", "pi_portfolio_hkd"], ["client_id", "status"]]
-    for kept, rows in tables:
-        assert len(rows) == 2 and all((r[i] is None) == (f not in kept) for r in rows for i, f in enumerate(fields))
+    for order, rows, records in tables:
+        assert len(records) == 2
+        for row, record in zip(rows, records):
+            assert record == tuple(row[i] for i in order) + (None,) and row[order[-1]] is not None
 
 
 def test_group_totals_are_let_go_as_their_groups_are_judged(monkeypatch) -> None:
