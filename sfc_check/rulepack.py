@@ -165,7 +165,12 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"invalid key {bad!r} in {where}{hint}"
     if error.validator == "required":
         return f"{where}: {error.message}"
+    if error.validator == "format" and error.validator_value == "date":
+        return f"{where}: {error.instance!r}: not a valid calendar date (YYYY-MM-DD)"  # as values.parse_date
     if error.validator in ("oneOf", "anyOf") and error.context:
+        dates = [e for e in error.context if e.validator == "format"]  # a date or null: the date is what is wrong
+        if dates:
+            return _schema_message(dates[0])
         best = jsonschema.exceptions.best_match(error.context)
         return f"{where}: {best.message}"
     return f"{where}: {error.message}"
@@ -183,7 +188,8 @@ def _error_path(error: jsonschema.ValidationError) -> list[Any]:
 
 def validate_document(doc: YamlDocument, schema: dict[str, Any], what: str) -> None:
     """Schema-validate one YAML document; the first (deepest, most relevant) error becomes a RuleFileError."""
-    validator = jsonschema.Draft202012Validator(schema)
+    # formats checked: "date" (a real calendar day, not only the YYYY-MM-DD shape the pattern asks for)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     # a misspelt key explains the "required" error it causes, so unknown keys are reported first
     errors = sorted(validator.iter_errors(doc.data),
                     key=lambda e: (e.validator not in ("additionalProperties", "propertyNames"),

@@ -262,6 +262,24 @@ def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(
             assert record == tuple(row[i] for i in order) + (None,) and row[order[-1]] is not None
 
 
+def test_a_table_read_whole_keeps_its_rows_and_a_narrowed_one_maps_every_field() -> None:
+    """narrow(): a table whose every field is read keeps rows as they come (positions unchanged); otherwise
+    each kept field has its place in order and every other field points at the trailing None. Readers hold
+    the position list itself, so it is rewritten in place."""
+    from sfc_check.compileenv import TableRef
+    whole = TableRef("perp_instruments", ("instrument",), True)
+    width = len(whole.position)
+    whole.kept.update(range(width))
+    whole.narrow()
+    assert whole.order is None and whole.position == list(range(width))
+    part = TableRef("perp_instruments", ("instrument",), True)
+    held = part.position
+    part.kept.update({5, 2})
+    part.narrow()
+    assert part.order == (0, 2, 5) and held is part.position
+    assert [held[p] for p in (0, 2, 5)] == [0, 1, 2] and all(held[p] == 3 for p in range(width) if p not in (0, 2, 5))
+
+
 def test_group_totals_are_let_go_as_their_groups_are_judged(monkeypatch) -> None:
     """Judging 100k client groups must not hold a tuple per group: groups leave the state a block at a time (here
     one) as their rows are made, in key order, with a related block of zeros where the related dataset had no

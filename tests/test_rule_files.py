@@ -155,3 +155,20 @@ def test_a_parameter_value_of_the_wrong_type_is_named_at_its_line(cli, tmp_path)
         assert broken != GOOD
         check(cli, pack(tmp_path / str(n), broken), f"FIN-COLL-002.yaml:{line_of(broken, 'value: ' + bad)}",
               "parameter 'min_va_haircut_pct' must be a decimal")
+
+
+def test_an_impossible_date_is_named_at_its_line(cli, tmp_path) -> None:
+    """A date of the right shape that is no calendar day (13th month, 30 February), in effective dates or a
+    dated parameter value, is a schema error naming the file and line, not an internal error (found by the
+    rule-file fuzzer: effective_from '2026-13-01' stopped every command)."""
+    dated = GOOD.replace("    value: 60\n", "    values:\n      - {from: \"2026-02-11\", value: 60}\n", 1)
+    assert dated != GOOD
+    for n, (old, new) in enumerate([('effective_from: "2026-02-11"', 'effective_from: "2026-13-01"'),
+                                    ('effective_from: "2026-02-11"',
+                                     'effective_from: "2026-02-11"\neffective_to: "2026-02-30"'),
+                                    ('{from: "2026-02-11"', '{from: "2026-02-29"')]):
+        broken = dated.replace(old, new, 1)
+        assert broken != dated
+        bad = new.split('"')[-2]
+        check(cli, pack(tmp_path / str(n), broken), f"FIN-COLL-002.yaml:{line_of(broken, bad)}",
+              f"'{bad}': not a valid calendar date (YYYY-MM-DD)")
