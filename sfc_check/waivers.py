@@ -1,7 +1,6 @@
 """Waivers: approved exceptions that expire. A waived violation stays in every report but does not fail the run."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -109,6 +108,6 @@ def apply_waivers(violations: Sequence[Violation], waivers: list[Waiver], as_of:
 
     def mark(v: Violation) -> Violation:
         w = live.get(violation_identity(v.rule_id, v.key))
-        return v if w is None else dataclasses.replace(v, waived=True, waiver=w.entry())
+        return v if w is None else v._replace(waived=True, waiver=w.entry())
 
     return remark(violations, mark), outcome
