@@ -78,7 +78,8 @@ class CsvReader(RowReader):
                     first = part[2]
                 positions = self._positions(header, "header")
                 extra = extra_columns(header, self.source.dataset)
-                typer = row_typer(self.source.dataset, positions, text=True, extra=extra)
+                # rows typed one by one are those the column typing refused: walked once, to their bad cell
+                typer = row_typer(self.source.dataset, positions, text=True, extra=extra, suspect=True)
                 bulk = BatchTyper(self.source.dataset, positions, extra, self._needed)
                 width = len(header)
                 line = first + reader.line_num

@@ -80,9 +80,9 @@ class Violation(NamedTuple):
                 tuple(map(str, self.key_values)))
 
 
-@dataclass(frozen=True, slots=True)
-class RejectedRow:
-    """An input row that could not be typed; it is reported, never evaluated and never silently dropped."""
+class RejectedRow(NamedTuple):
+    """An input row that could not be typed; it is reported, never evaluated and never silently dropped.
+    (A named tuple for the reason Violation is one: a corrupt export rejects every one of millions of rows.)"""
 
     dataset: str
     path: str

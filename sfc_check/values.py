@@ -51,10 +51,11 @@ def parse_decimal(text: str) -> Decimal:
         pass
     else:
         return in_range(value)
-    if "," in text:
-        if not THOUSANDS.fullmatch(text):
-            raise BadValue("not a number (misplaced thousands separator)")
-        text = text.replace(",", "")
+    if "," not in text:  # (trying the same text again would only raise the same exception again)
+        raise BadValue("not a number")
+    if not THOUSANDS.fullmatch(text):
+        raise BadValue("not a number (misplaced thousands separator)")
+    text = text.replace(",", "")
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -95,7 +96,8 @@ LATEST = datetime(9999, 12, 30, tzinfo=timezone.utc)
 
 
 def datetime_in_range(value: datetime) -> datetime:
-    if EARLIEST <= value <= LATEST:
+    # years 2 to 9998 are within the range whatever the offset (at most a day): no aware comparison needed
+    if 1 < value.year < 9999 or EARLIEST <= value <= LATEST:
         return value
     raise BadValue("date-time out of range (0001-01-02 to 9999-12-30)")
 

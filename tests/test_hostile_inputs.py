@@ -394,3 +394,29 @@ def test_a_date_time_at_the_end_of_the_calendar_is_a_rejected_row(cli, tmp_path)
     [rejected] = result.json()["rejected_rows"]
     assert (rejected["path"], rejected["row"], rejected["column"]) == ("perp_trades.csv", 2, "trade_time")
     assert "out of range" in rejected["reason"]
+
+
+_CELL = st.sampled_from(["", " ", "T1", "C1", "x2", "5", "1,234.5", "1,23", "NaN", "1e99", "2026-03-01",
+                         "2026-02-30", "2026-03-01T10:00:00+08:00", "2026-03-01T10:00", "buy", "SELL", "hold",
+                         "BTC-USD-PERP", "0.0000001", "-3"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELL, min_size=9, max_size=9))
+def test_a_suspect_row_walked_once_gets_the_answer_of_the_two_pass_typer(cells) -> None:
+    """The CSV reader walks rows its column typing refused once, stopping at the first bad cell; the usual
+    typer converts the whole row and, when it fails, walks it again to name the cell. Both must give the
+    same typed row, or the same column, value and reason (the first bad cell in field order, and only when
+    no cell is bad, the first required field left empty)."""
+    from sfc_check.dictionary import load_dictionary
+    from sfc_check.rowtyping import RowProblem, row_typer
+    spec = load_dictionary()["perp_trades"]
+    positions = {f.name: i for i, f in enumerate(spec.fields)}
+    answers = []
+    for suspect in (False, True):
+        typer = row_typer(spec, positions, text=True, suspect=suspect)
+        try:
+            answers.append(("row", typer(list(cells))))
+        except RowProblem as exc:
+            answers.append(("problem", exc.column, exc.value, exc.reason))
+    assert answers[0] == answers[1]
