@@ -57,7 +57,9 @@ class RecordReader(RowReader):
         """Typed rows from JSON objects: a key is a column; a missing required key rejects that record."""
         spec = self.source.dataset
         names = [f.name for f in spec.fields]
-        typer = row_typer(spec, {n: i for i, n in enumerate(names)}, extra=lambda cells: cells[len(names)])
+        # used only for records the column typing refused: walked once, to their bad cell (see csvreader)
+        typer = row_typer(spec, {n: i for i, n in enumerate(names)}, extra=lambda cells: cells[len(names)],
+                          suspect=True)
         required = [f.name for f in spec.fields if f.required]
         known, all_required = spec.by_name.keys(), frozenset(required)
         for rowno, obj in records:

@@ -402,19 +402,20 @@ _CELL = st.sampled_from(["", " ", "T1", "C1", "x2", "5", "1,234.5", "1,23", "NaN
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_CELL, min_size=9, max_size=9))
-def test_a_suspect_row_walked_once_gets_the_answer_of_the_two_pass_typer(cells) -> None:
-    """The CSV reader walks rows its column typing refused once, stopping at the first bad cell; the usual
-    typer converts the whole row and, when it fails, walks it again to name the cell. Both must give the
-    same typed row, or the same column, value and reason (the first bad cell in field order, and only when
-    no cell is bad, the first required field left empty)."""
+@given(st.lists(_CELL, min_size=9, max_size=9), st.booleans())
+def test_a_suspect_row_walked_once_gets_the_answer_of_the_two_pass_typer(cells, text) -> None:
+    """The CSV and JSON readers walk rows their column typing refused once, stopping at the first bad cell;
+    the usual typer converts the whole row and, when it fails, walks it again to name the cell. Both must
+    give the same typed row, or the same column, value and reason (the first bad cell in field order, and
+    only when no cell is bad, the first required field left empty), for CSV text and through the general
+    converters JSON values take (`text` False)."""
     from sfc_check.dictionary import load_dictionary
     from sfc_check.rowtyping import RowProblem, row_typer
     spec = load_dictionary()["perp_trades"]
     positions = {f.name: i for i, f in enumerate(spec.fields)}
     answers = []
     for suspect in (False, True):
-        typer = row_typer(spec, positions, text=True, suspect=suspect)
+        typer = row_typer(spec, positions, text=text, suspect=suspect)
         try:
             answers.append(("row", typer(list(cells))))
         except RowProblem as exc:
