@@ -6,6 +6,7 @@ is typed, rejected and counted is decided here once, so every format reports the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,8 @@ class RowReader:
         their file order for the duplicate-key check. `suspect` holds the rows known bad before typing."""
         n = len(cells)
         typed: list[Row] | None = None
+        # where each suspect's row typer may look first: every column before the one that failed was typed
+        first_bad: dict[int, int] = {}
         for _ in range(len(bulk.plan) + 1):  # each round singles out the bad cells of one more column
             if failed is not None:
                 candidates = [j for j in range(n) if j not in suspect]
@@ -108,6 +111,7 @@ class RowReader:
                 if not found:
                     break  # a failure no single cell explains: the whole batch goes row by row
                 suspect.update(candidates[k] for k in found)
+                first_bad.update((candidates[k], failed) for k in found)
             clean = [cells[j] for j in range(n) if j not in suspect]
             try:
                 typed = bulk(clean) if clean else []
@@ -124,6 +128,8 @@ class RowReader:
         for j in range(n):
             if j in suspect:
                 for rowno, one_typer, one_cells in one_by_one(j):
+                    if j in first_bad and one_typer is not None:
+                        one_typer = partial(one_typer, start=first_bad[j])
                     row = self._type_one(rowno, one_typer, one_cells)
                     if row is not None:
                         rownos.append(rowno)

@@ -52,8 +52,16 @@ def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_re
                 return RowProblem(name, cells[pos], str(exc))
         return RowProblem(None, None, "unreadable row")
 
-    def walk_row(cells: list[Any]) -> Row:
+    def walk_row(cells: list[Any], start: int = 0) -> Row:
+        """`start`: a field every earlier one of which is known to convert (a batch's column typing got that
+        far): when its cell is bad, that is the first bad cell, and so the row's answer."""
         cells.append(None)
+        if start:
+            conv, pos = plan[start]
+            try:
+                conv(cells[pos])
+            except BadValue as exc:
+                raise RowProblem(names[start], cells[pos], str(exc)) from None
         out = []
         for name, (conv, pos) in zip(names, plan):
             try:

@@ -408,16 +408,26 @@ def test_a_suspect_row_walked_once_gets_the_answer_of_the_two_pass_typer(cells, 
     the usual typer converts the whole row and, when it fails, walks it again to name the cell. Both must
     give the same typed row, or the same column, value and reason (the first bad cell in field order, and
     only when no cell is bad, the first required field left empty), for CSV text and through the general
-    converters JSON values take (`text` False)."""
+    converters JSON values take (`text` False); also when told to look first at a field all earlier ones of
+    which convert, as a batch whose column typing failed there tells it."""
     from sfc_check.dictionary import load_dictionary
     from sfc_check.rowtyping import RowProblem, row_typer
     spec = load_dictionary()["perp_trades"]
     positions = {f.name: i for i, f in enumerate(spec.fields)}
-    answers = []
-    for suspect in (False, True):
-        typer = row_typer(spec, positions, text=text, suspect=suspect)
+    from sfc_check.values import BadValue, converter_for, text_converter_for
+
+    def answer(typer, **start) -> tuple:
         try:
-            answers.append(("row", typer(list(cells))))
+            return ("row", typer(list(cells), **start))
         except RowProblem as exc:
-            answers.append(("problem", exc.column, exc.value, exc.reason))
-    assert answers[0] == answers[1]
+            return ("problem", exc.column, exc.value, exc.reason)
+    usual, walk = (row_typer(spec, positions, text=text, suspect=suspect) for suspect in (False, True))
+    expected = answer(usual)
+    assert answer(walk) == expected
+    # a batch tells the walk where to look first: a field every earlier one of which converts
+    for start, field in enumerate(spec.fields):
+        assert answer(walk, start=start) == expected, start
+        try:
+            (text_converter_for if text else converter_for)(field)(cells[start])
+        except BadValue:
+            break  # later fields are never given as a start for this row
