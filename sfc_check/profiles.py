@@ -203,7 +203,7 @@ def compile_field(fs: FieldSpec, spec: Any, header: list[str], dataset: str, fil
         if formats and kind in ("date", "datetime") and not isinstance(raw, (date, datetime)):
             for fmt in formats:
                 try:
-                    parsed = datetime.strptime(out, fmt)
+                    parsed = parse_formatted(out, fmt)
                     break
                 except ValueError:
                     continue
@@ -220,6 +220,25 @@ def compile_field(fs: FieldSpec, spec: Any, header: list[str], dataset: str, fil
             out = out.rjust(pad["width"], pad.get("char", "0"))
         return out
     return get, label
+
+
+# Formats whose text, in exactly this shape (ASCII digits, zero-padded), datetime.fromisoformat reads to the
+# same value as strptime, and refuses as strptime does: 0.5 µs instead of 10-30 µs a cell, which made strptime
+# a third of the time of a profile's pass over a trade history
+_ISO_SHAPES = {
+    "%Y-%m-%d %H:%M:%S": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"),
+    "%Y-%m-%dT%H:%M:%S": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"),
+    "%Y-%m-%d %H:%M": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}"),
+    "%Y-%m-%d": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+}
+
+
+def parse_formatted(text: str, fmt: str) -> datetime:
+    """`datetime.strptime(text, fmt)`, by the ISO parser when the text has the format's exact ISO shape."""
+    shape = _ISO_SHAPES.get(fmt)
+    if shape is not None and shape.fullmatch(text):
+        return datetime.fromisoformat(text)
+    return datetime.strptime(text, fmt)
 
 
 def _naive_iso(text: str) -> bool:

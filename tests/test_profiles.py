@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, pairs, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sfc_check.model import RejectedRow
 from sfc_check.profilereader import profile_sources
@@ -331,3 +333,26 @@ def test_profiled_json_that_does_not_parse_names_file_and_line(cli, tmp_path) ->
     result = cli("audit", tmp_path / "data", "--profile", _access_profile(tmp_path, "json"), "--as-of", "2026-06-30")
     assert result.code == 2 and "events.json:3" in result.err and "invalid JSON" in result.err
     assert "Traceback" not in result.err
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]),
+       st.lists(st.sampled_from(["0", "1", "2", "3", "5", "9", "00", "01", "12", "13", "29", "30", "31", "59",
+                                 "60", "61", "2026", "0000", "9999", "02"]), min_size=6, max_size=6),
+       st.sampled_from(["-", " ", "T", ":", "/"]))
+def test_a_formatted_date_time_reads_as_strptime_reads_it(fmt, parts, sep) -> None:
+    """The ISO shortcut for ISO-shaped formats gives strptime's value, and refuses what it refuses (a 13th
+    month, a 60th second, digits that are not zero-padded take strptime itself)."""
+    from sfc_check.profiles import parse_formatted
+    y, mo, d, h, mi, s = parts
+    text = f"{y}-{mo}{sep}{d}" + ("" if fmt == "%Y-%m-%d" else f"{fmt[8]}{h}:{mi}" + (":" + s if fmt.count(":") == 2 else ""))
+    for candidate in (text, text.replace(sep, "-", 1)):
+        try:
+            expected: object = datetime.strptime(candidate, fmt)
+        except ValueError:
+            expected = ValueError
+        try:
+            got: object = parse_formatted(candidate, fmt)
+        except ValueError:
+            got = ValueError
+        assert got == expected, candidate
