@@ -44,18 +44,9 @@ def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_re
         (conv, -1 if positions.get(n) is None else int(positions[n] or 0)) for n, conv in zip(names, convs)]
     required = [i for i, f in enumerate(spec.fields) if f.required and enforce_required and f.name not in unavailable]
 
-    def explain(cells: list[Any]) -> RowProblem:
-        for name, (conv, pos) in zip(names, plan):
-            try:
-                conv(cells[pos])
-            except BadValue as exc:
-                return RowProblem(name, cells[pos], str(exc))
-        return RowProblem(None, None, "unreadable row")
-
-    def walk_row(cells: list[Any], start: int = 0) -> Row:
-        """`start`: a field every earlier one of which is known to convert (a batch's column typing got that
-        far): when its cell is bad, that is the first bad cell, and so the row's answer."""
-        cells.append(None)
+    def walk(cells: list[Any], start: int = 0) -> Row:
+        """Convert cell by cell, naming the first bad one. `start`: a field every earlier one of which is known
+        to convert (a batch's column typing got that far): when its cell is bad, that is the row's answer."""
         if start:
             conv, pos = plan[start]
             try:
@@ -70,12 +61,16 @@ def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_re
                 raise RowProblem(name, cells[pos], str(exc)) from None
         return finish(out, cells)
 
+    def walk_row(cells: list[Any], start: int = 0) -> Row:
+        cells.append(None)
+        return walk(cells, start)
+
     def type_row(cells: list[Any]) -> Row:
         cells.append(None)
         try:
             out = [conv(cells[pos]) for conv, pos in plan]
         except BadValue:
-            raise explain(cells) from None
+            return walk(cells)  # walked again, to name the bad cell
         return finish(out, cells)
 
     def finish(out: list[Any], cells: list[Any]) -> Row:

@@ -407,7 +407,7 @@ def test_a_suspect_row_walked_once_gets_the_answer_of_the_two_pass_typer(cells, 
     """The CSV and JSON readers walk rows their column typing refused once, stopping at the first bad cell;
     the usual typer converts the whole row and, when it fails, walks it again to name the cell. Both must
     give the same typed row, or the same column, value and reason (the first bad cell in field order, and
-    only when no cell is bad, the first required field left empty), for CSV text and through the general
+    only when no cell is bad, the first required field left empty, as written out here), for CSV text and through the general
     converters JSON values take (`text` False); also when told to look first at a field all earlier ones of
     which convert, as a batch whose column typing failed there tells it."""
     from sfc_check.dictionary import load_dictionary
@@ -424,6 +424,19 @@ def test_a_suspect_row_walked_once_gets_the_answer_of_the_two_pass_typer(cells, 
     usual, walk = (row_typer(spec, positions, text=text, suspect=suspect) for suspect in (False, True))
     expected = answer(usual)
     assert answer(walk) == expected
+    # the rule itself, written out here: the first cell a converter refuses, else the first empty required one
+    values, problem = [], None
+    for field, cell in zip(spec.fields, cells):
+        try:
+            values.append((text_converter_for if text else converter_for)(field)(cell))
+        except BadValue as exc:
+            problem = ("problem", field.name, cell, str(exc))
+            break
+    if problem is None:
+        empty = [(f.name, c) for f, c, v in zip(spec.fields, cells, values) if f.required and v is None]
+        problem = ("problem", *empty[0], "required value is empty") if empty else None
+    if problem is not None:
+        assert expected == problem
     # a batch tells the walk where to look first: a field every earlier one of which converts
     for start, field in enumerate(spec.fields):
         assert answer(walk, start=start) == expected, start
