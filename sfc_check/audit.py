@@ -9,18 +9,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
 from .baseline import BaselineOutcome, compare, load_baseline
-from .compiler import DEFAULT_TZ
 from .datasets import discover, open_reader
+from .backends.duckdb_backend import Settings as EngineSettings
 from .dictionary import load_dictionary
-from .engine import RunSettings, Source, evaluate
+from .evaluation import RunSettings, Source, evaluate
 from .errors import DataError, UsageError, did_you_mean
-from .model import AuditResult, FailOn
+from .model import DEFAULT_TZ, AuditResult, FailOn
 from .policy import Policy, load_policy
 from .profilereader import profile_sources
 from .profiles import Profile, load_profile
 from .rejectedrows import rejected_store
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
-from .violationstore import tally
+from .findings import tally
 from .waivers import WaiverOutcome, apply_waivers, load_waivers
 
 
@@ -42,7 +42,8 @@ class AuditRequest:
     baseline: Path | None = None
     fail_on_new: bool = False
     profile: Path | None = None
-    jobs: int = 1                   # processes for a large file that can be cut into parts
+    threads: int | None = None      # DuckDB threads (None: every core)
+    memory_limit: str | None = None  # DuckDB memory cap, e.g. "2GB" (None: DuckDB's default)
 
 
 @dataclass
@@ -108,7 +109,8 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
                      name in profile.datasets else f"{name}.csv/.json/.jsonl/.xlsx")
             raise DataError(f"required dataset {name!r} not found (looked for {where})", str(request.data_dir))
     settings = RunSettings(as_of=as_of, tz=tz, overrides=policy.overrides if policy else {},
-                           unavailable=profile.unavailable() if profile else {}, jobs=request.jobs)
+                           unavailable=profile.unavailable() if profile else {},
+                           engine=EngineSettings(threads=request.threads, memory_limit=request.memory_limit))
     result = evaluate(rules, sources, settings, rejected, progress)
     result.ignored_files = ignored
     waiver_outcome = baseline_outcome = None

@@ -12,7 +12,7 @@ from .errors import DataError
 from .jsonstream import json_records
 from .model import RuleOutcome, RuleStatus, Violation
 from .textfiles import open_text
-from .violationstore import remark
+from .findings import remark
 from .waivers import violation_identity
 
 

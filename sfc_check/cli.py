@@ -13,7 +13,6 @@ import typer
 from . import __version__
 from .audit import AuditRequest, run_audit
 from .cli_rules import RulesOption, explain, rules_app
-from .compiler import DEFAULT_TZ
 from .console import (
     ProgressBars,
     make_console,
@@ -23,7 +22,7 @@ from .console import (
     summary_line,
 )
 from .errors import SfcCheckError, UsageError
-from .model import FailOn
+from .model import DEFAULT_TZ, FailOn
 from .output import check_writable, write_atomic
 from .profilecheck import check_profile
 from .profileinit import init_profile
@@ -109,9 +108,11 @@ def audit(
                                                                      "parameters; SFC values only stricter.")] = None,
     profile: Annotated[Optional[Path], typer.Option("--profile", help="Mapping of the firm's own export layout "
                                                                        "(YAML) to the canonical datasets.")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="Processes a large CSV (32 MB or more, UTF-8, "
-                                      "no quotes) may be judged in: faster on several CPUs, more memory in all. "
-                                      "Default 1: everything in this process.")] = 1,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, max=256, metavar="N",
+                                                   help="Threads the engine may use (default: every core).")] = None,
+    memory_limit: Annotated[Optional[str], typer.Option("--memory-limit", metavar="SIZE",
+                                                        help="Memory the engine may use before it spills to TMPDIR, "
+                                                             "e.g. 2GB (default: 80% of RAM).")] = None,
 ) -> None:
     """Evaluate every applicable rule on the exports in DATA_DIR and report the violations."""
     targets = []
@@ -132,7 +133,7 @@ def audit(
                            fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
                            require=tuple(require or ()), policy=policy, waivers=waivers, baseline=baseline,
                            fail_on_new=fail_on_new, profile=profile,
-                           jobs=jobs)
+                           threads=threads, memory_limit=memory_limit)
     console = make_console(no_color=no_color)
     err = make_console(stderr=True, no_color=no_color)
     if err.is_terminal and not quiet:

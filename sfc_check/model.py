@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple
 
+DEFAULT_TZ = "Asia/Hong_Kong"  # the zone in which date-times become dates, unless a run says otherwise
+
 
 class Severity(str, Enum):
     CRITICAL = "critical"

@@ -310,7 +310,7 @@ def load_rules(path: Path | None = None, scope: str | None = "audit") -> list[Ru
             raise RuleFileError(f"duplicate rule id {rule.id} (also in {seen[rule.id].path})", rule.path,
                                 rule.yaml.line_of(["id"]))
         seen[rule.id] = rule
-    from .compiler import check_rule  # the compiler is the semantic validator
+    from .language.build import check_plan as check_rule  # the planner is the semantic validator
     for rule in rules:
         check_rule(rule)
     return sorted((r for r in rules if scope is None or r.scope == scope), key=lambda r: r.id)

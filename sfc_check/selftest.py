@@ -6,10 +6,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .compiler import DEFAULT_TZ
 from .dictionary import load_dictionary
-from .engine import InlineSource, RunSettings, Source, evaluate
-from .model import RejectedRow
+from .evaluation import InlineSource, RunSettings, Source, evaluate
+from .model import DEFAULT_TZ, RejectedRow
 from .rowtyping import typed_records
 from .rulepack import Rule
 

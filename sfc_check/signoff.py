@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .dictionary import load_dictionary
-from .engine import InlineSource, RunSettings, Source, evaluate
+from .evaluation import InlineSource, RunSettings, Source, evaluate
 from .errors import RuleFileError
 from .model import RejectedRow, RuleStatus
 from .rowtyping import typed_records

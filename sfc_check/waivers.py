@@ -13,7 +13,7 @@ from typing import Any
 from .errors import RuleFileError
 from .model import Violation
 from .rulepack import validate_document
-from .violationstore import remark
+from .findings import remark
 from .yamlsafe import load_yaml_file
 
 

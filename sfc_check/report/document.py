@@ -12,7 +12,7 @@ from ..audit import AuditRun
 from ..model import InputStats, RejectedRow, RuleStatus, Severity, Violation
 from ..policy import ParameterUse, parameter_uses
 from ..rulepack import bundled_rules_dir
-from ..violationstore import tally
+from ..findings import tally
 
 _AS_IS = frozenset({str, int, bool, type(None)})
 

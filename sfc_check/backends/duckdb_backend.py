@@ -1,0 +1,274 @@
+"""The DuckDB backend, embedded: typed tables in, each rule's verdicts out (counts, and the records that fail
+with the values their message and evidence show). DuckDB sorts, joins, aggregates and spills; we say what."""
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from ..dictionary import DatasetSpec
+from ..errors import DataError, UsageError
+from ..language.plan import RulePlan
+from .sql import MISSING, NOT_APPLICABLE, PASS, SCALE, RuleSql, Shown, table_name
+
+FETCH = 2048  # failing rows fetched from DuckDB at a time
+DIALECT = "duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How DuckDB may use the machine: threads (None: all cores), a memory cap, where it spills."""
+
+    threads: int | None = None
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+
+
+@dataclass
+class Verdicts:
+    """What one rule found: counts, and the failing records as raw rows (decoded by `decode`)."""
+
+    checked: int
+    not_applicable: int
+    failing: int
+    rows: Iterator[tuple[Any, ...]]
+    shown: list[Shown]
+
+
+class DuckDBBackend:
+    """One in-process DuckDB database for one run."""
+
+    def __init__(self, timezone_name: str, settings: Settings | None = None) -> None:
+        settings = settings or Settings()
+        self.timezone = timezone_name
+        try:
+            self.con = duckdb.connect(":memory:", config=_config(settings))
+        except duckdb.Error as exc:
+            raise UsageError(f"cannot start DuckDB with these settings: {_first_line(exc)}") from None
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.tables: dict[str, str] = {}
+
+    def close(self) -> None:
+        self.con.close()
+
+    # --- loading --------------------------------------------------------------------------------------
+    def load_rows(self, spec: DatasetSpec, rows: Iterator[tuple[str, int, tuple[Any, ...]]]) -> int:
+        """Typed rows (file, row number, row in dictionary order plus extras) into the dataset's table, through a
+        temporary CSV DuckDB reads with exact types. Returns the number of rows loaded."""
+        fd, name = tempfile.mkstemp(prefix=f"sfc-check-{spec.name}-", suffix=".csv")
+        n = 0
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+                out = csv.writer(f)
+                out.writerow(_bridge_header(spec))
+                for path, rowno, row in rows:
+                    out.writerow(_bridge_cells(spec, path, rowno, row))
+                    n += 1
+            self._create_from_bridge(spec, name)
+        except OSError as exc:
+            raise DataError(f"cannot write a temporary file: {exc.strerror}; free space in TMPDIR or point "
+                            "TMPDIR at a folder with room", tempfile.gettempdir()) from None
+        finally:
+            Path(name).unlink(missing_ok=True)
+        return n
+
+    def _create_from_bridge(self, spec: DatasetSpec, path: str) -> None:
+        columns = _bridge_header(spec)
+        types = {c: "VARCHAR" for c in columns}
+        source = exp.func("read_csv", exp.Literal.string(path), *[
+            exp.EQ(this=exp.var(k), expression=v) for k, v in (
+                ("header", exp.true()), ("all_varchar", exp.true()), ("quote", exp.Literal.string('"')),
+                ("escape", exp.Literal.string('"')), ("delim", exp.Literal.string(",")),
+                ("nullstr", exp.Literal.string("")), ("strict_mode", exp.true()),
+                ("parallel", exp.false()))])
+        del types
+        select = [exp.alias_(exp.column("__path", quoted=True), "__path", quoted=True),
+                  exp.alias_(exp.cast(exp.column("__row", quoted=True), "BIGINT"), "__row", quoted=True),
+                  exp.alias_(exp.column("__extra", quoted=True), "__extra", quoted=True)]
+        for f in spec.fields:
+            select += self._typed_columns(f.name, f.type)
+        query = exp.select(*select).from_(source)
+        table = table_name(spec.name)
+        self.con.execute(exp.Create(this=exp.Table(this=exp.to_identifier(table, quoted=True)), kind="TABLE",
+                                    expression=query, replace=True).sql(DIALECT))
+        self.tables[spec.name] = table
+
+    def _typed_columns(self, name: str, kind: str) -> list[exp.Expression]:
+        c = exp.column(name, quoted=True)
+        if kind == "decimal":
+            return [exp.alias_(exp.cast(c, f"DECIMAL(38, {SCALE})"), name, quoted=True),
+                    exp.alias_(exp.cast(exp.column(name + "__e", quoted=True), "INTEGER"), name + "__e", quoted=True)]
+        if kind == "datetime":
+            stamp = exp.cast(c, "TIMESTAMPTZ")
+            local = exp.cast(exp.AtTimeZone(this=stamp, zone=exp.Literal.string(self.timezone)), "DATE")
+            return [exp.alias_(stamp, name, quoted=True),
+                    exp.alias_(exp.cast(exp.column(name + "__o", quoted=True), "INTEGER"), name + "__o", quoted=True),
+                    exp.alias_(local, name + "__d", quoted=True)]
+        sql_type = {"date": "DATE", "bool": "BOOLEAN", "integer": "BIGINT"}.get(kind, "VARCHAR")
+        return [exp.alias_(exp.cast(c, sql_type), name, quoted=True)]
+
+    def create_empty(self, spec: DatasetSpec) -> None:
+        self.load_rows(spec, iter(()))
+
+    # --- judging --------------------------------------------------------------------------------------
+    def judge(self, plan: RulePlan, group_path: str | None) -> Verdicts:
+        sql = RuleSql(plan, self.timezone, self.tables)
+        judged = sql.judged()
+        if plan.kind == "group":
+            judged.expressions[1] = exp.alias_(exp.Literal.string(group_path or ""), "__path", quoted=True)
+        base = judged.subquery("j")
+        v = exp.column("__v", "j", quoted=True)
+        counts = exp.select(
+            exp.Count(this=exp.Star()),
+            exp.Count(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)),
+                                                true=exp.Literal.number(1))])),
+            exp.Count(this=exp.Case(ifs=[exp.If(this=_failing(v), true=exp.Literal.number(1))]))).from_(base)
+        total, not_applicable, failing = self._fetch_one(counts.sql(DIALECT), plan.rule_id)
+        order = [exp.Ordered(this=exp.column("__path", "j", quoted=True)),
+                 exp.Ordered(this=exp.column("__row", "j", quoted=True), nulls_first=True)]
+        order += [exp.Ordered(this=exp.cast(exp.column(f"__k{i}", "j", quoted=True), "VARCHAR"))
+                  for i in range(len(plan.key_fields))]
+        query = exp.select(exp.Star()).from_(base).where(_failing(v)).order_by(*order)
+        rows = self._stream(query.sql(DIALECT), plan.rule_id) if failing else iter(())
+        return Verdicts(total - not_applicable, not_applicable, failing, rows, sql.shown())
+
+    def _fetch_one(self, sql: str, rule_id: str) -> tuple[Any, ...]:
+        try:
+            row = self.con.execute(sql).fetchone()
+        except duckdb.Error as exc:
+            raise _engine_error(exc, rule_id) from None
+        assert row is not None
+        return tuple(row)
+
+    def _stream(self, sql: str, rule_id: str) -> Iterator[tuple[Any, ...]]:
+        try:
+            cursor = self.con.cursor()
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(FETCH):
+                yield from batch
+            cursor.close()
+        except duckdb.Error as exc:
+            raise _engine_error(exc, rule_id) from None
+
+
+def _failing(v: exp.Expression) -> exp.Expression:
+    return exp.and_(exp.NEQ(this=v, expression=exp.Literal.number(PASS)),
+                    exp.NEQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)))
+
+
+def decode_shown(shown: list[Shown], row: tuple[Any, ...], start: int) -> dict[str, Any]:
+    """The values a failing row shows, as Python values the way a file's typing gives them (a decimal with
+    the places its cell had, a date-time at the offset it was written with)."""
+    names: dict[str, Any] = {}
+    i = start
+    for s in shown:
+        v = row[i]
+        i += 1
+        companion = None
+        if s.companion is not None:
+            companion = row[i]
+            i += 1
+        names[s.name] = _python_value(s.type, v, companion)
+    return names
+
+
+def _python_value(kind: str, v: Any, companion: Any) -> Any:
+    if v is None:
+        return None
+    if kind == "decimal":
+        v = v if isinstance(v, Decimal) else Decimal(v)
+        if companion is not None:
+            try:
+                return v.quantize(Decimal(1).scaleb(int(companion)))
+            except ArithmeticError:
+                return v
+        return v
+    if kind == "datetime" and isinstance(v, datetime):
+        offset = timedelta(seconds=int(companion or 0))
+        return v.astimezone(timezone(offset))
+    return v
+
+
+def is_missing(code: int) -> bool:
+    return code >= MISSING
+
+
+# --- the bridge: typed Python rows → CSV text DuckDB casts back exactly --------------------------------------
+
+def _bridge_header(spec: DatasetSpec) -> list[str]:
+    out = ["__path", "__row", "__extra"]
+    for f in spec.fields:
+        out.append(f.name)
+        if f.type == "decimal":
+            out.append(f.name + "__e")
+        elif f.type == "datetime":
+            out.append(f.name + "__o")
+    return out
+
+
+def _bridge_cells(spec: DatasetSpec, path: str, rowno: int, row: tuple[Any, ...]) -> list[Any]:
+    import json
+    extra = row[len(spec.fields)] if len(row) > len(spec.fields) else None
+    out: list[Any] = [path, rowno, json.dumps(extra, ensure_ascii=False) if extra else ""]
+    for f, v in zip(spec.fields, row):
+        if v is None:
+            out.append("")
+            if f.type in ("decimal", "datetime"):
+                out.append("")
+            continue
+        if f.type == "decimal":
+            out += [format(v, "f"), int(v.as_tuple().exponent)]
+        elif f.type == "datetime":
+            offset = v.utcoffset()
+            out += [v.astimezone(timezone.utc).isoformat(), int(offset.total_seconds()) if offset else 0]
+        elif f.type == "bool":
+            out.append("true" if v else "false")
+        elif isinstance(v, date):
+            out.append(v.isoformat())
+        else:
+            out.append(v)
+    return out
+
+
+def fits(v: Decimal) -> bool:
+    """Whether a number is exact at the engine's scale (SCALE places)."""
+    return int(v.as_tuple().exponent) >= -SCALE or v == v.quantize(Decimal(1).scaleb(-SCALE))
+
+
+def _config(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {"preserve_insertion_order": True, "autoinstall_known_extensions": False,
+                              "autoload_known_extensions": False}
+    if settings.threads:
+        config["threads"] = settings.threads
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    if settings.temp_directory:
+        config["temp_directory"] = settings.temp_directory
+    return config
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _engine_error(exc: duckdb.Error, rule_id: str) -> Exception:
+    text = _first_line(exc)
+    if isinstance(exc, duckdb.OutOfMemoryException) or "out of memory" in text.lower():
+        return UsageError(f"rule {rule_id}: DuckDB ran out of memory ({text}); raise --memory-limit, or free "
+                          "disk in TMPDIR for spilling")
+    if "overflow" in text.lower() or isinstance(exc, duckdb.OutOfRangeException):
+        return DataError(f"rule {rule_id}: a number outgrew exact decimal arithmetic ({text}); sfc-check never "
+                         "rounds silently, so the run stops")
+    if isinstance(exc, duckdb.IOException) or "no space" in text.lower():
+        return UsageError(f"rule {rule_id}: DuckDB could not write its spill files ({text}); free space in "
+                          "TMPDIR or point TMPDIR at a folder with room")
+    return UsageError(f"rule {rule_id}: the engine refused the query: {text}")

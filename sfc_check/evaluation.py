@@ -1,0 +1,182 @@
+"""EVALUATE: rules planned, datasets loaded into the engine once, each rule judged there, violations worded.
+
+Which rules run is decided here (not in force, a dataset absent, a field the export lacks); what a rule finds is
+the backend's answer; how a violation reads (message, evidence) is computed from the plan for the failing
+records only.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+from decimal import Decimal
+from typing import Any, Protocol
+
+from .backends.duckdb_backend import DuckDBBackend, Settings, decode_shown, fits, is_missing
+from .backends.sql import MISSING, SCALE
+from .compileenv import parameter_values
+from .dictionary import DatasetSpec, load_dictionary
+from .errors import RuleFileError
+from .findings import FindingLog
+from .language.build import CompileError, build_plan
+from .language.evaluate import render, with_lets
+from .language.plan import RulePlan
+from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
+from .rulepack import Rule
+from .rowtyping import shown_value
+
+
+class Source(Protocol):
+    """Rows of one dataset: (row number, typed row); `stats` fills as rows are read."""
+
+    stats: InputStats
+
+    def __iter__(self) -> Iterator[tuple[int, tuple[Any, ...]]]: ...
+
+
+@dataclass
+class InlineSource:
+    """Already-typed rows held in memory (rule examples, product definitions)."""
+
+    rows: list[tuple[int, tuple[Any, ...]]]
+    stats: InputStats
+
+    def __iter__(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        return iter(self.rows)
+
+
+@dataclass
+class RunSettings:
+    """What fixes the meaning of a run besides the data: date, zone, parameters, unavailable fields, engine."""
+
+    as_of: date
+    tz: tzinfo
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unavailable: dict[str, set[str]] = field(default_factory=dict)  # dataset → fields the export lacks
+    engine: Settings = field(default_factory=Settings)
+
+
+def plan_rule(rule: Rule, settings: RunSettings) -> RulePlan:
+    params = parameter_values(rule, settings.as_of, settings.overrides.get(rule.id))
+    try:
+        return build_plan(rule, params, settings.as_of)
+    except CompileError as exc:
+        raise RuleFileError(str(exc), rule.path, rule.yaml.line_of(list(exc.where))) from None
+
+
+def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSettings,
+             rejected: Any, progress: Any = None) -> AuditResult:
+    """Evaluate `rules` over `sources`: every source is loaded once, every runnable rule judged."""
+    outcomes: dict[str, RuleOutcome] = {}
+    plans: list[tuple[Rule, RulePlan]] = []
+    for rule in rules:
+        outcome = _not_run(rule, sources, settings)
+        if outcome is not None:
+            outcomes[rule.id] = outcome
+            continue
+        plan = plan_rule(rule, settings)
+        lacking = sorted(f"{d}.{f}" for d, f in plan.reads if f in settings.unavailable.get(d, ()))
+        if lacking:
+            outcomes[rule.id] = RuleOutcome(rule.id, RuleStatus.NOT_EVALUABLE,
+                                            reason=f"the export does not carry {', '.join(lacking)}")
+            continue
+        plans.append((rule, plan))
+    zone = getattr(settings.tz, "key", None) or str(settings.tz)
+    backend = DuckDBBackend(zone, settings.engine)
+    try:
+        dictionary = load_dictionary()
+        for name in sorted(sources):
+            _load(backend, dictionary[name], sources[name], rejected, progress)
+        findings = FindingLog()
+        displays = {name: src.stats.path for name, src in sources.items()}
+        for rule, plan in sorted(plans, key=lambda rp: (rp[0].severity.rank, rp[0].id)):
+            verdicts = backend.judge(plan, displays.get(plan.dataset))
+            for row in verdicts.rows:
+                findings.append(_violation(rule, plan, row, verdicts.shown, settings.tz))
+            outcomes[rule.id] = RuleOutcome(rule.id, RuleStatus.FAIL if verdicts.failing else RuleStatus.PASS,
+                                            checked=verdicts.checked, not_applicable=verdicts.not_applicable,
+                                            violations=verdicts.failing)
+        findings.close()
+    finally:
+        backend.close()
+    return AuditResult(outcomes=[outcomes[r.id] for r in rules], violations=findings,
+                       inputs=[sources[d].stats for d in sorted(sources)], rejected=rejected,
+                       parameters={rule.id: plan.parameters for rule, plan in plans})
+
+
+def _not_run(rule: Rule, sources: dict[str, Source], settings: RunSettings) -> RuleOutcome | None:
+    if not rule.in_force(settings.as_of):
+        end = rule.effective_to.isoformat() if rule.effective_to else "open"
+        return RuleOutcome(rule.id, RuleStatus.NOT_IN_FORCE,
+                           reason=f"in force {rule.effective_from.isoformat()} to {end}; "
+                                  f"as-of is {settings.as_of.isoformat()}")
+    absent = [d for d in rule.datasets() if d not in sources]
+    if absent:
+        return RuleOutcome(rule.id, RuleStatus.SKIPPED, reason=f"dataset {', '.join(absent)} not found")
+    return None
+
+
+def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: Any, progress: Any) -> None:
+    tick = progress.start(spec.name, source.stats.path) if progress else None
+    decimals = [i for i, f in enumerate(spec.fields) if f.type == "decimal"]
+
+    def rows() -> Iterator[tuple[str, int, tuple[Any, ...]]]:
+        for path, rownos, batch in _batches(source):
+            for rowno, row in zip(rownos, batch):
+                bad = next((i for i in decimals if row[i] is not None and not fits(row[i])), None)
+                if bad is not None:
+                    source.stats.rows_rejected += 1
+                    rejected.append(RejectedRow(spec.name, path, rowno, spec.fields[bad].name,
+                                                shown_value(format(row[bad], "f")),
+                                                f"more than {SCALE} decimal places (sfc-check keeps {SCALE})"))
+                    continue
+                yield path, rowno, row
+            if tick is not None:
+                tick(len(batch))
+    backend.load_rows(spec, rows())
+    if progress:
+        progress.finish(spec.name)
+
+
+def _batches(source: Source) -> Iterator[tuple[str, list[int], list[tuple[Any, ...]]]]:
+    if hasattr(source, "batches"):
+        yield from source.batches()
+        return
+    rownos: list[int] = []
+    rows: list[tuple[Any, ...]] = []
+    for rowno, row in source:
+        rownos.append(rowno)
+        rows.append(row)
+        if len(rows) == 2048:
+            yield getattr(source, "current_path", source.stats.path), rownos, rows
+            rownos, rows = [], []
+    if rows:
+        yield getattr(source, "current_path", source.stats.path), rownos, rows
+
+
+def _violation(rule: Rule, plan: RulePlan, row: tuple[Any, ...], shown: list[Any], tz: tzinfo) -> Violation:
+    code, path, rowno = row[0], row[1], row[2]
+    nkeys = len(plan.key_fields)
+    keys = tuple(_plain(v) for v in row[3:3 + nkeys])
+    names = decode_shown(shown, row, 3 + nkeys)
+    if is_missing(code):
+        lookup = plan.lookups[code - MISSING]
+        local = tuple(f for f, _ in lookup.on)
+        message = render(lookup.missing_message, names) if lookup.missing_message else ""
+        return Violation(rule.id, rule.severity, plan.dataset, plan.key_fields, keys, path or None, rowno,
+                         message, local + (lookup.alias,), tuple(names.get(f) for f in local) + ("missing",),
+                         rule.citation)
+    with_lets(names, plan.lets, tz)
+    return Violation(rule.id, rule.severity, plan.dataset, plan.key_fields, keys, path or None, rowno,
+                     render(plan.message, names), tuple(r.name for r in plan.evidence),
+                     tuple(names.get(r.name) for r in plan.evidence), rule.citation)
+
+
+def _plain(v: Any) -> Any:
+    """A key value as the file's typing gives it (a DECIMAL key loses the engine's padding zeros)."""
+    if isinstance(v, Decimal):
+        return v.normalize() if v == v.to_integral_value() else v.normalize()
+    return v
+
+
+__all__ = ["evaluate", "RunSettings", "Source", "InlineSource", "plan_rule", "Sequence"]

@@ -1,0 +1,127 @@
+"""Values and conditions of the tree computed in Python over one record's names, with Python's exact decimals.
+
+Backends decide which records break a rule; this module words the few that do (a `let` shown in a message is
+computed here exactly as the rule says), and tests use it as the reference the SQL backend is held to.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, tzinfo
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any
+
+from .expr import (
+    Arith,
+    Coalesce,
+    Compare,
+    Cond,
+    Const,
+    DaysBetween,
+    Exists,
+    IsNull,
+    Logic,
+    Matches,
+    Member,
+    Not,
+    Ref,
+    Same,
+    ToDate,
+    Value,
+)
+from .messages import format_value
+from .plan import Message
+
+Names = Mapping[str, Any]
+MAX_MATCH_INPUT = 10_000
+
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+    "div": lambda x, y: Decimal(x) / Decimal(y),
+}
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda x, y: x == y, "ne": lambda x, y: x != y, "lt": lambda x, y: x < y,
+    "le": lambda x, y: x <= y, "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y,
+}
+
+
+def to_date(v: Any, tz: tzinfo) -> date | None:
+    if isinstance(v, datetime):
+        return v.astimezone(tz).date()
+    return v if isinstance(v, date) else None
+
+
+def value_of(node: Value, names: Names, tz: tzinfo) -> Any:
+    """The value of `node` where `names` gives every Ref's value by its name."""
+    if isinstance(node, Ref):
+        return names.get(node.name)
+    if isinstance(node, Const):
+        return list(node.value) if isinstance(node.value, tuple) else node.value
+    if isinstance(node, ToDate):
+        return to_date(value_of(node.arg, names, tz), tz)
+    if isinstance(node, DaysBetween):
+        a, b = value_of(node.start, names, tz), value_of(node.end, names, tz)
+        return (b - a).days if a is not None and b is not None else None
+    if isinstance(node, Coalesce):
+        for part in node.args:
+            v = value_of(part, names, tz)
+            if v is not None:
+                return v
+        return None
+    if isinstance(node, Arith):
+        x, y = value_of(node.left, names, tz), value_of(node.right, names, tz)
+        if x is None or y is None:
+            return None
+        try:
+            return _ARITH[node.op](x, y)
+        except (ZeroDivisionError, DivisionByZero, InvalidOperation):
+            return None
+    raise TypeError(f"not a value: {node!r}")
+
+
+ExistsFn = Callable[[Exists, Names], Iterable[Names]]
+
+
+def holds(cond: Cond, names: Names, tz: tzinfo, candidates: ExistsFn | None = None) -> bool:
+    """Whether `cond` holds; `candidates` gives an Exists' joined records as names (reference use only)."""
+    if isinstance(cond, Logic):
+        parts = (holds(p, names, tz, candidates) for p in cond.parts)
+        return all(parts) if cond.op == "and" else any(parts)
+    if isinstance(cond, Not):
+        return not holds(cond.part, names, tz, candidates)
+    if isinstance(cond, Exists):
+        assert candidates is not None, "exists needs the joined records"
+        return any(cond.where is None or holds(cond.where, {**names, **inner}, tz, candidates)
+                   for inner in candidates(cond, names))
+    if isinstance(cond, IsNull):
+        return (value_of(cond.subject, names, tz) is None) != cond.negate
+    if isinstance(cond, Same):
+        return (value_of(cond.left, names, tz) == value_of(cond.right, names, tz)) != cond.negate
+    if isinstance(cond, Member):
+        x, items = value_of(cond.subject, names, tz), value_of(cond.items, names, tz)
+        members = items if isinstance(items, list) else [items]
+        return x is not None and ((x not in members) if cond.negate else (x in members))
+    if isinstance(cond, Matches):
+        v = value_of(cond.subject, names, tz)
+        return v is not None and re.search(cond.pattern, str(v)[:MAX_MATCH_INPUT]) is not None
+    assert isinstance(cond, Compare)
+    x, y = value_of(cond.left, names, tz), value_of(cond.right, names, tz)
+    if cond.ranks:
+        rank = {v: i for i, v in enumerate(cond.ranks)}
+        x, y = rank.get(x), rank.get(y)
+    return x is not None and y is not None and _COMPARE[cond.op](x, y)
+
+
+def with_lets(names: dict[str, Any], lets: Iterable[tuple[str, Value]], tz: tzinfo) -> dict[str, Any]:
+    """`names` plus each let's value, in order (a let may read an earlier one)."""
+    for name, node in lets:
+        names[name] = value_of(node, names, tz)
+    return names
+
+
+def render(message: Message, names: Names) -> str:
+    out = [message.texts[0]]
+    for ref, text in zip(message.names, message.texts[1:]):
+        out.append(format_value(names.get(ref.name)))
+        out.append(text)
+    return "".join(out)
