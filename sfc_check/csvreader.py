@@ -5,6 +5,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from .columns import BatchTyper, NeedsRowPath
@@ -21,6 +22,13 @@ class CsvReader(RowReader):
 
     def _read(self) -> Batches:
         return self._csv_batches()
+
+    @property
+    def native_csv(self) -> Path | None:
+        """The file, when the engine can read it itself (UTF-8, the encoding DuckDB reads)."""
+        if (self.encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig"):
+            return self.source.path
+        return None
 
     def _open_text(self) -> tuple[io.TextIOWrapper, HashingRaw, str]:
         return open_text(self.source.path, self.encoding)

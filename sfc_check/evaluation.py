@@ -118,6 +118,11 @@ def _not_run(rule: Rule, sources: dict[str, Source], settings: RunSettings) -> R
 
 def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: Any, progress: Any) -> None:
     tick = progress.start(spec.name, source.stats.path) if progress else None
+    native = getattr(source, "native_csv", None)
+    if native is not None and backend.load_csv(spec, native, source.stats, rejected):
+        if progress:
+            progress.finish(spec.name)
+        return
     decimals = [i for i, f in enumerate(spec.fields) if f.type == "decimal"]
 
     def rows() -> Iterator[tuple[str, int, tuple[Any, ...]]]:

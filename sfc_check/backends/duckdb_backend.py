@@ -116,6 +116,14 @@ class DuckDBBackend:
         sql_type = {"date": "DATE", "bool": "BOOLEAN", "integer": "BIGINT"}.get(kind, "VARCHAR")
         return [exp.alias_(exp.cast(c, sql_type), name, quoted=True)]
 
+    def load_csv(self, spec: DatasetSpec, path: Path, stats: Any, rejected: Any) -> bool:
+        """A canonical UTF-8 CSV typed by DuckDB itself; False when the Python reader must read it instead."""
+        from .duckdb_csv import CsvLoad
+        loaded = CsvLoad(self.con, spec, path, stats.path, stats, rejected, self.timezone).load()
+        if loaded:
+            self.tables[spec.name] = table_name(spec.name)
+        return loaded
+
     def create_empty(self, spec: DatasetSpec) -> None:
         self.load_rows(spec, iter(()))
 

@@ -1,0 +1,521 @@
+"""A canonical CSV export loaded by DuckDB itself: every physical line read with its line number, split into
+cells, typed by the data dictionary's rules in SQL, rejected with the first bad cell's reason, duplicate keys
+rejected (the later row). Python only hashes the bytes and reads the header line.
+
+What DuckDB is not asked to read goes to the Python readers instead (their rows reach DuckDB through the
+bridge): another encoding than UTF-8, a NUL byte, a lone carriage return, or a record that spans lines or
+quotes a cell in a way plain CSV does not (an odd number of quote characters on a line, a stray quote).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from ..dictionary import DatasetSpec, FieldSpec
+from ..errors import DataError
+from ..model import InputStats, RejectedRow
+from ..rowtyping import shown_value
+from ..textfiles import decode_error
+from ..values import FALSE_WORDS, TRUE_WORDS
+from .sql import SCALE, table_name
+
+EMPTY = 1000  # a row's problem code: field i's cell is bad (i) or required and empty (EMPTY + i)
+MAX_LINE_BYTES = 8 << 20  # a longer line is refused (exit 2) rather than read as one huge cell
+SCAN_CHUNK = 1 << 22
+WHITESPACE = "".join(c for c in map(chr, range(0x3000 + 1)) if c.isspace())  # what Python's str.strip() strips
+_DIALECT = "duckdb"
+
+# Cells as a CSV line holds them: a quoted cell ("" inside is a quote) or an unquoted one not starting with a quote.
+_CELL = r'("(?:[^"]|"")*"|[^,"][^,]*|)'
+_LINE = f"{_CELL}(?:,{_CELL})*"
+
+
+@dataclass
+class Scan:
+    sha256: str
+    quotes: bool
+    plain: bool  # no NUL byte and no lone CR: DuckDB's line reader sees the lines Python's csv module sees
+    odd_space: bool  # whitespace other than the space character (a tab, a no-break space…)
+
+
+# Python's str.strip() strips these besides the space; they are rare, so a file without any is trimmed of spaces
+# only, which is several times faster in DuckDB
+_ODD_SPACES = tuple(c.encode() for c in WHITESPACE if c not in " \n\r")
+_ODD_ASCII = bytes(c for c in range(128) if chr(c).isspace() and chr(c) not in " \n\r")
+_ODD_LEADS = tuple({c[:1] for c in _ODD_SPACES if len(c) > 1})  # the first bytes of the others' UTF-8
+
+
+def scan(path: Path) -> Scan:
+    """One pass over the bytes at C speed: the hash, and whether DuckDB's line reader can take the file."""
+    h = hashlib.sha256()
+    quotes = nul = odd = False
+    crs = crlfs = 0
+    tail = b""
+    with path.open("rb") as f:
+        while block := f.read(SCAN_CHUNK):
+            h.update(block)
+            quotes = quotes or b'"' in block
+            nul = nul or b"\0" in block
+            odd = odd or len(block.translate(None, _ODD_ASCII)) != len(block) or (
+                any(lead in block for lead in _ODD_LEADS) and any(c in block for c in _ODD_SPACES))
+            joined = tail + block
+            crs += block.count(b"\r")
+            crlfs += joined.count(b"\r\n") - tail.count(b"\r\n")
+            tail = block[-1:]
+    return Scan(h.hexdigest(), quotes, not nul and crs == crlfs, odd)
+
+
+def _t(sql: str, **values: exp.Expression) -> exp.Expression:
+    """A fixed SQL fragment of ours, parsed by sqlglot once, its :placeholders filled with expression trees."""
+    return exp.replace_placeholders(_parsed(sql).copy(), **values)
+
+
+@lru_cache(maxsize=None)
+def _parsed(sql: str) -> exp.Expression:
+    return sqlglot.parse_one(sql, read=_DIALECT)
+
+
+def _strings(values: list[str] | tuple[str, ...] | frozenset[str]) -> exp.Tuple:
+    return exp.Tuple(expressions=[exp.Literal.string(v) for v in sorted(values)])
+
+
+class CsvLoad:
+    """Load one canonical CSV into the dataset's table; `load()` is False when the Python reader must read it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: DatasetSpec, path: Path, display: str,
+                 stats: InputStats, rejected: Any, timezone: str) -> None:
+        self.con, self.spec, self.path, self.display = con, spec, path, display
+        self.stats, self.rejected, self.timezone = stats, rejected, timezone
+        self.lines = f"lines_{spec.name}"
+
+    def load(self) -> bool:
+        facts = scan(self.path)
+        if not facts.plain:
+            return False
+        ws = exp.Literal.string(WHITESPACE)
+        self.trim: Callable[[exp.Expression], exp.Expression] = (
+            (lambda e: exp.func("TRIM", e, ws)) if facts.odd_space else (lambda e: exp.Trim(this=e)))
+        self._read_lines()
+        if facts.quotes and self._irregular():
+            self.con.execute(f'DROP TABLE "{self.lines}"')
+            return False
+        header = self._header()
+        positions = header_positions(header, self.spec, self.display)
+        self.stats.sha256 = facts.sha256
+        self._type(header, positions)
+        self.con.execute(f'DROP TABLE "{self.lines}"')
+        return True
+
+    def _read_lines(self) -> None:
+        options = {"columns": _t("{'line': 'VARCHAR'}"), "header": exp.false(), "delim": exp.Literal.string("\0"),
+                   "quote": exp.Literal.string(""), "escape": exp.Literal.string(""), "auto_detect": exp.false(),
+                   "strict_mode": exp.false(), "max_line_size": exp.Literal.number(MAX_LINE_BYTES)}
+        reader = exp.func("read_csv", exp.Literal.string(str(self.path)),
+                          *[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()])
+        # WITH ORDINALITY numbers the lines as read: sqlglot has no node for it, so it follows the reader's SQL
+        sql = f'CREATE TABLE "{self.lines}" AS SELECT ordinality AS n, line FROM {reader.sql(_DIALECT)} ' \
+            "WITH ORDINALITY"
+        try:
+            self.con.execute(sql)
+        except duckdb.InvalidInputException as exc:
+            text = str(exc)
+            if "unicode" in text.lower() or "utf-8" in text.lower():
+                raise decode_error(self.path, self.display, "utf-8") from None
+            raise DataError(f"unreadable CSV: {_first_line(text)} (a line may be at most {MAX_LINE_BYTES >> 20} "
+                            "MB)", self.display, _line_of(text)) from None
+        except duckdb.IOException as exc:
+            raise DataError(f"cannot read file: {_first_line(str(exc))}", self.display) from None
+
+    def _irregular(self) -> bool:
+        """Whether some line has an odd number of quotes (a record spanning lines) or quotes a cell oddly."""
+        line = exp.column("line")
+        odd = _t("(length(:l) - length(replace(:l, '\"', ''))) % 2 = 1", l=line)
+        stray = _t("contains(:l, '\"') AND NOT regexp_full_match(:l, :p)", l=line, p=exp.Literal.string(_LINE))
+        query = exp.select(exp.Count(this=exp.Star())).from_(self.lines).where(exp.or_(odd, stray))
+        row = self.con.execute(query.sql(_DIALECT)).fetchone()
+        return bool(row and row[0])
+
+    def _header(self) -> list[str]:
+        row = self.con.execute(f'SELECT line FROM "{self.lines}" WHERE n = 1').fetchone()
+        text = row[0] if row else None
+        cells = next(csv.reader([text]), []) if text else []
+        if not any(c.strip() for c in cells):
+            raise DataError("empty file: no header row (expected the canonical column names)", self.display, 1)
+        return cells
+
+    # --- typing ---------------------------------------------------------------------------------------
+    def _type(self, header: list[str], positions: dict[str, int]) -> None:
+        """Lines → cells → trimmed text → typed values → the first problem, one stage per subquery (a stage's
+        columns are computed once)."""
+        width = len(header)
+        split = _t("CASE WHEN contains(line, '\"') THEN list_transform(regexp_extract_all(line, :p, 1), "
+                   "x -> CASE WHEN starts_with(x, '\"') THEN replace(x[2:-2], '\"\"', '\"') ELSE x END) "
+                   "ELSE string_split(line, ',') END", p=exp.Literal.string(f"(?:^|,){_CELL}"))
+        cells = exp.select("n", "line", exp.alias_(split, "c")).from_(self.lines).where(
+            _t("n > 1 AND line IS NOT NULL"))
+        fields = [_FieldSql(f, positions.get(f.name), self.timezone, self.trim) for f in self.spec.fields]
+        extras = [(str(h).strip(), i) for i, h in enumerate(header)
+                  if h is not None and str(h).strip() and str(h).strip().lower() not in self.spec.by_name]
+        # a line of nothing but separators and spaces holds no record (counted apart, as blank lines are)
+        blank = _t("CASE WHEN contains(line, '\"') THEN len(list_filter(c, x -> :cell <> '')) = 0 "
+                   "ELSE :line = '' END", cell=self.trim(exp.column("x")),
+                   line=self.trim(_t("replace(line, ',', '')")))
+        texts = exp.select("n", exp.alias_(exp.Length(this=exp.column("c")), "width"),
+                           exp.alias_(_extra_json(extras, self.trim), "__extra", quoted=True),
+                           *[c for fs in fields for c in fs.texts()]).from_(cells.subquery("s1")).where(
+            exp.Not(this=blank))
+        typed = exp.select("n", "width", exp.column("__extra", quoted=True),
+                           *[c for fs in fields for c in fs.raws()],
+                           *[c for fs in fields for c in fs.columns()]).from_(texts.subquery("s2"))
+        ragged = exp.NEQ(this=exp.column("width"), expression=exp.Literal.number(width))
+        code = exp.Case(ifs=[exp.If(this=ragged, true=exp.Literal.number(-1))] +
+                        [exp.If(this=fs.bad(), true=exp.Literal.number(i)) for i, fs in enumerate(fields)
+                         if fs.can_be_bad()] +
+                        [exp.If(this=fs.empty(), true=exp.Literal.number(EMPTY + i)) for i, fs in enumerate(fields)
+                         if fs.spec.required])
+        judged = exp.select(exp.Star(), exp.alias_(code, "__bad", quoted=True)).from_(typed.subquery("s3"))
+        bad = exp.column("__bad", quoted=True)
+        reason = exp.Case(ifs=[exp.If(this=exp.EQ(this=bad, expression=exp.Literal.number(i)), true=fs.reason())
+                               for i, fs in enumerate(fields) if fs.can_be_bad()],
+                          default=exp.Literal.string("required value is empty"))
+        raw = exp.Case(ifs=[exp.If(this=exp.In(this=bad, expressions=[exp.Literal.number(i),
+                                                                       exp.Literal.number(EMPTY + i)]),
+                                   true=fs.raw_column()) for i, fs in enumerate(fields)])
+        kept = ["n", "width", exp.column("__extra", quoted=True), bad,
+                exp.alias_(exp.Case(ifs=[exp.If(this=exp.GTE(this=bad, expression=exp.Literal.number(0)),
+                                                true=reason)]), "__reason", quoted=True),
+                exp.alias_(raw, "__raw", quoted=True),
+                *[c for fs in fields for c in fs.typed_columns()]]
+        final = exp.select(*kept).from_(judged.subquery("s4"))
+        self._run(f'CREATE TABLE "typed_{self.spec.name}" AS {final.sql(_DIALECT)}')
+        counts = self.con.execute(
+            f'SELECT (SELECT count(*) FROM "{self.lines}" WHERE n > 1), count(*) FROM "typed_{self.spec.name}"'
+        ).fetchone()
+        assert counts is not None
+        self.stats.rows_blank += counts[0] - counts[1]
+        self.stats.rows_read += counts[1]
+        self._reject_bad(fields, width)
+        self._keep_unique(fields)
+
+    def _run(self, sql: str) -> None:
+        try:
+            self.con.execute(sql)
+        except duckdb.Error as exc:
+            raise DataError(f"cannot type the file: {_first_line(str(exc))}", self.display) from None
+
+    def _reject_bad(self, fields: list[_FieldSql], width: int) -> None:
+        query = f'SELECT n, width, "__bad", "__raw", "__reason" FROM "typed_{self.spec.name}" ' \
+                'WHERE "__bad" IS NOT NULL ORDER BY n'
+        cursor = self.con.execute(query)
+        names = [fs.spec.name for fs in fields]
+        while batch := cursor.fetchmany(2048):
+            for n, seen, bad, raw, reason in batch:
+                self.stats.rows_rejected += 1
+                if bad == -1:
+                    self.rejected.append(RejectedRow(self.spec.name, self.display, n, None, None,
+                                                     f"row has {seen} cells, the header has {width}"))
+                else:
+                    self.rejected.append(RejectedRow(self.spec.name, self.display, n, names[bad % EMPTY],
+                                                     shown_value(raw), reason))
+
+    def _keep_unique(self, fields: list[_FieldSql]) -> None:
+        """The dataset's table (a view of the typed rows): typed rows whose key no earlier line had."""
+        typed = f'"typed_{self.spec.name}"'
+        keys = ", ".join(_q(k) for k in self.spec.key)
+        repeated = f"SELECT {keys} FROM {typed} WHERE \"__bad\" IS NULL GROUP BY {keys} HAVING count(*) > 1"
+        self._run(f'CREATE TABLE "dups_{self.spec.name}" AS SELECT * FROM ('
+                  f'SELECT n, min(n) OVER (PARTITION BY {keys}) AS first, {keys} FROM {typed} '
+                  f'WHERE "__bad" IS NULL AND ({keys}) IN ({repeated})) WHERE n <> first')
+        cursor = self.con.execute(f'SELECT n, first, {keys} FROM "dups_{self.spec.name}" ORDER BY n')
+        while batch := cursor.fetchmany(2048):
+            for n, first, *values in batch:
+                self.stats.rows_rejected += 1
+                value = values[0] if len(values) == 1 else tuple(values)
+                self.rejected.append(RejectedRow(self.spec.name, self.display, n, self.spec.key[0],
+                                                 shown_value(value), f"duplicate key (first seen at row {first})"))
+        keep: list[exp.Expression] = [exp.alias_(exp.Literal.string(self.display), "__path", quoted=True),
+                                      exp.alias_(exp.column("n"), "__row", quoted=True),
+                                      exp.column("__extra", quoted=True)]
+        for fs in fields:
+            keep += fs.kept()
+        query = exp.select(*keep).from_(typed).where(
+            f'"__bad" IS NULL AND n NOT IN (SELECT n FROM "dups_{self.spec.name}")')
+        self._run(f'CREATE OR REPLACE VIEW "{table_name(self.spec.name)}" AS {query.sql(_DIALECT)}')
+
+
+def _q(name: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(_DIALECT)
+
+
+def _extra_json(extras: list[tuple[str, int]], trim: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+    if not extras:
+        return exp.cast(exp.null(), "VARCHAR")
+    pairs: list[exp.Expression] = []
+    for name, i in extras:
+        cell = _t("NULLIF(:t, '')", t=trim(_t("list_extract(c, :i)", i=exp.Literal.number(i + 1))))
+        pairs += [exp.Literal.string(name), cell]
+    obj = exp.func("json_object", *pairs)
+    present = exp.or_(*[exp.Not(this=exp.Is(this=p, expression=exp.null())) for p in pairs[1::2]])
+    return exp.Case(ifs=[exp.If(this=present, true=exp.cast(obj, "VARCHAR"))])
+
+
+class _FieldSql:
+    """One dictionary field's SQL: its trimmed cell, typed value, whether the cell is bad and why."""
+
+    def __init__(self, spec: FieldSpec, position: int | None, timezone: str,
+                 trim: Callable[[exp.Expression], exp.Expression]) -> None:
+        self.spec, self.position, self.timezone, self.trim = spec, position, timezone, trim
+        self.name = spec.name
+
+    def raw(self) -> exp.Expression:
+        if self.position is None:
+            return exp.cast(exp.null(), "VARCHAR")
+        return _t("list_extract(c, :i)", i=exp.Literal.number(self.position + 1))
+
+    def raw_column(self) -> exp.Expression:
+        return exp.column(f"{self.name}__raw", quoted=True)
+
+    def texts(self) -> list[exp.Expression]:
+        """Stage 2: the raw cell and its trimmed text (null when empty)."""
+        return [exp.alias_(self.raw(), f"{self.name}__raw", quoted=True),
+                exp.alias_(_t("NULLIF(:t, '')", t=self.trim(self.raw())), f"{self.name}__t", quoted=True)]
+
+    def raws(self) -> list[exp.Expression]:
+        return [self.raw_column(), exp.column(f"{self.name}__t", quoted=True)]
+
+    def typed_columns(self) -> list[exp.Expression]:
+        """What the typed table keeps of the field: its value, its exponent or offset, its date in the zone."""
+        c = exp.column(self.name, quoted=True)
+        if self.spec.type == "decimal":
+            return [c, exp.alias_(exp.column(f"{self.name}__c", quoted=True), f"{self.name}__e", quoted=True)]
+        if self.spec.type == "datetime":
+            local = exp.cast(exp.AtTimeZone(this=c, zone=exp.Literal.string(self.timezone)), "DATE")
+            return [c, exp.alias_(exp.column(f"{self.name}__c", quoted=True), f"{self.name}__o", quoted=True),
+                    exp.alias_(local, f"{self.name}__d", quoted=True)]
+        return [c]
+
+    def columns(self) -> list[exp.Expression]:
+        """Stage 3: the typed value (and exponent or offset) from the trimmed text."""
+        t = exp.column(f"{self.name}__t", quoted=True)
+        out: list[exp.Expression] = []
+        value, companion = self.typed(t)
+        default = self.spec.default
+        if default is not None:
+            value = exp.Case(ifs=[exp.If(this=exp.Is(this=t, expression=exp.null()),
+                                         true=_default_sql(self.spec))], default=value)
+        out.append(exp.alias_(value, self.name, quoted=True))
+        if companion is not None:
+            out.append(exp.alias_(companion, f"{self.name}__c", quoted=True))
+        return out
+
+    def kept(self) -> list[exp.Expression]:
+        """The dataset table's columns of the field."""
+        names = [self.name] + {"decimal": ["__e"], "datetime": ["__o", "__d"]}.get(self.spec.type, [])
+        return [exp.column(self.name + n if n.startswith("__") else n, quoted=True) for n in names]
+
+    def can_be_bad(self) -> bool:
+        return self.spec.type != "string" and self.position is not None
+
+    def empty(self) -> exp.Expression:
+        return exp.Is(this=exp.column(self.name, quoted=True), expression=exp.null())
+
+    def bad(self) -> exp.Expression:
+        """The cell has text and it did not type (or broke a bound)."""
+        t = exp.column(f"{self.name}__t", quoted=True)
+        v = exp.column(self.name, quoted=True)
+        failed = exp.and_(exp.Not(this=exp.Is(this=t, expression=exp.null())),
+                          exp.Is(this=v, expression=exp.null()))
+        bounds = self._bounds(v)
+        return failed if bounds is None else exp.or_(failed, bounds)
+
+    def _bounds(self, v: exp.Expression) -> exp.Expression | None:
+        tests = []
+        if self.spec.min is not None:
+            tests.append(exp.LT(this=v, expression=_number(self.spec.min)))
+        if self.spec.max is not None:
+            tests.append(exp.GT(this=v, expression=_number(self.spec.max)))
+        return exp.func("COALESCE", exp.or_(*tests), exp.false()) if tests else None
+
+    def reason(self) -> exp.Expression:
+        t = exp.column(f"{self.name}__t", quoted=True)
+        v = exp.column(self.name, quoted=True)
+        why = self._why(t)
+        ifs = []
+        if self.spec.min is not None:
+            ifs.append(exp.If(this=exp.LT(this=v, expression=_number(self.spec.min)),
+                              true=exp.Literal.string(f"below the allowed minimum {self.spec.min}")))
+        if self.spec.max is not None:
+            ifs.append(exp.If(this=exp.GT(this=v, expression=_number(self.spec.max)),
+                              true=exp.Literal.string(f"above the allowed maximum {self.spec.max}")))
+        return exp.Case(ifs=ifs, default=why) if ifs else why
+
+    # --- per type -------------------------------------------------------------------------------------
+    def typed(self, t: exp.Expression) -> tuple[exp.Expression, exp.Expression | None]:
+        kind, spec = self.spec.type, self.spec
+        if kind == "string":
+            if spec.case == "upper":
+                return exp.Upper(this=t), None
+            if spec.case == "lower":
+                return exp.Lower(this=t), None
+            return t, None
+        if kind == "enum":
+            return _t("CASE WHEN lower(:t) IN :v THEN lower(:t) END", t=t, v=_strings(spec.values)), None
+        if kind == "bool":
+            return _t("CASE WHEN lower(:t) IN :yes THEN TRUE WHEN lower(:t) IN :no THEN FALSE END", t=t,
+                      yes=_strings(TRUE_WORDS), no=_strings(FALSE_WORDS)), None
+        if kind == "date":
+            return _t("CASE WHEN regexp_full_match(:t, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND NOT starts_with(:t, '0000') "
+                      "THEN TRY_CAST(:t AS DATE) END", t=t), None
+        if kind == "integer":
+            return _t("CASE WHEN regexp_full_match(:t, '[+-]?[0-9]+') THEN TRY_CAST(:t AS BIGINT) "
+                      "WHEN regexp_full_match(:t, '[+-]?[0-9]{1,3}(,[0-9]{3})+') "
+                      "THEN TRY_CAST(replace(:t, ',', '') AS BIGINT) END", t=t), None
+        if kind == "decimal":
+            return _decimal(t)
+        if kind == "datetime":
+            return _datetime(t)
+        raise AssertionError(kind)
+
+    def _why(self, t: exp.Expression) -> exp.Expression:
+        kind = self.spec.type
+        if kind == "enum":
+            return exp.Literal.string(f"not one of: {', '.join(self.spec.values)}")
+        if kind == "bool":
+            return exp.Literal.string("not a boolean (true/false, yes/no, y/n, 1/0)")
+        if kind == "integer":
+            return exp.Literal.string("not a whole number")
+        if kind == "date":
+            return _t("CASE WHEN length(:t) <> 10 OR substr(:t, 5, 1) <> '-' OR substr(:t, 8, 1) <> '-' "
+                      "THEN 'not a date (YYYY-MM-DD)' ELSE 'not a valid calendar date (YYYY-MM-DD)' END", t=t)
+        if kind == "datetime":
+            return _t("CASE WHEN regexp_full_match(:t, :p) AND TRY_CAST(:n AS TIMESTAMPTZ) IS NOT NULL "
+                      "THEN 'date-time out of range (0001-01-02 to 9999-12-30)' "
+                      "ELSE 'not an ISO 8601 date-time (e.g. 2026-03-01T09:30:00+08:00)' END",
+                      t=t, p=exp.Literal.string(_DATETIME), n=_datetime_text(t))
+        return _decimal_reason(t)
+
+
+def _number(v: Any) -> exp.Expression:
+    d = Decimal(str(v))
+    places = max(0, -int(d.as_tuple().exponent))
+    return exp.cast(exp.Literal.string(format(d, "f")), f"DECIMAL(38, {places})")
+
+
+def _default_sql(spec: FieldSpec) -> exp.Expression:
+    d = spec.default
+    if isinstance(d, bool):
+        return exp.true() if d else exp.false()
+    if isinstance(d, (int, float)) and spec.type == "decimal":
+        return exp.cast(exp.Literal.string(str(d)), f"DECIMAL(38, {SCALE})")
+    return exp.Literal.string(str(d))
+
+
+# Numbers: the usual cell takes the first branch; the rest is parsed from its text so that the exponent Python's
+# Decimal would give (the places evidence shows) and the range checks need no arithmetic on the value.
+_PLAIN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+_GROUPED = r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?"
+_PARTS = r"^[+-]?([0-9]*)\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?$"
+_NUMBER = f"CASE WHEN regexp_full_match(:t, '{_PLAIN}') THEN :t " \
+          f"WHEN regexp_full_match(:t, '{_GROUPED}') THEN replace(:t, ',', '') END"
+
+
+def _decimal_facts(t: exp.Expression) -> dict[str, exp.Expression]:
+    n = _t(_NUMBER, t=t)
+    parts = _t(f"regexp_extract(:n, '{_PARTS}', ['i', 'f', 'x'])", n=n)
+    x = _t("TRY_CAST(COALESCE(NULLIF(struct_extract(:p, 'x'), ''), '0') AS BIGINT)", p=parts)
+    digits = _t("ltrim(struct_extract(:p, 'i') || struct_extract(:p, 'f'), '0')", p=parts)
+    exponent = _t(":x - length(struct_extract(:p, 'f'))", x=x, p=parts)
+    adjusted = _t(":e + length(:d) - 1", e=exponent, d=digits)
+    zeros = _t("length(:d) - length(rtrim(:d, '0'))", d=digits)
+    return {"n": n, "x": x, "digits": digits, "exponent": exponent, "adjusted": adjusted, "zeros": zeros}
+
+
+def _decimal(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    simple = _t(r"regexp_full_match(:t, '-?[0-9]{1,18}(\.[0-9]{1,10})?')", t=t)
+    f = _decimal_facts(t)
+    fine = _t(f"(:d = '' OR (:x IS NOT NULL AND :a < 18 AND :a >= -30 AND :e + :z >= -{SCALE}))",
+              d=f["digits"], x=f["x"], a=f["adjusted"], e=f["exponent"], z=f["zeros"])
+    value = _t(f"CASE WHEN :s THEN CAST(:t AS DECIMAL(38, {SCALE})) "
+               f"WHEN :n IS NOT NULL AND :ok THEN TRY_CAST(:n AS DECIMAL(38, {SCALE})) END",
+               s=simple, t=t, n=f["n"], ok=fine)
+    exponent = _t("CASE WHEN :s THEN -length(split_part(:t, '.', 2)) ELSE :e END", s=simple, t=t, e=f["exponent"])
+    return value, exponent
+
+
+def _decimal_reason(t: exp.Expression) -> exp.Expression:
+    f = _decimal_facts(t)
+    return _t(
+        "CASE WHEN regexp_full_match(lower(:t), '[+-]?(inf|infinity|s?nan[0-9]*)') THEN 'not a finite number' "
+        "WHEN :n IS NULL AND contains(:t, ',') THEN 'not a number (misplaced thousands separator)' "
+        "WHEN :n IS NULL THEN 'not a number' "
+        "WHEN :d <> '' AND (:x IS NULL OR :a >= 18 OR :a < -30) "
+        "THEN 'number out of range (sfc-check reads numbers from 10^-30 up to 10^18 in size)' "
+        f"ELSE 'more than {SCALE} decimal places (sfc-check keeps {SCALE})' END",
+        t=t, n=f["n"], d=f["digits"], x=f["x"], a=f["adjusted"])
+
+
+# Date-times: ISO 8601 as exports write it; no offset means UTC.
+_DATETIME = (r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2})(?::([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,6}))?)?)?)?"
+             r"(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+
+
+def _datetime_parts(t: exp.Expression) -> exp.Expression:
+    return _t(f"regexp_extract(:t, '^{_DATETIME}$', ['d', 'h', 'm', 's', 'f', 'z'])", t=t)
+
+
+def _datetime_text(t: exp.Expression) -> exp.Expression:
+    p = _datetime_parts(t)
+    return _t("CASE WHEN struct_extract(:p, 'd') <> '' AND NOT starts_with(struct_extract(:p, 'd'), '0000') THEN "
+              "struct_extract(:p, 'd') || ' ' || COALESCE(NULLIF(struct_extract(:p, 'h'), ''), '00') || ':' || COALESCE(NULLIF(struct_extract(:p, 'm'), ''), '00') || ':' "
+              "|| COALESCE(NULLIF(struct_extract(:p, 's'), ''), '00') || CASE WHEN struct_extract(:p, 'f') <> '' THEN '.' || struct_extract(:p, 'f') ELSE '' END || "
+              "CASE WHEN struct_extract(:p, 'z') IN ('', 'Z', 'z') THEN '+00:00' "
+              "WHEN length(struct_extract(:p, 'z')) = 3 THEN struct_extract(:p, 'z') || ':00' "
+              "WHEN length(struct_extract(:p, 'z')) = 5 THEN substr(struct_extract(:p, 'z'), 1, 3) || ':' || substr(struct_extract(:p, 'z'), 4, 2) ELSE struct_extract(:p, 'z') END END", p=p)
+
+
+def _datetime(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    p = _datetime_parts(t)
+    stamp = _t("TRY_CAST(:n AS TIMESTAMPTZ)", n=_datetime_text(t))
+    value = _t("CASE WHEN :ts >= TIMESTAMPTZ '0001-01-02 00:00:00+00' AND :ts <= TIMESTAMPTZ "
+               "'9999-12-30 00:00:00+00' THEN :ts END", ts=stamp)
+    zone = _t("replace(struct_extract(:p, 'z'), ':', '')", p=p)  # '', Z, +HH or +HHMM
+    offset = _t("CASE WHEN length(:z) < 3 THEN 0 ELSE (CASE WHEN starts_with(:z, '-') THEN -1 ELSE 1 END) * "
+                "(CAST(substr(:z, 2, 2) AS INTEGER) * 3600 + COALESCE(TRY_CAST(NULLIF(substr(:z, 4, 2), '') "
+                "AS INTEGER), 0) * 60) END", z=zone)
+    return value, offset
+
+
+def header_positions(header: list[Any], spec: DatasetSpec, display: str, where: str = "header") -> dict[str, int]:
+    """Canonical field → column index; a column named twice or a required one absent stops the run."""
+    positions: dict[str, int] = {}
+    for i, col in enumerate(header):
+        name = str(col).strip().lower() if col is not None else ""
+        if name in spec.by_name:
+            if name in positions:
+                raise DataError(f"column {name!r} appears twice in the {where}", display, 1, name)
+            positions[name] = i
+    missing = [f.name for f in spec.fields if f.required and f.name not in positions]
+    if missing:
+        raise DataError(f"missing required column(s) {', '.join(missing)} for dataset {spec.name!r} "
+                        f"(found: {', '.join(str(h) for h in header) or 'no columns'})", display, 1, missing[0])
+    return positions
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "unknown error"
+
+
+def _line_of(text: str) -> int | None:
+    import re
+    m = re.search(r"Line: (\d+)", text)
+    return int(m.group(1)) if m else None
