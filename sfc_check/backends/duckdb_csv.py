@@ -77,7 +77,7 @@ def scan(path: Path) -> Scan:
 
 def _t(sql: str, **values: exp.Expression) -> exp.Expression:
     """A fixed SQL fragment of ours, parsed by sqlglot once, its :placeholders filled with expression trees."""
-    return exp.replace_placeholders(_parsed(sql).copy(), **values)
+    return exp.replace_placeholders(_parsed(sql), **values)  # (replacing copies the parsed tree)
 
 
 @lru_cache(maxsize=None)
@@ -112,9 +112,41 @@ class CsvLoad:
         header = self._header()
         positions = header_positions(header, self.spec, self.display)
         self.stats.sha256 = facts.sha256
-        self._type(header, positions)
+        self._type(header, positions, facts.quotes)
         self.con.execute(f'DROP TABLE "{self.lines}"')
         return True
+
+    def _reader(self, options: dict[str, exp.Expression]) -> str:
+        reader = exp.func("read_csv", exp.Literal.string(str(self.path)),
+                          *[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()])
+        return reader.sql(_DIALECT)
+
+    def _quoted_cells(self) -> exp.Select:
+        """Cells of a file that quotes some of them, parsed by DuckDB's CSV reader (every line is a whole
+        record: _irregular said so), each record paired with its line: the reader skips empty lines, so the
+        k-th record is the k-th line that is not empty."""
+        row = self.con.execute(f'SELECT max(length(line) - length(replace(line, \',\', \'\'))) + 1 '
+                               f'FROM "{self.lines}"').fetchone()
+        most = int(row[0] or 1) if row else 1
+        names = [f"c{i}" for i in range(1, most + 1)]
+        columns = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier(n), expression=exp.Literal.string(
+            "VARCHAR")) for n in names])
+        options = {"columns": columns, "header": exp.false(), "delim": exp.Literal.string(","),
+                   "quote": exp.Literal.string('"'), "escape": exp.Literal.string('"'), "auto_detect": exp.false(),
+                   "strict_mode": exp.false(), "null_padding": exp.true(), "all_varchar": exp.true(),
+                   "nullstr": exp.Literal.string("\x01"), "max_line_size": exp.Literal.number(MAX_LINE_BYTES)}
+        self._run(f'CREATE TABLE "records_{self.spec.name}" AS SELECT * FROM {self._reader(options)} '
+                  "WITH ORDINALITY")
+        # the padding is null (an empty cell is ''): the record's own cells are those before the first null
+        width = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=exp.column(n), expression=exp.null())),
+                                     true=exp.Literal.number(len(names) - i)) for i, n in enumerate(reversed(names))],
+                         default=exp.Literal.number(0))
+        listed = exp.func("list_slice", exp.Array(expressions=[exp.column(n) for n in names]),
+                          exp.Literal.number(1), width)
+        numbered = exp.select("n", "line", exp.alias_(_t("row_number() OVER (ORDER BY n)"), "k")).from_(
+            self.lines).where("line IS NOT NULL")
+        return exp.select("l.n", "l.line", exp.alias_(listed, "c")).from_(numbered.subquery("l")).join(
+            f'"records_{self.spec.name}" AS r', on="r.ordinality = l.k").where("l.n > 1")
 
     def _read_lines(self) -> None:
         options = {"columns": _t("{'line': 'VARCHAR'}"), "header": exp.false(), "delim": exp.Literal.string("\0"),
@@ -154,15 +186,15 @@ class CsvLoad:
         return cells
 
     # --- typing ---------------------------------------------------------------------------------------
-    def _type(self, header: list[str], positions: dict[str, int]) -> None:
+    def _type(self, header: list[str], positions: dict[str, int], quotes: bool) -> None:
         """Lines → cells → trimmed text → typed values → the first problem, one stage per subquery (a stage's
         columns are computed once)."""
         width = len(header)
-        split = _t("CASE WHEN contains(line, '\"') THEN list_transform(regexp_extract_all(line, :p, 1), "
-                   "x -> CASE WHEN starts_with(x, '\"') THEN replace(x[2:-2], '\"\"', '\"') ELSE x END) "
-                   "ELSE string_split(line, ',') END", p=exp.Literal.string(f"(?:^|,){_CELL}"))
-        cells = exp.select("n", "line", exp.alias_(split, "c")).from_(self.lines).where(
-            _t("n > 1 AND line IS NOT NULL"))
+        if quotes:
+            cells = self._quoted_cells()
+        else:
+            cells = exp.select("n", "line", exp.alias_(_t("string_split(line, ',')"), "c")).from_(
+                self.lines).where(_t("n > 1 AND line IS NOT NULL"))
         fields = [_FieldSql(f, positions.get(f.name), self.timezone, self.trim) for f in self.spec.fields]
         extras = [(str(h).strip(), i) for i, h in enumerate(header)
                   if h is not None and str(h).strip() and str(h).strip().lower() not in self.spec.by_name]
@@ -441,14 +473,18 @@ def _decimal_facts(t: exp.Expression) -> dict[str, exp.Expression]:
 
 
 def _decimal(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    # the usual cells (plain, or grouped in thousands) take the first branches; the rest the long way
     simple = _t(r"regexp_full_match(:t, '-?[0-9]{1,18}(\.[0-9]{1,10})?')", t=t)
+    grouped = _t(r"regexp_full_match(:t, '-?[0-9]{1,3}(,[0-9]{3}){1,5}(\.[0-9]{1,10})?')", t=t)
     f = _decimal_facts(t)
     fine = _t(f"(:d = '' OR (:x IS NOT NULL AND :a < 18 AND :a >= -30 AND :e + :z >= -{SCALE}))",
               d=f["digits"], x=f["x"], a=f["adjusted"], e=f["exponent"], z=f["zeros"])
     value = _t(f"CASE WHEN :s THEN CAST(:t AS DECIMAL(38, {SCALE})) "
+               f"WHEN :g THEN CAST(replace(:t, ',', '') AS DECIMAL(38, {SCALE})) "
                f"WHEN :n IS NOT NULL AND :ok THEN TRY_CAST(:n AS DECIMAL(38, {SCALE})) END",
-               s=simple, t=t, n=f["n"], ok=fine)
-    exponent = _t("CASE WHEN :s THEN -length(split_part(:t, '.', 2)) ELSE :e END", s=simple, t=t, e=f["exponent"])
+               s=simple, g=grouped, t=t, n=f["n"], ok=fine)
+    exponent = _t("CASE WHEN :s OR :g THEN -length(split_part(:t, '.', 2)) ELSE :e END", s=simple, g=grouped, t=t,
+                  e=f["exponent"])
     return value, exponent
 
 
@@ -483,7 +519,22 @@ def _datetime_text(t: exp.Expression) -> exp.Expression:
               "WHEN length(struct_extract(:p, 'z')) = 5 THEN substr(struct_extract(:p, 'z'), 1, 3) || ':' || substr(struct_extract(:p, 'z'), 4, 2) ELSE struct_extract(:p, 'z') END END", p=p)
 
 
+# The shape nearly every export writes (2026-03-01T09:30:00+08:00) is cast directly; any other goes the long way.
+_USUAL = "length(:t) = 25 AND substr(:t, 11, 1) = 'T' AND substr(:t, 20, 1) IN ('+', '-') AND substr(:t, 23, 1) = ':'"
+
+
 def _datetime(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+    usual = _t(_USUAL, t=t)
+    quick = _t("TRY_CAST(:t AS TIMESTAMPTZ)", t=t)
+    value, offset = _datetime_long(t)
+    quick_offset = _t("(CASE WHEN substr(:t, 20, 1) = '-' THEN -1 ELSE 1 END) * "
+                      "(TRY_CAST(substr(:t, 21, 2) AS INTEGER) * 3600 + TRY_CAST(substr(:t, 24, 2) AS INTEGER) * 60)",
+                      t=t)
+    return (_t("CASE WHEN :u AND :q IS NOT NULL THEN :q ELSE :v END", u=usual, q=quick, v=value),
+            _t("CASE WHEN :u AND :q IS NOT NULL THEN :qo ELSE :o END", u=usual, q=quick, qo=quick_offset, o=offset))
+
+
+def _datetime_long(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
     p = _datetime_parts(t)
     stamp = _t("TRY_CAST(:n AS TIMESTAMPTZ)", n=_datetime_text(t))
     value = _t("CASE WHEN :ts >= TIMESTAMPTZ '0001-01-02 00:00:00+00' AND :ts <= TIMESTAMPTZ "
