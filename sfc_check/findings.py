@@ -1,10 +1,13 @@
 """Violations as a run finds them, already in report order: kept in memory while few, then appended to an
-anonymous scratch file in pickled batches and read back in the same order (nothing sorts here: the engine
-returns each rule's violations sorted, and rules are judged in report order)."""
+anonymous scratch file as JSON batches and read back in the same order (nothing sorts here: the engine returns
+each rule's violations sorted, and rules are judged in report order)."""
 from __future__ import annotations
 
-import pickle
+import json
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any, overload
 
 from .model import Severity, Violation
@@ -37,7 +40,8 @@ class FindingLog(Sequence[Violation]):
     def _spill(self) -> None:
         if self._file is None:
             self._file = scratch_file("violations")
-        data = pickle.dumps([tuple(v) for v in self._pending], protocol=pickle.HIGHEST_PROTOCOL)
+        data = json.dumps([_packed(v) for v in self._pending], ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8", "surrogatepass")
         self._offsets.append((append(self._file, data, "violations"), len(data)))
         self._pending = []
 
@@ -50,8 +54,8 @@ class FindingLog(Sequence[Violation]):
     def __iter__(self) -> Iterator[Violation]:
         for offset, length in self._offsets:
             self._file.seek(offset)
-            for fields in pickle.loads(self._file.read(length)):
-                yield Violation(*fields)
+            for fields in json.loads(self._file.read(length).decode("utf-8", "surrogatepass")):
+                yield _unpacked(fields)
         yield from list(self._pending)
 
     @overload
@@ -136,3 +140,60 @@ def remark(violations: Sequence[Violation], mark: Mark) -> Sequence[Violation]:
     if isinstance(violations, (FindingLog, MarkedFindings)):
         return violations.marked(mark)
     return [mark(v) for v in violations]
+
+
+# --- a violation as JSON, restored exactly (type, digits, exponent, offset) -----------------------------------
+_TAG = "\u0000sfc"  # marks a tagged value: no data value is a list starting with it
+_PLAIN = (str, int, bool, float, type(None))
+_SEVERITIES = {s.value: s for s in Severity}
+
+
+def _packed(v: Violation) -> list[Any]:
+    return [v.rule_id, v.severity.value, v.dataset, v.key_fields, _values(v.key_values), v.path, v.row, v.message,
+            v.evidence_fields, _values(v.evidence_values), v.citation, v.waived, v.waiver, v.baseline]
+
+
+def _unpacked(f: list[Any]) -> Violation:
+    return Violation(f[0], _SEVERITIES[f[1]], f[2], tuple(f[3]), _restored(f[4]), f[5], f[6], f[7], tuple(f[8]),
+                     _restored(f[9]), f[10], f[11], f[12], f[13])
+
+
+def _values(values: tuple[Any, ...]) -> list[Any]:
+    return [x if type(x) in _PLAIN else _tagged(x) for x in values]
+
+
+def _restored(values: list[Any]) -> tuple[Any, ...]:
+    return tuple(x if type(x) is not list else _untagged(x) for x in values)
+
+
+def _tagged(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind in (tuple, list):
+        return [_TAG, kind.__name__, [_tagged(x) for x in value]]
+    if kind is dict:
+        return [_TAG, "dict", [[k, _tagged(x)] for k, x in value.items()]]
+    if isinstance(value, Decimal):
+        return [_TAG, "decimal", str(value)]
+    if isinstance(value, datetime):
+        return [_TAG, "datetime", value.isoformat()]
+    if isinstance(value, date):
+        return [_TAG, "date", value.isoformat()]
+    if isinstance(value, Enum):
+        return _tagged(value.value)
+    raise TypeError(f"cannot keep a {kind.__name__} in a violation on disk")
+
+
+def _untagged(value: list[Any]) -> Any:
+    _, kind, body = value
+    if kind in ("tuple", "list"):
+        items = [_untagged(x) if type(x) is list else x for x in body]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {k: _untagged(x) if type(x) is list else x for k, x in body}
+    if kind == "decimal":
+        return Decimal(body)
+    if kind == "datetime":
+        return datetime.fromisoformat(body)
+    return date.fromisoformat(body)
