@@ -8,19 +8,19 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
+from .backends.duckdb_backend import Settings as EngineSettings
 from .baseline import BaselineOutcome, compare, load_baseline
 from .datasets import discover, open_reader
-from .backends.duckdb_backend import Settings as EngineSettings
 from .dictionary import load_dictionary
-from .evaluation import RunSettings, Source, evaluate
 from .errors import DataError, UsageError, did_you_mean
+from .evaluation import RunSettings, Source, evaluate
+from .findings import tally
 from .model import DEFAULT_TZ, AuditResult, FailOn
 from .policy import Policy, load_policy
 from .profilereader import profile_sources
 from .profiles import Profile, load_profile
 from .rejectedrows import rejected_store
 from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
-from .findings import tally
 from .waivers import WaiverOutcome, apply_waivers, load_waivers
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .findings import remark
 from .jsonstream import json_records
 from .model import RuleOutcome, RuleStatus, Violation
 from .textfiles import open_text
-from .findings import remark
 from .waivers import violation_identity
 
 

@@ -12,9 +12,8 @@ from datetime import date, tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .backends.duckdb_backend import DuckDBBackend, Settings, decode_shown, fits, is_missing
-from .backends.sql import MISSING, SCALE
-from .compileenv import parameter_values
+from .backends.duckdb_backend import DuckDBBackend, Settings, decode_shown, is_missing
+from .backends.sql import MISSING
 from .dictionary import DatasetSpec, load_dictionary
 from .errors import RuleFileError
 from .findings import FindingLog
@@ -22,8 +21,8 @@ from .language.build import CompileError, build_plan
 from .language.evaluate import render, with_lets
 from .language.plan import RulePlan
 from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
-from .rulepack import Rule
 from .rowtyping import shown_value
+from .rulepack import Rule, parameter_values
 
 
 class Source(Protocol):
@@ -123,22 +122,22 @@ def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: A
         if progress:
             progress.finish(spec.name)
         return
-    decimals = [i for i, f in enumerate(spec.fields) if f.type == "decimal"]
 
     def rows() -> Iterator[tuple[str, int, tuple[Any, ...]]]:
         for path, rownos, batch in _batches(source):
-            for rowno, row in zip(rownos, batch):
-                bad = next((i for i in decimals if row[i] is not None and not fits(row[i])), None)
-                if bad is not None:
-                    source.stats.rows_rejected += 1
-                    rejected.append(RejectedRow(spec.name, path, rowno, spec.fields[bad].name,
-                                                shown_value(format(row[bad], "f")),
-                                                f"more than {SCALE} decimal places (sfc-check keeps {SCALE})"))
-                    continue
-                yield path, rowno, row
+            yield from ((path, rowno, row) for rowno, row in zip(rownos, batch))
             if tick is not None:
                 tick(len(batch))
     backend.load_rows(spec, rows())
+    if not isinstance(source, InlineSource):  # (a rule example's records are taken as they are written)
+        for path, rowno, key, first_path, first_row in backend.remove_duplicates(spec):
+            where = f"row {first_row}" if first_path == path else f"{first_path} row {first_row}"
+            source.stats.rows_rejected += 1
+            for entry in source.stats.files:
+                if entry.get("path") == path:
+                    entry["rows_rejected"] += 1
+            rejected.append(RejectedRow(spec.name, path, rowno, spec.key[0], shown_value(key),
+                                        f"duplicate key (first seen at {where})"))
     if progress:
         progress.finish(spec.name)
 

@@ -19,7 +19,7 @@ from .jsonstream import json_lines, json_records
 from .profiles import Profile, compile_field, parse_zone
 from .rejectedrows import RejectedSink
 from .rowreader import Batches, RowReader
-from .rowtyping import RowProblem, in_batches, line_problem, record_fields, row_typer
+from .rowtyping import RowProblem, line_problem, record_fields, row_typer
 from .sheets import open_sheet
 from .textfiles import decode_error, file_sha256, open_text
 
@@ -43,15 +43,9 @@ class ProfileReader(RowReader):
             self.stats.profile_notes.append(f"not in the export: {', '.join(gone)}")
 
     def _read(self) -> Batches:
-        yield from in_batches(self._typed(self._all_files()), lambda: self.current_path)
-        # after the last file (the base then forgets the keys: repeated across a profile's files they are
-        # duplicates too)
+        yield from self._batches(self._all_files())
         self.stats.sha256 = (self.stats.files[0]["sha256"] if len(self.stats.files) == 1 else
                              hashlib.sha256("".join(f["sha256"] for f in self.stats.files).encode()).hexdigest())
-
-    def byte_ranges(self, parts: int) -> None:
-        """Never cut: a profile maps its own columns (and may read several files) row by row."""
-        return None
 
     def _all_files(self) -> Iterator[tuple[int, Any, Any]]:
         spec = self.source.dataset
@@ -61,10 +55,8 @@ class ProfileReader(RowReader):
         zone = parse_zone(self.dspec.get("timezone") or self.profile.timezone or "UTC")
         nulls = frozenset(self.profile.null_values)
         where = self.dspec.get("where")
-        self._file_names = [str(f.relative_to(self.data_dir)) for f in self.files]
-        for index, path in enumerate(self.files):
+        for path in self.files:
             self.current_path = str(path.relative_to(self.data_dir))
-            self._file_index = index
             before_read, before_rej, before_filtered = (self.stats.rows_read, self.stats.rows_rejected,
                                                         self.stats.rows_filtered)
             header, rows = self._open(path)

@@ -9,12 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from .dictionary import DatasetSpec
+from .errors import DataError
 from .jsonstream import RepeatedKeys
 from .model import InputStats, RejectedRow
 from .values import BadValue, converter_for, scalar_text, text_converter_for
 
 Row = tuple[Any, ...]
-BATCH = 2048  # rows typed and judged together: enough to amortise per-batch work, few enough to stay in cache
+BATCH = 2048  # rows handed on together
 
 
 class RowProblem(Exception):
@@ -27,60 +28,32 @@ class RowProblem(Exception):
 
 def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_required: bool = True,
               text: bool = False, unavailable: frozenset[str] = frozenset(),
-              extra: Callable[[list[Any]], dict[str, str] | None] | None = None, suspect: bool = False
-              ) -> Callable[[list[Any]], Row]:
-    """Compile a function: raw cells (by position) → typed canonical row, raising RowProblem on a bad cell.
-
-    The fast path converts every cell in one comprehension; only a row that fails is walked again to name
-    the column and the reason. With `suspect` (rows already known to hold a bad cell: a batch's rows that
-    its column typing refused), the row is walked once, cell by cell, stopping at the first bad one: the same
-    answer without converting every cell twice (and a bad number's exceptions twice).
-    """
+              extra: Callable[[list[Any]], dict[str, str] | None] | None = None) -> Callable[[list[Any]], Row]:
+    """Compile a function: raw cells (by position) → typed canonical row, raising RowProblem at the first bad
+    cell (in the dictionary's field order), then at the first empty required field."""
     names = [f.name for f in spec.fields]
     convs = [(text_converter_for(f) if text and positions.get(f.name) is not None else converter_for(f))
              for f in spec.fields]
     # an absent column reads the extra None cell appended to every row (position -1)
-    plan: list[tuple[Callable[[Any], Any], int]] = [
-        (conv, -1 if positions.get(n) is None else int(positions[n] or 0)) for n, conv in zip(names, convs)]
+    plan: list[tuple[str, Callable[[Any], Any], int]] = [
+        (n, conv, -1 if positions.get(n) is None else int(positions[n] or 0)) for n, conv in zip(names, convs)]
     required = [i for i, f in enumerate(spec.fields) if f.required and enforce_required and f.name not in unavailable]
 
-    def walk(cells: list[Any], start: int = 0) -> Row:
-        """Convert cell by cell, naming the first bad one. `start`: a field every earlier one of which is known
-        to convert (a batch's column typing got that far): when its cell is bad, that is the row's answer."""
-        if start:
-            conv, pos = plan[start]
-            try:
-                conv(cells[pos])
-            except BadValue as exc:
-                raise RowProblem(names[start], cells[pos], str(exc)) from None
+    def type_row(cells: list[Any]) -> Row:
+        cells.append(None)
         out = []
-        for name, (conv, pos) in zip(names, plan):
+        for name, conv, pos in plan:
             try:
                 out.append(conv(cells[pos]))
             except BadValue as exc:
                 raise RowProblem(name, cells[pos], str(exc)) from None
-        return finish(out, cells)
-
-    def walk_row(cells: list[Any], start: int = 0) -> Row:
-        cells.append(None)
-        return walk(cells, start)
-
-    def type_row(cells: list[Any]) -> Row:
-        cells.append(None)
-        try:
-            out = [conv(cells[pos]) for conv, pos in plan]
-        except BadValue:
-            return walk(cells)  # walked again, to name the bad cell
-        return finish(out, cells)
-
-    def finish(out: list[Any], cells: list[Any]) -> Row:
         for i in required:
             if out[i] is None:
-                raise RowProblem(names[i], cells[plan[i][1]], "required value is empty")
+                raise RowProblem(names[i], cells[plan[i][2]], "required value is empty")
         # the last element holds the file's other columns (for custom rules: {field: extra.NAME}), or None
         out.append(extra(cells) if extra is not None else None)
         return tuple(out)
-    return walk_row if suspect else type_row
+    return type_row
 
 
 def extra_columns(header: list[Any], spec: DatasetSpec) -> Callable[[list[Any]], dict[str, str] | None] | None:
@@ -188,3 +161,19 @@ def _example_value(v: Any) -> Any:
     if isinstance(v, float):
         return Decimal(repr(v))
     return v
+
+
+def header_positions(header: list[Any], spec: DatasetSpec, display: str, where: str = "header") -> dict[str, int]:
+    """Canonical field → column index; a column named twice or a required one absent stops the run."""
+    positions: dict[str, int] = {}
+    for i, col in enumerate(header):
+        name = str(col).strip().lower() if col is not None else ""
+        if name in spec.by_name:
+            if name in positions:
+                raise DataError(f"column {name!r} appears twice in the {where}", display, 1, name)
+            positions[name] = i
+    missing = [f.name for f in spec.fields if f.required and f.name not in positions]
+    if missing:
+        raise DataError(f"missing required column(s) {', '.join(missing)} for dataset {spec.name!r} "
+                        f"(found: {', '.join(str(h) for h in header) or 'no columns'})", display, 1, missing[0])
+    return positions

@@ -240,6 +240,11 @@ def typed_parameter(p: Parameter, raw: Any) -> Any:
     return raw
 
 
+def parameter_values(rule: Rule, as_of: date, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Typed parameter values in force on `as_of`, with any policy overrides already approved."""
+    return {p.name: typed_parameter(p, (overrides or {}).get(p.name, p.value_on(as_of))) for p in rule.parameters}
+
+
 def parameter_value_problem(p: Parameter, raw: Any) -> str | None:
     """Why `raw` cannot be a value of `p` (None when it can): caught where the value is written, with its line,
     not as an exception while rules compile."""

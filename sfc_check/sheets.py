@@ -7,7 +7,7 @@ from typing import Any
 
 from .errors import DataError
 from .rowreader import Batches, RowReader
-from .rowtyping import extra_columns, in_batches, row_typer
+from .rowtyping import extra_columns, row_typer
 from .textfiles import file_sha256
 
 
@@ -53,7 +53,7 @@ class SheetReader(RowReader):
     typed cells, not text, so the column typing of CSV does not apply)."""
 
     def _read(self) -> Batches:
-        return in_batches(self._typed(self._xlsx_cells()), lambda: self.current_path)
+        return self._batches(self._xlsx_cells())
 
     def _xlsx_cells(self) -> Iterator[tuple[int, Any, Any]]:
         self.stats.sha256 = file_sha256(self.source.path)

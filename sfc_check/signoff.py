@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .dictionary import load_dictionary
-from .evaluation import InlineSource, RunSettings, Source, evaluate
 from .errors import RuleFileError
+from .evaluation import InlineSource, RunSettings, Source, evaluate
 from .model import RejectedRow, RuleStatus
 from .rowtyping import typed_records
 from .rulepack import Rule, load_rules, pack_fingerprint, validate_document

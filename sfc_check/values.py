@@ -14,7 +14,14 @@ class BadValue(ValueError):
     """A cell that does not parse as its field's type; the message is the reason shown to the user."""
 
 
-THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+# Only ASCII digits, one sign, one decimal point, an exponent and thousands separators make a number: Python's
+# Decimal() would also take `2_5`, fullwidth and Arabic-Indic digits, which no export means as a number.
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", re.ASCII)
+NOT_FINITE = re.compile(r"[+-]?(inf|infinity|s?nan[0-9]*)", re.ASCII | re.IGNORECASE)
+# The date-time shapes sfc-check reads (ISO 8601 as exports write it; the engines read exactly these)
+DATETIME_SHAPE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2})(?::([0-9]{2})(?::([0-9]{2})"
+                            r"(?:[.,]([0-9]{1,6}))?)?)?)?(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?", re.ASCII)
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
@@ -26,13 +33,21 @@ LIMIT = Decimal("1e18")
 SMALLEST_EXPONENT = -30  # Decimal.adjusted(): the power of ten of the first significant digit
 
 
+# Engines hold numbers as DECIMAL(38, PLACES): a number with more places (not counting trailing zeros) would
+# be rounded there, so it is refused instead, whichever reader meets it.
+PLACES = 10
+_FINEST = Decimal(1).scaleb(-PLACES)
+
+
 def in_range(value: Decimal) -> Decimal:
     """The value, if finite and within the range above; otherwise the reason it is rejected."""
     if not value.is_finite():  # (a NaN cannot even be compared with the limits)
         raise BadValue("not a finite number")
-    if -LIMIT < value < LIMIT and value.adjusted() >= SMALLEST_EXPONENT:
-        return value
-    raise BadValue("number out of range (sfc-check reads numbers from 10^-30 up to 10^18 in size)")
+    if not (-LIMIT < value < LIMIT and (not value or value.adjusted() >= SMALLEST_EXPONENT)):
+        raise BadValue("number out of range (sfc-check reads numbers from 10^-30 up to 10^18 in size)")
+    if value.as_tuple().exponent < -PLACES and value != value.quantize(_FINEST):  # type: ignore[operator]
+        raise BadValue(f"more than {PLACES} decimal places (sfc-check keeps {PLACES})")
+    return value
 
 
 def decimal_text(value: Decimal) -> str:
@@ -45,13 +60,11 @@ def decimal_text(value: Decimal) -> str:
 def parse_decimal(text: str) -> Decimal:
     """Exact decimal; accepts `1,234.50`; refuses NaN and infinities (they cannot be compared safely) and
     numbers out of range (above)."""
-    try:  # the common case first: plain digits parse in C
-        value = Decimal(text)
-    except InvalidOperation:
-        pass
-    else:
-        return in_range(value)
-    if "," not in text:  # (trying the same text again would only raise the same exception again)
+    if PLAIN_NUMBER.fullmatch(text):
+        return in_range(Decimal(text))
+    if NOT_FINITE.fullmatch(text):
+        raise BadValue("not a finite number")
+    if "," not in text:
         raise BadValue("not a number")
     if not THOUSANDS.fullmatch(text):
         raise BadValue("not a number (misplaced thousands separator)")
@@ -64,10 +77,11 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def parse_integer(text: str) -> int:
-    try:
-        return int(text.replace(",", "") if THOUSANDS.fullmatch(text) else text)
-    except ValueError:
-        raise BadValue("not a whole number") from None
+    if re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII):
+        return int(text)
+    if THOUSANDS.fullmatch(text) and "." not in text:
+        return int(text.replace(",", ""))
+    raise BadValue("not a whole number")
 
 
 def parse_bool(text: str) -> bool:
@@ -84,6 +98,8 @@ def parse_date(text: str) -> date:
     if len(text) != 10 or text[4] != "-" or text[7] != "-":
         raise BadValue("not a date (YYYY-MM-DD)")
     try:
+        if not text.isascii():  # fromisoformat would read fullwidth digits
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise BadValue("not a valid calendar date (YYYY-MM-DD)") from None
@@ -103,10 +119,19 @@ def datetime_in_range(value: datetime) -> datetime:
 
 
 def parse_datetime(text: str) -> datetime:
-    """ISO 8601; a value without an offset is UTC (data dictionary)."""
-    t = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+    """ISO 8601 in the shapes DATETIME_SHAPE admits; a value without an offset is UTC (data dictionary)."""
+    m = DATETIME_SHAPE.fullmatch(text)
     try:
-        value = datetime.fromisoformat(t)
+        if m is None:
+            raise ValueError(text)
+        day, hour, minute, second, fraction, zone = m.groups()
+        zone = "+00:00" if zone in (None, "Z", "z") else zone
+        if len(zone) == 3:
+            zone += ":00"
+        elif len(zone) == 5:
+            zone = f"{zone[:3]}:{zone[3:]}"
+        value = datetime.fromisoformat(f"{day}T{hour or '00'}:{minute or '00'}:{second or '00'}"
+                                       f"{'.' + fraction.ljust(6, '0') if fraction else ''}{zone}")
     except ValueError:
         raise BadValue("not an ISO 8601 date-time (e.g. 2026-03-01T09:30:00+08:00)") from None
     if value.tzinfo is None:
@@ -249,14 +274,6 @@ def text_converter_for(spec: FieldSpec) -> Callable[[str], Any]:
         return parse(t) if t else default
 
     # fast paths: the common well-formed cell is handled by one C call; anything else takes the full path
-    if kind == "decimal":
-        def decimal(t: str) -> Any:
-            try:
-                v = Decimal(t)
-            except InvalidOperation:
-                return slow(t)
-            return in_range(v)
-        return decimal
     if kind == "date":
         fromiso = date.fromisoformat
 

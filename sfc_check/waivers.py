@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RuleFileError
+from .findings import remark
 from .model import Violation
 from .rulepack import validate_document
-from .findings import remark
 from .yamlsafe import load_yaml_file
 
 

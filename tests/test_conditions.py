@@ -222,92 +222,6 @@ def test_message_text_outside_placeholders_is_kept_as_written(tmp_path) -> None:
     assert result.violations[0].message == "SOL not in BTC, ETH {0} {} {a-b} 12,345/12,345.6789}"
 
 
-def test_a_lookup_table_keeps_the_fields_rules_read_anywhere_and_drops_the_rest(tmp_path, monkeypatch) -> None:
-    """Fields read through a lookup in the condition, a let, or only in the message keep their values in the
-    lookup's table; an exists table keeps what its filter reads; a field no rule reads there is not held, nor
-    a slot for it: a kept record is the kept fields in order, then one None the others read as."""
-    from sfc_check import passplan
-    tables: list[tuple[set[str], list[tuple]]] = []
-    real = passplan.kept_only
-    fields = [f.name for f in passplan.load_dictionary()["clients"].fields]
-
-    def spy(rows, order):
-        tables.append((order, rows, real(rows, order)))
-        return tables[-1][2]
-    monkeypatch.setattr(passplan, "kept_only", spy)
-    rule = make_rule(tmp_path, {
-        "dataset": "perp_trades",
-        "lookups": {"client": {"dataset": "clients", "on": {"client_id": "client_id"}}},
-        "let": {"portfolio": {"field": "client.pi_portfolio_hkd"}},
-        "violation_when": {"all": [
-            {"field": "client.investor_class", "eq": "retail"}, {"field": "portfolio", "lt": 8000000},
-            {"exists": {"dataset": "clients", "as": "cp", "on": {"counterparty_client_id": "client_id"},
-                        "where": {"field": "cp.status", "eq": "active"}}}]},
-        "message": "trade {trade_id}: {client.name} ({client.pi_category}) holds {portfolio}"})
-    clients = [{"client_id": "C1", "name": "Chan Tai Man", "client_type": "individual", "investor_class": "retail",
-                "pi_category": "individual", "pi_portfolio_hkd": "7,500,000", "status": "active"},
-               {"client_id": "C2", "name": "Lee", "client_type": "corporation", "investor_class": "retail",
-                "pi_category": "corporate", "pi_portfolio_hkd": "9,000,000", "status": "active"}]
-    trade = {"instrument": "BTC-USD-PERP", "trade_time": "2026-03-01T10:00:00+08:00", "side": "buy",
-             "quantity": 1, "price": 90000, "leverage": 5}
-    result = run(rule, [{**trade, "trade_id": "T1", "client_id": "C1", "counterparty_client_id": "C2"},
-                        {**trade, "trade_id": "T2", "client_id": "C2", "counterparty_client_id": "C1"}],
-                 data={"clients": clients})
-    assert [v.message for v in result.violations] == ["trade T1: Chan Tai Man (individual) holds 7,500,000"]
-    assert sorted(sorted(fields[i] for i in order) for order, _, _ in tables) == [
-        ["client_id", "investor_class", "name", "pi_category", "pi_portfolio_hkd"], ["client_id", "status"]]
-    for order, rows, records in tables:
-        assert len(records) == 2
-        for row, record in zip(rows, records):
-            assert record == tuple(row[i] for i in order) + (None,) and row[order[-1]] is not None
-
-
-def test_a_table_read_whole_keeps_its_rows_and_a_narrowed_one_maps_every_field() -> None:
-    """narrow(): a table whose every field is read keeps rows as they come (positions unchanged); otherwise
-    each kept field has its place in order and every other field points at the trailing None. Readers hold
-    the position list itself, so it is rewritten in place."""
-    from sfc_check.compileenv import TableRef
-    whole = TableRef("perp_instruments", ("instrument",), True)
-    width = len(whole.position)
-    whole.kept.update(range(width))
-    whole.narrow()
-    assert whole.order is None and whole.position == list(range(width))
-    part = TableRef("perp_instruments", ("instrument",), True)
-    held = part.position
-    part.kept.update({5, 2})
-    part.narrow()
-    assert part.order == (0, 2, 5) and held is part.position
-    assert [held[p] for p in (0, 2, 5)] == [0, 1, 2] and all(held[p] == 3 for p in range(width) if p not in (0, 2, 5))
-
-
-def test_group_totals_are_let_go_as_their_groups_are_judged(monkeypatch) -> None:
-    """Judging 100k client groups must not hold a tuple per group: groups leave the state a block at a time (here
-    one) as their rows are made, in key order, with a related block of zeros where the related dataset had no
-    rows for the key; the state is empty at the end."""
-    from decimal import Decimal
-
-    from sfc_check import groups
-    from sfc_check.groups import GroupState
-    from sfc_check.totals import Totals
-
-    monkeypatch.setattr(groups, "TAKE_AT_ONCE", 1)
-    loans, collateral = Totals(["sum"]), Totals(["sum", "count"])
-    for key, amount in [("C2", 5), ("C1", 7), ("C3", 1)]:
-        loans.columns[0].add(loans.group(key), Decimal(amount))
-    for key, amount in [("C1", "10.5"), ("C9", 4), ("C1", "0.25")]:
-        g = collateral.group(key)
-        collateral.columns[0].add(g, Decimal(amount))
-        collateral.columns[1].add(g, None)
-    state = GroupState(by=("client_id",), primary=loans, related=[collateral])
-    rows = state.take_rows()
-    first = next(rows)
-    assert first == ("C1", Decimal(7), Decimal("10.75"), 2) and str(first[2]) == "10.75"
-    assert set(loans.index) == {"C2", "C3"} and set(collateral.index) == {"C9"}
-    rest = list(rows)
-    assert rest == [("C2", Decimal(5), Decimal(0), 0), ("C3", Decimal(1), Decimal(0), 0)]
-    assert loans.index == {} and collateral.index == {} and len(collateral.columns[0].cells) == 0
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.sampled_from(["{a}", "{b}", "{p}", "{", "}", "{{", "}}", "{0}", "{}", "{a-b}", "{ a}"]),
                           st.text(alphabet=" .%:{}0-", max_size=4)), max_size=12))
@@ -315,15 +229,17 @@ def test_a_message_reads_as_its_template_with_each_placeholder_worded(pieces) ->
     """Whatever text surrounds them, `{name}` placeholders of fields and parameters are replaced by their
     worded values and every other character stays (the rendering goes through str.format)."""
     import re
-    from datetime import date, timezone
+    from datetime import date
     from decimal import Decimal
 
-    from sfc_check.messages import format_value, message_fn
-    from sfc_check.scope import Name, Scope, Typed
+    from sfc_check.language.build import Scope, message
+    from sfc_check.language.evaluate import render
+    from sfc_check.language.expr import Ref
+    from sfc_check.language.messages import format_value
 
     template = "".join(pieces)
     values = {"a": "C1", "b": Decimal("12345.678901"), "p": [Decimal("1.50"), "x"]}
-    scope = Scope({"a": Name(Typed(lambda ctx: ctx[0])), "b": Name(Typed(lambda ctx: ctx[1]))},
-                  {"p": values["p"]}, {"p": "list"}, date(2026, 6, 30), timezone.utc)
+    scope = Scope({"a": Ref("row", "a", "string"), "b": Ref("row", "b", "decimal")},
+                  {"p": values["p"]}, {"p": "list"}, date(2026, 6, 30))
     expected = re.sub(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}", lambda m: format_value(values[m.group(1)]), template)
-    assert message_fn(template, scope)([values["a"], values["b"]]) == expected
+    assert render(message(template, scope, ()), values) == expected

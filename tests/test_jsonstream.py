@@ -109,4 +109,4 @@ def test_a_large_json_export_is_read_in_bounded_memory(tmp_path: Path) -> None:
     peak_mb = int(out.stdout.split()[-1]) / 1024
     report = json.loads((tmp_path / "r.json").read_text("utf-8"))
     assert report["inputs"][1]["rows_read"] == 60000 and report["summary"]["rows_rejected"] == 0
-    assert peak_mb < 160, peak_mb
+    assert peak_mb < 300, peak_mb  # the engine issue's bound for a run (DuckDB itself takes about 60 MB)

@@ -271,23 +271,6 @@ def test_init_reads_samples_to_propose_formats_numbers_and_code_maps(cli, tmp_pa
     assert check.code == 1 and "problem" in check.out  # unanswered code maps are reported, not guessed
 
 
-def test_profiled_files_are_never_cut_into_parts(cli, monkeypatch) -> None:
-    """--jobs cuts only canonical CSVs: a profile maps its own columns row by row, so its files stay whole."""
-    from sfc_check import parts
-    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 0)
-    args = ("audit", FIRM / "binance-usdm", "--profile", PROFILES / "binance-usdm.yaml", "--as-of", "2026-06-30",
-            "--format", "json")
-    cut: list[object] = []
-    real = parts.run_in_parts
-    monkeypatch.setattr(parts, "run_in_parts", lambda step, source, jobs, found: cut.append(
-        (type(source).__name__, source.byte_ranges(jobs))) or real(step, source, jobs, found))
-    split, single = cli(*args, "--jobs", "2").json(), cli(*args, "--jobs", "1").json()
-    assert ("ProfileReader", None) in cut and not [c for c in cut if c[0] == "ProfileReader" and c[1]]
-    for doc in (split, single):
-        doc.pop("run"), doc.pop("manifest")
-    assert split == single and split["summary"]["violations"] > 0
-
-
 def _access_profile(tmp_path: Path, fmt: str) -> Path:
     return write(tmp_path / "profile.yaml", f"""profile: access events as JSON
 datasets:

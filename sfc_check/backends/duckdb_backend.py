@@ -3,12 +3,14 @@ with the values their message and evidence show). DuckDB sorts, joins, aggregate
 from __future__ import annotations
 
 import csv
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +73,8 @@ class DuckDBBackend:
                 out = csv.writer(f)
                 out.writerow(_bridge_header(spec))
                 for path, rowno, row in rows:
-                    out.writerow(_bridge_cells(spec, path, rowno, row))
                     n += 1
+                    out.writerow(_bridge_cells(spec, path, rowno, row, n))
             self._create_from_bridge(spec, name)
         except OSError as exc:
             raise DataError(f"cannot write a temporary file: {exc.strerror}; free space in TMPDIR or point "
@@ -82,39 +84,24 @@ class DuckDBBackend:
         return n
 
     def _create_from_bridge(self, spec: DatasetSpec, path: str) -> None:
-        columns = _bridge_header(spec)
-        types = {c: "VARCHAR" for c in columns}
-        source = exp.func("read_csv", exp.Literal.string(path), *[
-            exp.EQ(this=exp.var(k), expression=v) for k, v in (
-                ("header", exp.true()), ("all_varchar", exp.true()), ("quote", exp.Literal.string('"')),
-                ("escape", exp.Literal.string('"')), ("delim", exp.Literal.string(",")),
-                ("nullstr", exp.Literal.string("")), ("strict_mode", exp.true()),
-                ("parallel", exp.false()))])
-        del types
-        select = [exp.alias_(exp.column("__path", quoted=True), "__path", quoted=True),
-                  exp.alias_(exp.cast(exp.column("__row", quoted=True), "BIGINT"), "__row", quoted=True),
-                  exp.alias_(exp.column("__extra", quoted=True), "__extra", quoted=True)]
-        for f in spec.fields:
-            select += self._typed_columns(f.name, f.type)
-        query = exp.select(*select).from_(source)
         table = table_name(spec.name)
-        self.con.execute(exp.Create(this=exp.Table(this=exp.to_identifier(table, quoted=True)), kind="TABLE",
-                                    expression=query, replace=True).sql(DIALECT))
+        self.con.execute(_bridge_sql(spec, self.timezone), [path])
         self.tables[spec.name] = table
 
-    def _typed_columns(self, name: str, kind: str) -> list[exp.Expression]:
-        c = exp.column(name, quoted=True)
-        if kind == "decimal":
-            return [exp.alias_(exp.cast(c, f"DECIMAL(38, {SCALE})"), name, quoted=True),
-                    exp.alias_(exp.cast(exp.column(name + "__e", quoted=True), "INTEGER"), name + "__e", quoted=True)]
-        if kind == "datetime":
-            stamp = exp.cast(c, "TIMESTAMPTZ")
-            local = exp.cast(exp.AtTimeZone(this=stamp, zone=exp.Literal.string(self.timezone)), "DATE")
-            return [exp.alias_(stamp, name, quoted=True),
-                    exp.alias_(exp.cast(exp.column(name + "__o", quoted=True), "INTEGER"), name + "__o", quoted=True),
-                    exp.alias_(local, name + "__d", quoted=True)]
-        sql_type = {"date": "DATE", "bool": "BOOLEAN", "integer": "BIGINT"}.get(kind, "VARCHAR")
-        return [exp.alias_(exp.cast(c, sql_type), name, quoted=True)]
+    def remove_duplicates(self, spec: DatasetSpec) -> list[tuple[Any, ...]]:
+        """Delete each row whose key an earlier row had (in the order the rows were loaded); return them as
+        (file, row, key value, first file, first row), in load order."""
+        table = exp.to_identifier(table_name(spec.name), quoted=True).sql(DIALECT)
+        keys = ", ".join(exp.to_identifier(k, quoted=True).sql(DIALECT) for k in spec.key)
+        key = keys if len(spec.key) == 1 else f"({keys})"
+        found = self.con.execute(
+            f"SELECT __seq, __path, __row, {key}, fp, fr FROM (SELECT *, first_value(__path) OVER w AS fp, "
+            f"first_value(__row) OVER w AS fr, row_number() OVER w AS nth FROM {table} WHERE ({keys}) IN "
+            f"(SELECT {keys} FROM {table} GROUP BY {keys} HAVING count(*) > 1) "
+            f"WINDOW w AS (PARTITION BY {keys} ORDER BY __seq)) WHERE nth > 1 ORDER BY __seq").fetchall()
+        if found:
+            self.con.execute(f"DELETE FROM {table} WHERE __seq IN ({', '.join(str(int(r[0])) for r in found)})")
+        return [tuple(r[1:]) for r in found]
 
     def load_csv(self, spec: DatasetSpec, path: Path, stats: Any, rejected: Any) -> bool:
         """A canonical UTF-8 CSV typed by DuckDB itself; False when the Python reader must read it instead."""
@@ -124,23 +111,21 @@ class DuckDBBackend:
             self.tables[spec.name] = table_name(spec.name)
         return loaded
 
-    def create_empty(self, spec: DatasetSpec) -> None:
-        self.load_rows(spec, iter(()))
-
     # --- judging --------------------------------------------------------------------------------------
     def judge(self, plan: RulePlan, group_path: str | None) -> Verdicts:
         sql = RuleSql(plan, self.timezone, self.tables)
         judged = sql.judged()
         if plan.kind == "group":
             judged.expressions[1] = exp.alias_(exp.Literal.string(group_path or ""), "__path", quoted=True)
-        base = judged.subquery("j")
+        base = judged.subquery("j", copy=False)
         v = exp.column("__v", "j", quoted=True)
         counts = exp.select(
             exp.Count(this=exp.Star()),
             exp.Count(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)),
                                                 true=exp.Literal.number(1))])),
             exp.Count(this=exp.Case(ifs=[exp.If(this=_failing(v), true=exp.Literal.number(1))]))).from_(base)
-        total, not_applicable, failing = self._fetch_one(counts.sql(DIALECT), plan.rule_id)
+        counts_sql = counts.sql(DIALECT)
+        total, not_applicable, failing = self._fetch_one(counts_sql, plan.rule_id)
         order = [exp.Ordered(this=exp.column("__path", "j", quoted=True)),
                  exp.Ordered(this=exp.column("__row", "j", quoted=True), nulls_first=True)]
         order += [exp.Ordered(this=exp.cast(exp.column(f"__k{i}", "j", quoted=True), "VARCHAR"))
@@ -168,7 +153,7 @@ class DuckDBBackend:
             raise _engine_error(exc, rule_id) from None
 
 
-def _failing(v: exp.Expression) -> exp.Expression:
+def _failing(v: exp.Expr) -> exp.Expr:
     return exp.and_(exp.NEQ(this=v, expression=exp.Literal.number(PASS)),
                     exp.NEQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)))
 
@@ -212,8 +197,43 @@ def is_missing(code: int) -> bool:
 
 # --- the bridge: typed Python rows → CSV text DuckDB casts back exactly --------------------------------------
 
+@lru_cache(maxsize=64)
+def _bridge_sql(spec: DatasetSpec, timezone_name: str) -> str:
+    """CREATE TABLE of a dataset from a bridge file (its path the statement's one parameter)."""
+    options = {"header": exp.true(), "all_varchar": exp.true(), "quote": exp.Literal.string('"'),
+               "escape": exp.Literal.string('"'), "delim": exp.Literal.string(","), "nullstr": exp.Literal.string(""),
+               "strict_mode": exp.true(), "parallel": exp.false()}
+    source = exp.func("read_csv", exp.Placeholder(),
+                      *[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()])
+    select = [exp.alias_(exp.cast(exp.column("__seq", quoted=True), "BIGINT"), "__seq", quoted=True),
+              exp.alias_(exp.column("__path", quoted=True), "__path", quoted=True),
+              exp.alias_(exp.cast(exp.column("__row", quoted=True), "BIGINT"), "__row", quoted=True),
+              exp.alias_(exp.column("__extra", quoted=True), "__extra", quoted=True)]
+    for f in spec.fields:
+        select += typed_columns(f.name, f.type, timezone_name)
+    query = exp.select(*select).from_(source)
+    table = exp.Table(this=exp.to_identifier(table_name(spec.name), quoted=True))
+    return exp.Create(this=table, kind="TABLE", expression=query, replace=True).sql(DIALECT)
+
+
+def typed_columns(name: str, kind: str, timezone_name: str) -> list[exp.Expr]:
+    """A bridge column cast to its type, with the exponent, offset and zone date its type carries."""
+    c = exp.column(name, quoted=True)
+    if kind == "decimal":
+        return [exp.alias_(exp.cast(c, f"DECIMAL(38, {SCALE})"), name, quoted=True),
+                exp.alias_(exp.cast(exp.column(name + "__e", quoted=True), "INTEGER"), name + "__e", quoted=True)]
+    if kind == "datetime":
+        stamp = exp.cast(c, "TIMESTAMPTZ")
+        local = exp.cast(exp.AtTimeZone(this=stamp, zone=exp.Literal.string(timezone_name)), "DATE")
+        return [exp.alias_(stamp, name, quoted=True),
+                exp.alias_(exp.cast(exp.column(name + "__o", quoted=True), "INTEGER"), name + "__o", quoted=True),
+                exp.alias_(local, name + "__d", quoted=True)]
+    sql_type = {"date": "DATE", "bool": "BOOLEAN", "integer": "BIGINT"}.get(kind, "VARCHAR")
+    return [exp.alias_(exp.cast(c, sql_type), name, quoted=True)]
+
+
 def _bridge_header(spec: DatasetSpec) -> list[str]:
-    out = ["__path", "__row", "__extra"]
+    out = ["__seq", "__path", "__row", "__extra"]
     for f in spec.fields:
         out.append(f.name)
         if f.type == "decimal":
@@ -223,10 +243,9 @@ def _bridge_header(spec: DatasetSpec) -> list[str]:
     return out
 
 
-def _bridge_cells(spec: DatasetSpec, path: str, rowno: int, row: tuple[Any, ...]) -> list[Any]:
-    import json
+def _bridge_cells(spec: DatasetSpec, path: str, rowno: int, row: tuple[Any, ...], seq: int) -> list[Any]:
     extra = row[len(spec.fields)] if len(row) > len(spec.fields) else None
-    out: list[Any] = [path, rowno, json.dumps(extra, ensure_ascii=False) if extra else ""]
+    out: list[Any] = [seq, path, rowno, json.dumps(extra, ensure_ascii=False) if extra else ""]
     for f, v in zip(spec.fields, row):
         if v is None:
             out.append("")
@@ -245,11 +264,6 @@ def _bridge_cells(spec: DatasetSpec, path: str, rowno: int, row: tuple[Any, ...]
         else:
             out.append(v)
     return out
-
-
-def fits(v: Decimal) -> bool:
-    """Whether a number is exact at the engine's scale (SCALE places)."""
-    return int(v.as_tuple().exponent) >= -SCALE or v == v.quantize(Decimal(1).scaleb(-SCALE))
 
 
 def _config(settings: Settings) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -24,7 +24,7 @@ from sqlglot import exp
 from ..dictionary import DatasetSpec, FieldSpec
 from ..errors import DataError
 from ..model import InputStats, RejectedRow
-from ..rowtyping import shown_value
+from ..rowtyping import header_positions, shown_value
 from ..textfiles import decode_error
 from ..values import FALSE_WORDS, TRUE_WORDS
 from .sql import SCALE, table_name
@@ -75,13 +75,13 @@ def scan(path: Path) -> Scan:
     return Scan(h.hexdigest(), quotes, not nul and crs == crlfs, odd)
 
 
-def _t(sql: str, **values: exp.Expression) -> exp.Expression:
+def _t(sql: str, **values: exp.Expr) -> exp.Expr:
     """A fixed SQL fragment of ours, parsed by sqlglot once, its :placeholders filled with expression trees."""
     return exp.replace_placeholders(_parsed(sql), **values)  # (replacing copies the parsed tree)
 
 
 @lru_cache(maxsize=None)
-def _parsed(sql: str) -> exp.Expression:
+def _parsed(sql: str) -> exp.Expr:
     return sqlglot.parse_one(sql, read=_DIALECT)
 
 
@@ -103,7 +103,7 @@ class CsvLoad:
         if not facts.plain:
             return False
         ws = exp.Literal.string(WHITESPACE)
-        self.trim: Callable[[exp.Expression], exp.Expression] = (
+        self.trim: Callable[[exp.Expr], exp.Expr] = (
             (lambda e: exp.func("TRIM", e, ws)) if facts.odd_space else (lambda e: exp.Trim(this=e)))
         self._read_lines()
         if facts.quotes and self._irregular():
@@ -116,7 +116,7 @@ class CsvLoad:
         self.con.execute(f'DROP TABLE "{self.lines}"')
         return True
 
-    def _reader(self, options: dict[str, exp.Expression]) -> str:
+    def _reader(self, options: Mapping[str, exp.Expr]) -> str:
         reader = exp.func("read_csv", exp.Literal.string(str(self.path)),
                           *[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()])
         return reader.sql(_DIALECT)
@@ -223,7 +223,7 @@ class CsvLoad:
         raw = exp.Case(ifs=[exp.If(this=exp.In(this=bad, expressions=[exp.Literal.number(i),
                                                                        exp.Literal.number(EMPTY + i)]),
                                    true=fs.raw_column()) for i, fs in enumerate(fields)])
-        kept = ["n", "width", exp.column("__extra", quoted=True), bad,
+        kept: list[str | exp.Expr] = ["n", "width", exp.column("__extra", quoted=True), bad,
                 exp.alias_(exp.Case(ifs=[exp.If(this=exp.GTE(this=bad, expression=exp.Literal.number(0)),
                                                 true=reason)]), "__reason", quoted=True),
                 exp.alias_(raw, "__raw", quoted=True),
@@ -275,7 +275,7 @@ class CsvLoad:
                 value = values[0] if len(values) == 1 else tuple(values)
                 self.rejected.append(RejectedRow(self.spec.name, self.display, n, self.spec.key[0],
                                                  shown_value(value), f"duplicate key (first seen at row {first})"))
-        keep: list[exp.Expression] = [exp.alias_(exp.Literal.string(self.display), "__path", quoted=True),
+        keep: list[exp.Expr] = [exp.alias_(exp.Literal.string(self.display), "__path", quoted=True),
                                       exp.alias_(exp.column("n"), "__row", quoted=True),
                                       exp.column("__extra", quoted=True)]
         for fs in fields:
@@ -289,10 +289,10 @@ def _q(name: str) -> str:
     return exp.to_identifier(name, quoted=True).sql(_DIALECT)
 
 
-def _extra_json(extras: list[tuple[str, int]], trim: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+def _extra_json(extras: list[tuple[str, int]], trim: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     if not extras:
         return exp.cast(exp.null(), "VARCHAR")
-    pairs: list[exp.Expression] = []
+    pairs: list[exp.Expr] = []
     for name, i in extras:
         cell = _t("NULLIF(:t, '')", t=trim(_t("list_extract(c, :i)", i=exp.Literal.number(i + 1))))
         pairs += [exp.Literal.string(name), cell]
@@ -305,27 +305,27 @@ class _FieldSql:
     """One dictionary field's SQL: its trimmed cell, typed value, whether the cell is bad and why."""
 
     def __init__(self, spec: FieldSpec, position: int | None, timezone: str,
-                 trim: Callable[[exp.Expression], exp.Expression]) -> None:
+                 trim: Callable[[exp.Expr], exp.Expr]) -> None:
         self.spec, self.position, self.timezone, self.trim = spec, position, timezone, trim
         self.name = spec.name
 
-    def raw(self) -> exp.Expression:
+    def raw(self) -> exp.Expr:
         if self.position is None:
             return exp.cast(exp.null(), "VARCHAR")
         return _t("list_extract(c, :i)", i=exp.Literal.number(self.position + 1))
 
-    def raw_column(self) -> exp.Expression:
+    def raw_column(self) -> exp.Expr:
         return exp.column(f"{self.name}__raw", quoted=True)
 
-    def texts(self) -> list[exp.Expression]:
+    def texts(self) -> list[exp.Expr]:
         """Stage 2: the raw cell and its trimmed text (null when empty)."""
         return [exp.alias_(self.raw(), f"{self.name}__raw", quoted=True),
                 exp.alias_(_t("NULLIF(:t, '')", t=self.trim(self.raw())), f"{self.name}__t", quoted=True)]
 
-    def raws(self) -> list[exp.Expression]:
+    def raws(self) -> list[exp.Expr]:
         return [self.raw_column(), exp.column(f"{self.name}__t", quoted=True)]
 
-    def typed_columns(self) -> list[exp.Expression]:
+    def typed_columns(self) -> list[exp.Expr]:
         """What the typed table keeps of the field: its value, its exponent or offset, its date in the zone."""
         c = exp.column(self.name, quoted=True)
         if self.spec.type == "decimal":
@@ -336,10 +336,10 @@ class _FieldSql:
                     exp.alias_(local, f"{self.name}__d", quoted=True)]
         return [c]
 
-    def columns(self) -> list[exp.Expression]:
+    def columns(self) -> list[exp.Expr]:
         """Stage 3: the typed value (and exponent or offset) from the trimmed text."""
         t = exp.column(f"{self.name}__t", quoted=True)
-        out: list[exp.Expression] = []
+        out: list[exp.Expr] = []
         value, companion = self.typed(t)
         default = self.spec.default
         if default is not None:
@@ -350,7 +350,7 @@ class _FieldSql:
             out.append(exp.alias_(companion, f"{self.name}__c", quoted=True))
         return out
 
-    def kept(self) -> list[exp.Expression]:
+    def kept(self) -> list[exp.Expr]:
         """The dataset table's columns of the field."""
         names = [self.name] + {"decimal": ["__e"], "datetime": ["__o", "__d"]}.get(self.spec.type, [])
         return [exp.column(self.name + n if n.startswith("__") else n, quoted=True) for n in names]
@@ -358,10 +358,10 @@ class _FieldSql:
     def can_be_bad(self) -> bool:
         return self.spec.type != "string" and self.position is not None
 
-    def empty(self) -> exp.Expression:
+    def empty(self) -> exp.Expr:
         return exp.Is(this=exp.column(self.name, quoted=True), expression=exp.null())
 
-    def bad(self) -> exp.Expression:
+    def bad(self) -> exp.Expr:
         """The cell has text and it did not type (or broke a bound)."""
         t = exp.column(f"{self.name}__t", quoted=True)
         v = exp.column(self.name, quoted=True)
@@ -370,15 +370,15 @@ class _FieldSql:
         bounds = self._bounds(v)
         return failed if bounds is None else exp.or_(failed, bounds)
 
-    def _bounds(self, v: exp.Expression) -> exp.Expression | None:
-        tests = []
+    def _bounds(self, v: exp.Expr) -> exp.Expr | None:
+        tests: list[exp.Expr] = []
         if self.spec.min is not None:
             tests.append(exp.LT(this=v, expression=_number(self.spec.min)))
         if self.spec.max is not None:
             tests.append(exp.GT(this=v, expression=_number(self.spec.max)))
         return exp.func("COALESCE", exp.or_(*tests), exp.false()) if tests else None
 
-    def reason(self) -> exp.Expression:
+    def reason(self) -> exp.Expr:
         t = exp.column(f"{self.name}__t", quoted=True)
         v = exp.column(self.name, quoted=True)
         why = self._why(t)
@@ -392,7 +392,7 @@ class _FieldSql:
         return exp.Case(ifs=ifs, default=why) if ifs else why
 
     # --- per type -------------------------------------------------------------------------------------
-    def typed(self, t: exp.Expression) -> tuple[exp.Expression, exp.Expression | None]:
+    def typed(self, t: exp.Expr) -> tuple[exp.Expr, exp.Expr | None]:
         kind, spec = self.spec.type, self.spec
         if kind == "string":
             if spec.case == "upper":
@@ -418,7 +418,7 @@ class _FieldSql:
             return _datetime(t)
         raise AssertionError(kind)
 
-    def _why(self, t: exp.Expression) -> exp.Expression:
+    def _why(self, t: exp.Expr) -> exp.Expr:
         kind = self.spec.type
         if kind == "enum":
             return exp.Literal.string(f"not one of: {', '.join(self.spec.values)}")
@@ -437,13 +437,13 @@ class _FieldSql:
         return _decimal_reason(t)
 
 
-def _number(v: Any) -> exp.Expression:
+def _number(v: Any) -> exp.Expr:
     d = Decimal(str(v))
     places = max(0, -int(d.as_tuple().exponent))
     return exp.cast(exp.Literal.string(format(d, "f")), f"DECIMAL(38, {places})")
 
 
-def _default_sql(spec: FieldSpec) -> exp.Expression:
+def _default_sql(spec: FieldSpec) -> exp.Expr:
     d = spec.default
     if isinstance(d, bool):
         return exp.true() if d else exp.false()
@@ -461,7 +461,7 @@ _NUMBER = f"CASE WHEN regexp_full_match(:t, '{_PLAIN}') THEN :t " \
           f"WHEN regexp_full_match(:t, '{_GROUPED}') THEN replace(:t, ',', '') END"
 
 
-def _decimal_facts(t: exp.Expression) -> dict[str, exp.Expression]:
+def _decimal_facts(t: exp.Expr) -> dict[str, exp.Expr]:
     n = _t(_NUMBER, t=t)
     parts = _t(f"regexp_extract(:n, '{_PARTS}', ['i', 'f', 'x'])", n=n)
     x = _t("TRY_CAST(COALESCE(NULLIF(struct_extract(:p, 'x'), ''), '0') AS BIGINT)", p=parts)
@@ -472,7 +472,7 @@ def _decimal_facts(t: exp.Expression) -> dict[str, exp.Expression]:
     return {"n": n, "x": x, "digits": digits, "exponent": exponent, "adjusted": adjusted, "zeros": zeros}
 
 
-def _decimal(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+def _decimal(t: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     # the usual cells (plain, or grouped in thousands) take the first branches; the rest the long way
     simple = _t(r"regexp_full_match(:t, '-?[0-9]{1,18}(\.[0-9]{1,10})?')", t=t)
     grouped = _t(r"regexp_full_match(:t, '-?[0-9]{1,3}(,[0-9]{3}){1,5}(\.[0-9]{1,10})?')", t=t)
@@ -488,7 +488,7 @@ def _decimal(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
     return value, exponent
 
 
-def _decimal_reason(t: exp.Expression) -> exp.Expression:
+def _decimal_reason(t: exp.Expr) -> exp.Expr:
     f = _decimal_facts(t)
     return _t(
         "CASE WHEN regexp_full_match(lower(:t), '[+-]?(inf|infinity|s?nan[0-9]*)') THEN 'not a finite number' "
@@ -505,11 +505,11 @@ _DATETIME = (r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2})(?::([0-9]{2})(?::([
              r"(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
 
 
-def _datetime_parts(t: exp.Expression) -> exp.Expression:
+def _datetime_parts(t: exp.Expr) -> exp.Expr:
     return _t(f"regexp_extract(:t, '^{_DATETIME}$', ['d', 'h', 'm', 's', 'f', 'z'])", t=t)
 
 
-def _datetime_text(t: exp.Expression) -> exp.Expression:
+def _datetime_text(t: exp.Expr) -> exp.Expr:
     p = _datetime_parts(t)
     return _t("CASE WHEN struct_extract(:p, 'd') <> '' AND NOT starts_with(struct_extract(:p, 'd'), '0000') THEN "
               "struct_extract(:p, 'd') || ' ' || COALESCE(NULLIF(struct_extract(:p, 'h'), ''), '00') || ':' || COALESCE(NULLIF(struct_extract(:p, 'm'), ''), '00') || ':' "
@@ -523,43 +523,27 @@ def _datetime_text(t: exp.Expression) -> exp.Expression:
 _USUAL = "length(:t) = 25 AND substr(:t, 11, 1) = 'T' AND substr(:t, 20, 1) IN ('+', '-') AND substr(:t, 23, 1) = ':'"
 
 
-def _datetime(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+def _datetime(t: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     usual = _t(_USUAL, t=t)
     quick = _t("TRY_CAST(:t AS TIMESTAMPTZ)", t=t)
     value, offset = _datetime_long(t)
     quick_offset = _t("(CASE WHEN substr(:t, 20, 1) = '-' THEN -1 ELSE 1 END) * "
                       "(TRY_CAST(substr(:t, 21, 2) AS INTEGER) * 3600 + TRY_CAST(substr(:t, 24, 2) AS INTEGER) * 60)",
                       t=t)
-    return (_t("CASE WHEN :u AND :q IS NOT NULL THEN :q ELSE :v END", u=usual, q=quick, v=value),
+    either = _t("CASE WHEN :u AND :q IS NOT NULL THEN :q ELSE :v END", u=usual, q=quick, v=value)
+    return (_t("CASE WHEN :ts >= TIMESTAMPTZ '0001-01-02 00:00:00+00' AND :ts <= TIMESTAMPTZ "
+               "'9999-12-30 00:00:00+00' THEN :ts END", ts=either),
             _t("CASE WHEN :u AND :q IS NOT NULL THEN :qo ELSE :o END", u=usual, q=quick, qo=quick_offset, o=offset))
 
 
-def _datetime_long(t: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+def _datetime_long(t: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     p = _datetime_parts(t)
-    stamp = _t("TRY_CAST(:n AS TIMESTAMPTZ)", n=_datetime_text(t))
-    value = _t("CASE WHEN :ts >= TIMESTAMPTZ '0001-01-02 00:00:00+00' AND :ts <= TIMESTAMPTZ "
-               "'9999-12-30 00:00:00+00' THEN :ts END", ts=stamp)
+    value = _t("TRY_CAST(:n AS TIMESTAMPTZ)", n=_datetime_text(t))
     zone = _t("replace(struct_extract(:p, 'z'), ':', '')", p=p)  # '', Z, +HH or +HHMM
     offset = _t("CASE WHEN length(:z) < 3 THEN 0 ELSE (CASE WHEN starts_with(:z, '-') THEN -1 ELSE 1 END) * "
                 "(CAST(substr(:z, 2, 2) AS INTEGER) * 3600 + COALESCE(TRY_CAST(NULLIF(substr(:z, 4, 2), '') "
                 "AS INTEGER), 0) * 60) END", z=zone)
     return value, offset
-
-
-def header_positions(header: list[Any], spec: DatasetSpec, display: str, where: str = "header") -> dict[str, int]:
-    """Canonical field → column index; a column named twice or a required one absent stops the run."""
-    positions: dict[str, int] = {}
-    for i, col in enumerate(header):
-        name = str(col).strip().lower() if col is not None else ""
-        if name in spec.by_name:
-            if name in positions:
-                raise DataError(f"column {name!r} appears twice in the {where}", display, 1, name)
-            positions[name] = i
-    missing = [f.name for f in spec.fields if f.required and f.name not in positions]
-    if missing:
-        raise DataError(f"missing required column(s) {', '.join(missing)} for dataset {spec.name!r} "
-                        f"(found: {', '.join(str(h) for h in header) or 'no columns'})", display, 1, missing[0])
-    return positions
 
 
 def _first_line(text: str) -> str:

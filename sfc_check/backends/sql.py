@@ -39,8 +39,9 @@ from ..language.expr import (
     refs,
 )
 from ..language.plan import Aggregate, RulePlan
+from ..values import PLACES
 
-SCALE = 10                # decimal places numbers are loaded with
+SCALE = PLACES            # decimal places numbers are loaded with (values.py refuses finer ones)
 NUMBER = exp.DataType.build(f"DECIMAL(38, {SCALE})")
 MAX_MATCH_INPUT = 10_000
 
@@ -76,7 +77,7 @@ def local_date_column(name: str) -> str:
     return f"{name}__d"
 
 
-def constant(value: Any) -> exp.Expression:
+def constant(value: Any) -> exp.Expr:
     if value is None:
         return exp.null()
     if isinstance(value, bool):
@@ -92,7 +93,7 @@ def constant(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def _false_if_null(e: exp.Expression) -> exp.Expression:
+def _false_if_null(e: exp.Expr) -> exp.Expr:
     return exp.func("COALESCE", e, exp.false())
 
 
@@ -102,8 +103,8 @@ class Shown:
 
     name: str
     type: str
-    sql: exp.Expression
-    companion: exp.Expression | None = None
+    sql: exp.Expr
+    companion: exp.Expr | None = None
 
 
 class RuleSql:
@@ -121,7 +122,7 @@ class RuleSql:
         return exp.Table(this=ident(self.tables.get(dataset, table_name(dataset))))
 
     # --- values ------------------------------------------------------------------------------------------
-    def ref(self, r: Ref, suffix: str = "") -> exp.Expression:
+    def ref(self, r: Ref, suffix: str = "") -> exp.Expr:
         if r.source == "let":
             raise AssertionError("lets are inlined")
         if r.source == "extra":
@@ -133,7 +134,7 @@ class RuleSql:
             return col(GROUPS_ALIAS, f"{r.source[8:]}.{r.field}{suffix}")
         return col(self.sources.get(r.source, r.source), r.field + suffix)
 
-    def value(self, node: Value) -> exp.Expression:
+    def value(self, node: Value) -> exp.Expr:
         if isinstance(node, Ref):
             if node.source == "let":
                 return exp.paren(self.value(self.lets[node.field]))
@@ -164,12 +165,12 @@ class RuleSql:
             return exp.paren(cls(this=a, expression=b))
         raise AssertionError(f"not a value: {node!r}")
 
-    def divide(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    def divide(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         """a / b truncated at SCALE places, in exact integer arithmetic (SQL engines divide decimals in
         floating point); null when b is zero."""
         unit = exp.Literal.number(10 ** SCALE)
 
-        def whole(e: exp.Expression) -> exp.Expression:
+        def whole(e: exp.Expr) -> exp.Expr:
             scaled = exp.Mul(this=exp.cast(e, NUMBER), expression=unit)
             return exp.cast(scaled, exp.DataType.build("HUGEINT"))
         quotient = exp.IntDiv(this=exp.Mul(this=whole(a), expression=unit),
@@ -177,12 +178,25 @@ class RuleSql:
         return exp.paren(exp.Mul(this=exp.cast(quotient, exp.DataType.build("DECIMAL(38, 0)")),
                                  expression=constant(Decimal(1).scaleb(-SCALE))))
 
-    def exponent(self, node: Value) -> exp.Expression:
+    def _has_places(self, r: Ref) -> bool:
+        """Whether a decimal name carries its exponent (fields and sums do; a group's by-field does not)."""
+        if r.source == "extra":
+            return False
+        if r.source == "agg":
+            a = self.aggregate_types.get(r.field)
+            return a is not None and _has_exponent(a)
+        if r.source.startswith("related:"):
+            assert self.plan.group is not None
+            rel = next(x for x in self.plan.group.related if x.alias == r.source[8:])
+            return any(a.name == r.field and _has_exponent(a) for a in rel.aggregates)
+        return True
+
+    def exponent(self, node: Value) -> exp.Expr:
         """The exponent Python's Decimal arithmetic gives `node` (so its text shows the same places)."""
         if isinstance(node, Ref):
             if node.source == "let":
                 return self.exponent(self.lets[node.field])
-            if node.type == "decimal":
+            if node.type == "decimal" and self._has_places(node):
                 return self.ref(node, "__e")
             return exp.Literal.number(0)
         if isinstance(node, Const):
@@ -204,7 +218,7 @@ class RuleSql:
         return exp.Literal.number(0)
 
     # --- conditions --------------------------------------------------------------------------------------
-    def cond(self, node: Cond) -> exp.Expression:
+    def cond(self, node: Cond) -> exp.Expr:
         if isinstance(node, Logic):
             parts = [self.cond(p) for p in node.parts]
             return exp.paren(exp.and_(*parts) if node.op == "and" else exp.or_(*parts))
@@ -227,7 +241,7 @@ class RuleSql:
         assert isinstance(node, Compare)
         return self.compare(node)
 
-    def member(self, node: Member) -> exp.Expression:
+    def member(self, node: Member) -> exp.Expr:
         subject = self.value(node.subject)
         items = node.items.value if isinstance(node.items, Const) else None
         members = list(items) if isinstance(items, tuple) else [items]
@@ -237,7 +251,7 @@ class RuleSql:
         test = exp.In(this=subject, expressions=[constant(m) for m in members])
         return _false_if_null(exp.Not(this=test) if node.negate else test)
 
-    def compare(self, node: Compare) -> exp.Expression:
+    def compare(self, node: Compare) -> exp.Expr:
         cls = {"eq": exp.EQ, "ne": exp.NEQ, "lt": exp.LT, "le": exp.LTE, "gt": exp.GT, "ge": exp.GTE}[node.op]
         left, right = self._unlet(node.left), self._unlet(node.right)
         if node.ranks:
@@ -251,13 +265,13 @@ class RuleSql:
             node = self.lets[node.field]
         return node
 
-    def rank(self, node: Value, ranks: tuple[str, ...]) -> exp.Expression:
+    def rank(self, node: Value, ranks: tuple[str, ...]) -> exp.Expr:
         if isinstance(node, Const):
             return exp.Literal.number(ranks.index(node.value)) if node.value in ranks else exp.null()
         return exp.Case(this=self.value(node), ifs=[exp.If(this=exp.Literal.string(v), true=exp.Literal.number(i))
                                                      for i, v in enumerate(ranks)])
 
-    def compare_fractions(self, cls: type[exp.Expression], left: Value, right: Value) -> exp.Expression:
+    def compare_fractions(self, cls: type[exp.Expr], left: Value, right: Value) -> exp.Expr:
         """n1/d1 OP n2/d2 decided exactly: sign((n1·d2 − n2·d1)·sign(d1)·sign(d2)) OP 0; false when a d is 0."""
         (n1, d1), (n2, d2) = self.fraction(left), self.fraction(right)
         diff = exp.Sub(this=exp.paren(exp.Mul(this=n1, expression=d2)),
@@ -268,20 +282,21 @@ class RuleSql:
                            exp.NEQ(this=d2, expression=exp.Literal.number(0)))
         return _false_if_null(exp.and_(nonzero, cls(this=exp.paren(signed), expression=exp.Literal.number(0))))
 
-    def fraction(self, node: Value) -> tuple[exp.Expression, exp.Expression]:
+    def fraction(self, node: Value) -> tuple[exp.Expr, exp.Expr]:
         if _is_division(node):
             assert isinstance(node, Arith)
             return exp.paren(self.value(node.left)), exp.paren(self.value(node.right))
         return exp.paren(self.value(node)), exp.Literal.number(1)
 
-    def exists(self, node: Exists) -> exp.Expression:
+    def exists(self, node: Exists) -> exp.Expr:
         inner = RuleSql(self.plan, self.timezone, self.tables)
         inner.lets, inner.sources = self.lets, {**self.sources, node.alias: node.alias}
-        where = [exp.EQ(this=self.value(outer), expression=col(node.alias, field)) for outer, field in node.on]
+        where: list[exp.Expr] = [exp.EQ(this=self.value(outer), expression=col(node.alias, field))
+                                 for outer, field in node.on]
         if node.where is not None:
             where.append(inner.cond(node.where))
         query = exp.select(exp.Literal.number(1)).from_(
-            exp.alias_(self.table(node.dataset), node.alias, table=True)).where(exp.and_(*where))
+            exp.alias_(self.table(node.dataset), node.alias, table=True), copy=False).where(exp.and_(*where), copy=False)
         return exp.Exists(this=query)
 
     # --- whole queries -----------------------------------------------------------------------------------
@@ -303,14 +318,14 @@ class RuleSql:
                 out[r.name] = Shown(r.name, "let", exp.null())
                 continue
             companion = None
-            if r.type == "decimal":
-                companion = self.ref(r, "__e") if r.source != "extra" else None
+            if r.type == "decimal" and self._has_places(r):
+                companion = self.ref(r, "__e")
             elif r.type == "datetime" and r.source not in ("agg", "extra") and not r.source.startswith("related:"):
                 companion = self.ref(r, "__o")
             out[r.name] = Shown(r.name, r.type, self.ref(r), companion)
         return [s for s in out.values() if s.type != "let"]
 
-    def verdict(self) -> exp.Expression:
+    def verdict(self) -> exp.Expr:
         plan = self.plan
         ifs = []
         for i, lk in enumerate(plan.lookups):
@@ -328,11 +343,11 @@ class RuleSql:
     def judged(self) -> exp.Select:
         """Every record or group with its verdict (`__v`), where it is, its key and the values it shows."""
         plan = self.plan
-        columns: list[exp.Expression] = [exp.alias_(self.verdict(), "__v", quoted=True)]
+        columns: list[exp.Expr] = [exp.alias_(self.verdict(), "__v", quoted=True)]
         if plan.kind == "group":
             columns += [exp.alias_(exp.Literal.string(""), "__path", quoted=True),
                         exp.alias_(exp.null(), "__row", quoted=True)]
-            source: exp.Expression = self.groups().subquery(GROUPS_ALIAS)
+            source: exp.Expr = self.groups().subquery(GROUPS_ALIAS, copy=False)
         else:
             columns += [exp.alias_(col(ROW_ALIAS, "__path"), "__path", quoted=True),
                         exp.alias_(col(ROW_ALIAS, "__row"), "__row", quoted=True)]
@@ -343,11 +358,12 @@ class RuleSql:
             columns.append(exp.alias_(s.sql, f"__s{i}", quoted=True))
             if s.companion is not None:
                 columns.append(exp.alias_(s.companion, f"__c{i}", quoted=True))
-        query = exp.select(*columns).from_(source)
+        query = exp.select(*columns).from_(source, copy=False)
         for lk in plan.lookups:
             on = exp.and_(*[exp.EQ(this=col(ROW_ALIAS, local), expression=col(lk.alias, remote))
                             for local, remote in lk.on])
-            query = query.join(exp.alias_(self.table(lk.dataset), lk.alias, table=True), on=on, join_type="LEFT")
+            query = query.join(exp.alias_(self.table(lk.dataset), lk.alias, table=True), on=on, join_type="LEFT",
+                               copy=False)
         return query
 
     def groups(self) -> exp.Select:
@@ -357,19 +373,19 @@ class RuleSql:
         g = plan.group
         query = self._aggregated(plan.dataset, [(f, f) for f in g.by], g.where, g.aggregates, "")
         out = exp.select(*[col("p", f) for f in g.by], *[col("p", n) for n in self._agg_columns(g.aggregates, "")])
-        out = out.from_(query.subquery("p"))
+        out = out.from_(query.subquery("p", copy=False), copy=False)
         for rel in g.related:
             alias = "rel_" + rel.alias
             sub = self._aggregated(rel.dataset, list(rel.on), rel.where, rel.aggregates, "")
             on = exp.and_(*[exp.EQ(this=col("p", f), expression=col(alias, f)) for f in g.by])
-            out = out.join(sub.subquery(alias), on=on, join_type="LEFT")
+            out = out.join(sub.subquery(alias, copy=False), on=on, join_type="LEFT", copy=False)
             for a in rel.aggregates:
-                names = [a.name] + ([exponent_column(a.name)] if a.kind == "sum" else [])
+                names = [a.name] + ([exponent_column(a.name)] if _has_exponent(a) else [])
                 for n in names:
-                    v: exp.Expression = col(alias, n)
+                    v: exp.Expr = col(alias, n)
                     if a.kind in ("sum", "count"):
                         v = exp.func("COALESCE", v, exp.Literal.number(0))
-                    out = out.select(exp.alias_(v, f"{rel.alias}.{n}", quoted=True))
+                    out = out.select(exp.alias_(v, f"{rel.alias}.{n}", quoted=True), copy=False)
         return out
 
     @staticmethod
@@ -377,18 +393,18 @@ class RuleSql:
         names = []
         for a in aggs:
             names.append(prefix + a.name)
-            if a.kind == "sum":
+            if _has_exponent(a):
                 names.append(prefix + exponent_column(a.name))
         return names
 
     def _aggregated(self, dataset: str, keys: list[tuple[str, str]], where: Cond | None,
                     aggs: tuple[Aggregate, ...], prefix: str) -> exp.Select:
         rows = RuleSql(self.plan, self.timezone, self.tables)
-        columns: list[exp.Expression] = [exp.alias_(col(ROW_ALIAS, f), by, quoted=True) for f, by in keys]
+        columns: list[exp.Expr] = [exp.alias_(col(ROW_ALIAS, f), by, quoted=True) for f, by in keys]
         for a in aggs:
             taken = rows.cond(a.where) if a.where is not None else None
 
-            def when(e: exp.Expression, taken: exp.Expression | None = taken) -> exp.Expression:
+            def when(e: exp.Expr, taken: exp.Expr | None = taken) -> exp.Expr:
                 return e if taken is None else exp.Case(ifs=[exp.If(this=taken, true=e)])
             if a.kind == "count":
                 columns.append(exp.alias_(exp.Count(this=when(exp.Literal.number(1))), a.name, quoted=True))
@@ -406,11 +422,21 @@ class RuleSql:
             else:
                 agg = exp.Min if a.kind == "min" else exp.Max
                 columns.append(exp.alias_(agg(this=when(v)), a.name, quoted=True))
-        query = exp.select(*columns).from_(exp.alias_(self.table(dataset), ROW_ALIAS, table=True))
-        filters = [exp.Not(this=exp.Is(this=col(ROW_ALIAS, f), expression=exp.null())) for f, _ in keys]
+                if _has_exponent(a):  # the places of the value chosen
+                    pick = "ARG_MIN" if a.kind == "min" else "ARG_MAX"
+                    columns.append(exp.alias_(exp.func(pick, when(rows.exponent(a.value)), when(v)),
+                                              exponent_column(a.name), quoted=True))
+        query = exp.select(*columns).from_(exp.alias_(self.table(dataset), ROW_ALIAS, table=True), copy=False)
+        filters: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(ROW_ALIAS, f), expression=exp.null()))
+                                   for f, _ in keys]
         if where is not None:
             filters.append(rows.cond(where))
-        return query.where(exp.and_(*filters)).group_by(*[col(ROW_ALIAS, f) for f, _ in keys])
+        return query.where(exp.and_(*filters), copy=False).group_by(*[col(ROW_ALIAS, f) for f, _ in keys], copy=False)
+
+
+def _has_exponent(a: Aggregate) -> bool:
+    """Whether the aggregate's value is a decimal whose places evidence shows (a sum, a decimal min or max)."""
+    return a.kind == "sum" or (a.kind in ("min", "max") and a.type == "decimal")
 
 
 def _is_division(node: Value) -> bool:

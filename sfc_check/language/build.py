@@ -248,7 +248,7 @@ def _comparison(op: str, subject: Value, arg: Any, scope: Scope, where: Where) -
     if isinstance(right, Const) and right.value is None:
         raise CompileError(f"{op}: compares with null; use is_null / not_null", where)
     ranked = op in ("lt", "le", "gt", "ge") and subject.type == "enum"
-    return Compare(op, left, right, subject.enum_values if ranked else ())  # type: ignore[attr-defined]
+    return Compare(op, left, right, getattr(subject, "enum_values", ()) if ranked else ())
 
 
 def normalised(subject: Value, other: Value, where: Where) -> Value:
@@ -464,7 +464,7 @@ def _group_plan(rule: Any, doc: dict[str, Any], spec: DatasetSpec, params: dict[
 
 def check_plan(rule: Any) -> None:
     """Semantic validation: build the rule's plan as a run would; errors name the file and line."""
-    from ..compileenv import parameter_values
+    from ..rulepack import parameter_values  # (rulepack calls this function: imported when called)
     try:
         build_plan(rule, parameter_values(rule, rule.effective_from), rule.effective_from)
     except CompileError as exc:

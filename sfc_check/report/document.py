@@ -9,10 +9,10 @@ from typing import Any, overload
 
 from .. import __version__
 from ..audit import AuditRun
+from ..findings import tally
 from ..model import InputStats, RejectedRow, RuleStatus, Severity, Violation
 from ..policy import ParameterUse, parameter_uses
 from ..rulepack import bundled_rules_dir
-from ..findings import tally
 
 _AS_IS = frozenset({str, int, bool, type(None)})
 
