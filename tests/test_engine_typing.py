@@ -140,3 +140,18 @@ def test_a_trade_time_keeps_its_offset_and_its_hong_kong_date(tmp_path) -> None:
     assert t1["trade_time__d"] == date(2026, 6, 1) and t1["trade_time__o"] == 0
     assert t2["trade_time__d"] == date(2026, 6, 1) and t2["trade_time__o"] == -5 * 3600
     assert t1["quantity__e"] == -2 and t1["trade_time"].astimezone(ZoneInfo("UTC")).hour == 16
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("cell", ["20260601", "2026-06-01T10:00:00+08:00:00", "2026-06-01T10:00:00.1234567Z",
+                                  "2026-W22-1", "2026-06-01T10"])
+def test_date_times_are_read_in_the_documented_iso_shapes_only(tmp_path, native, cell) -> None:
+    """Python's fromisoformat takes more shapes than exports write (a basic-format 20260601, a week date); the
+    engines read the same documented shapes, so a file's meaning does not depend on which one reads it."""
+    write(tmp_path / "perp_trades.csv", ",".join(TRADES) + "\n" + f"T1,C1,BTC-USD-PERP,{cell},buy,1,1,2\n")
+    rows, rejected, _ = load(tmp_path, "perp_trades", native)
+    if cell == "2026-06-01T10":  # an hour alone is ISO 8601 and is read
+        assert not rejected and len(rows) == 1
+    else:
+        assert rows == [] and [(r.column, r.reason) for r in rejected] == [
+            ("trade_time", "not an ISO 8601 date-time (e.g. 2026-03-01T09:30:00+08:00)")]

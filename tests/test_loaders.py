@@ -106,12 +106,16 @@ def test_quoted_fields_with_commas_newlines_and_a_very_long_value(tmp_path) -> N
     assert rows[0][1][1] == "Chan, Tai Man\nsecond line" and len(rows[1][1][1]) == 200_000 and not rejected
 
 
-def test_duplicate_primary_key_rejects_the_later_rows(tmp_path) -> None:
-    p = write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n"
-              "K1,M1,Y,Y,2026-01-01,active\nK1,M2,Y,Y,2026-01-01,active\nK2,M1,Y,Y,2026-01-01,active\n")
-    rows, rejected, _ = read(p)
-    assert [r[0] for _, r in rows] == ["K1", "K2"] and rows[0][1][1] == "M1"
-    assert [(r.row, r.column) for r in rejected] == [(3, "key_id")] and "first seen at row 2" in rejected[0].reason
+def test_duplicate_primary_key_rejects_the_later_rows(cli, tmp_path) -> None:
+    write(tmp_path / "mm_api_keys.csv", "key_id,mm_id,ip_allowlist,mfa,created_on,status\n"
+          "K1,M1,N,Y,2026-01-01,active\nK1,M2,N,Y,2026-01-01,active\nK2,M1,Y,Y,2026-01-01,active\n")
+    write(tmp_path / "market_makers.json", '[{"mm_id": "M1", "legal_name": "x", "affiliated": true}, '
+          '{"mm_id": "M2", "legal_name": "y", "affiliated": true}]')
+    result = cli("audit", tmp_path, "--as-of", "2026-06-30", "--only", "AMM-KEY-001", "--format", "json")
+    report = result.json()
+    assert [(r["row"], r["column"], r["reason"]) for r in report["rejected_rows"]] == [
+        (3, "key_id", "duplicate key (first seen at row 2)")]
+    assert [(v["key"], v["evidence"]["mm_id"]) for v in report["violations"]] == [({"key_id": "K1"}, "M1")]
 
 
 def test_ragged_rows_are_rejected_and_blank_lines_skipped(tmp_path) -> None:

@@ -89,7 +89,7 @@ def edge_jsonl(out: Path) -> None:
               '{"event_id": "E033", "staff_id": "S001", "Staff_ID ": "S002", "system": "x", '
               '"accessed_at": "2026-06-01T10:00:00Z"}',
               '{"event_id": "E001", "staff_id": "S001", "system": "client_orders", "accessed_at": "2026-06-01T10:00:00Z"}',
-              '{"event_id": "E034", "staff_id": "S002", "system": "client_orders", "accessed_at": 20260601}']
+              '{"event_id": "E034", "staff_id": "S002", "system": "client_orders", "accessed_at": "2026-06-01 10:00"}']
     (out / "access_log.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     roles = ["role_id,staff_id,entity,mm_id,role,started_on,ended_on"]
     for i in range(1, 7):
