@@ -6,10 +6,12 @@ records only.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
 
 from .backends.duckdb_backend import DuckDBBackend, Settings, decode_shown, is_missing
@@ -118,7 +120,7 @@ def _not_run(rule: Rule, sources: dict[str, Source], settings: RunSettings) -> R
 def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: Any, progress: Any) -> None:
     tick = progress.start(spec.name, source.stats.path) if progress else None
     native = getattr(source, "native_csv", None)
-    if native is not None and backend.load_csv(spec, native, source.stats, rejected):
+    if native is not None and _large(native) and backend.load_csv(spec, native, source.stats, rejected):
         if progress:
             progress.finish(spec.name)
         return
@@ -140,6 +142,19 @@ def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: A
                                         f"duplicate key (first seen at {where})"))
     if progress:
         progress.finish(spec.name)
+
+
+# Below this size a CSV is typed by the Python reader: the engine's typing SQL costs about 0.1 s to plan
+# whatever the file's size, which a small file does not repay (tests/test_engine_typing.py holds both typings
+# to the same answers; SFC_CHECK_NATIVE_CSV_BYTES sets another threshold, 0 for every file).
+NATIVE_CSV_BYTES = int(os.environ.get("SFC_CHECK_NATIVE_CSV_BYTES", 1 << 20))
+
+
+def _large(path: Path) -> bool:
+    try:
+        return path.stat().st_size >= NATIVE_CSV_BYTES
+    except OSError:
+        return True  # (the reader names the problem)
 
 
 def _batches(source: Source) -> Iterator[tuple[str, list[int], list[tuple[Any, ...]]]]:

@@ -280,7 +280,24 @@ def _infer_type(value: Any) -> str:
 
 
 def load_rule_file(path: Path) -> Rule:
-    """Parse and schema-validate one rule file (meaning is checked by `check_rules`)."""
+    """Parse and schema-validate one rule file (meaning is checked by `check_rules`); a file unchanged since it
+    was last loaded in this process is not parsed again (a test suite or a server loads the pack many times)."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""  # (reading it again below names the problem)
+    return _unchanged_rule_file(str(path), digest)
+
+
+@lru_cache(maxsize=1024)
+def _unchanged_rule_file(path: str, digest: str) -> Rule:
+    rule = _load_rule_file(Path(path))
+    from .language.build import check_plan  # the planner is the semantic validator
+    check_plan(rule)
+    return rule
+
+
+def _load_rule_file(path: Path) -> Rule:
     doc = load_yaml_file(path)
     if not isinstance(doc.data, dict):
         raise RuleFileError("a rule file holds one mapping (id, title, severity, …)", str(path), 1)
@@ -315,9 +332,6 @@ def load_rules(path: Path | None = None, scope: str | None = "audit") -> list[Ru
             raise RuleFileError(f"duplicate rule id {rule.id} (also in {seen[rule.id].path})", rule.path,
                                 rule.yaml.line_of(["id"]))
         seen[rule.id] = rule
-    from .language.build import check_plan as check_rule  # the planner is the semantic validator
-    for rule in rules:
-        check_rule(rule)
     return sorted((r for r in rules if scope is None or r.scope == scope), key=lambda r: r.id)
 
 

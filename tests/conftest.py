@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,14 @@ import pytest
 from sfc_check.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
+# The quick run (the README's command) tries each property on a few dozen cases; CI also runs them thoroughly
+# (SFC_CHECK_THOROUGH=1 python -m pytest -m "slow or property"), with the slow end-to-end cases.
+THOROUGH = os.environ.get("SFC_CHECK_THOROUGH") == "1"
+
+
+def examples(quick: int, thorough: int) -> int:
+    """How many cases a property test tries in this run."""
+    return thorough if THOROUGH else quick
 SAMPLES = ROOT / "samples"
 
 

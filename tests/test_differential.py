@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_eval import Reference
@@ -93,7 +95,9 @@ def sources_of(data: dict) -> tuple[dict, dict]:
     return sources, plain
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@pytest.mark.property
+@settings(max_examples=examples(12, 300), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=DATA)
 def test_engine_matches_the_reference_interpreter(data) -> None:
     sources, plain = sources_of(data)

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import write
+from conftest import examples, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,7 +99,8 @@ def load(folder: Path, dataset: str, native: bool) -> tuple[list[tuple[Any, ...]
     return rows, rejected, stats
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.property
+@settings(max_examples=examples(12, 200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), which=st.sampled_from(["collateral", "perp_trades"]))
 def test_the_engine_and_the_python_reader_type_a_csv_alike(tmp_path_factory, data, which) -> None:
     columns = COLLATERAL if which == "collateral" else TRADES

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLES, write
+from conftest import SAMPLES, examples, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,7 +69,8 @@ def test_no_eval_exec_or_unsafe_yaml_in_the_product() -> None:
 cell = st.text(alphabet=string.ascii_letters + string.digits + " ,\"'\n\r-=+@.:/\u00e9\u9673", max_size=12)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.property
+@settings(max_examples=examples(12, 60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(cell, min_size=0, max_size=9), max_size=12))
 def test_every_row_is_evaluated_or_rejected_and_no_exception_escapes(cli, tmp_path_factory, rows) -> None:
     """Fuzzed CSV bodies under a valid header: exit 0/1, counts add up, a rejection for every bad row."""
@@ -89,7 +90,8 @@ def test_every_row_is_evaluated_or_rejected_and_no_exception_escapes(cli, tmp_pa
     assert all(r["reason"] for r in report["rejected_rows"])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.property
+@settings(max_examples=examples(12, 40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=300))
 def test_arbitrary_bytes_never_crash(cli, tmp_path_factory, data) -> None:
     folder = tmp_path_factory.mktemp("bytes")
@@ -101,7 +103,8 @@ def test_arbitrary_bytes_never_crash(cli, tmp_path_factory, data) -> None:
         assert "collateral.csv" in result.err or "access_log.jsonl" in result.err
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.property
+@settings(max_examples=examples(4, 25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(haircuts=st.lists(st.decimals(min_value=0, max_value=100, places=2), min_size=1, max_size=20),
        assets=st.lists(st.sampled_from(["BTC", "eth", "SOL", "0700.HK", "HKD"]), min_size=20, max_size=20))
 def test_same_input_gives_byte_identical_violations(cli, tmp_path_factory, haircuts, assets) -> None:

@@ -89,6 +89,7 @@ def test_wrong_shapes_are_named(doc: str, message: str) -> None:
         list(json_records(io.StringIO(doc), "t.json"))
 
 
+@pytest.mark.slow
 def test_a_large_json_export_is_read_in_bounded_memory(tmp_path: Path) -> None:
     """60,000 trades (17 MB of JSON, 120,000 violations) audited in a child process: parsing the whole
     document (and keeping every violation in memory) peaked at 240 MB here; streaming, about 110 MB."""

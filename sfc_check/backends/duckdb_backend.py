@@ -91,8 +91,8 @@ class DuckDBBackend:
     def remove_duplicates(self, spec: DatasetSpec) -> list[tuple[Any, ...]]:
         """Delete each row whose key an earlier row had (in the order the rows were loaded); return them as
         (file, row, key value, first file, first row), in load order."""
-        table = exp.to_identifier(table_name(spec.name), quoted=True).sql(DIALECT)
-        keys = ", ".join(exp.to_identifier(k, quoted=True).sql(DIALECT) for k in spec.key)
+        table = exp.to_identifier(table_name(spec.name), quoted=True).sql(DIALECT, copy=False)
+        keys = ", ".join(exp.to_identifier(k, quoted=True).sql(DIALECT, copy=False) for k in spec.key)
         key = keys if len(spec.key) == 1 else f"({keys})"
         found = self.con.execute(
             f"SELECT __seq, __path, __row, {key}, fp, fr FROM (SELECT *, first_value(__path) OVER w AS fp, "
@@ -123,15 +123,15 @@ class DuckDBBackend:
             exp.Count(this=exp.Star()),
             exp.Count(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)),
                                                 true=exp.Literal.number(1))])),
-            exp.Count(this=exp.Case(ifs=[exp.If(this=_failing(v), true=exp.Literal.number(1))]))).from_(base)
-        counts_sql = counts.sql(DIALECT)
+            exp.Count(this=exp.Case(ifs=[exp.If(this=_failing(v), true=exp.Literal.number(1))])), copy=False).from_(base, copy=False)
+        counts_sql = counts.sql(DIALECT, copy=False)
         total, not_applicable, failing = self._fetch_one(counts_sql, plan.rule_id)
         order = [exp.Ordered(this=exp.column("__path", "j", quoted=True)),
                  exp.Ordered(this=exp.column("__row", "j", quoted=True), nulls_first=True)]
         order += [exp.Ordered(this=exp.cast(exp.column(f"__k{i}", "j", quoted=True), "VARCHAR"))
                   for i in range(len(plan.key_fields))]
-        query = exp.select(exp.Star()).from_(base).where(_failing(v)).order_by(*order)
-        rows = self._stream(query.sql(DIALECT), plan.rule_id) if failing else iter(())
+        query = exp.select(exp.Star(), copy=False).from_(base, copy=False).where(_failing(v), copy=False).order_by(*order, copy=False)
+        rows = self._stream(query.sql(DIALECT, copy=False), plan.rule_id) if failing else iter(())
         return Verdicts(total - not_applicable, not_applicable, failing, rows, sql.shown())
 
     def _fetch_one(self, sql: str, rule_id: str) -> tuple[Any, ...]:
@@ -211,9 +211,9 @@ def _bridge_sql(spec: DatasetSpec, timezone_name: str) -> str:
               exp.alias_(exp.column("__extra", quoted=True), "__extra", quoted=True)]
     for f in spec.fields:
         select += typed_columns(f.name, f.type, timezone_name)
-    query = exp.select(*select).from_(source)
+    query = exp.select(*select, copy=False).from_(source, copy=False)
     table = exp.Table(this=exp.to_identifier(table_name(spec.name), quoted=True))
-    return exp.Create(this=table, kind="TABLE", expression=query, replace=True).sql(DIALECT)
+    return exp.Create(this=table, kind="TABLE", expression=query, replace=True).sql(DIALECT, copy=False)
 
 
 def typed_columns(name: str, kind: str, timezone_name: str) -> list[exp.Expr]:

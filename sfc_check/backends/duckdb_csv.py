@@ -119,7 +119,7 @@ class CsvLoad:
     def _reader(self, options: Mapping[str, exp.Expr]) -> str:
         reader = exp.func("read_csv", exp.Literal.string(str(self.path)),
                           *[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()])
-        return reader.sql(_DIALECT)
+        return reader.sql(_DIALECT, copy=False)
 
     def _quoted_cells(self) -> exp.Select:
         """Cells of a file that quotes some of them, parsed by DuckDB's CSV reader (every line is a whole
@@ -143,10 +143,10 @@ class CsvLoad:
                          default=exp.Literal.number(0))
         listed = exp.func("list_slice", exp.Array(expressions=[exp.column(n) for n in names]),
                           exp.Literal.number(1), width)
-        numbered = exp.select("n", "line", exp.alias_(_t("row_number() OVER (ORDER BY n)"), "k")).from_(
-            self.lines).where("line IS NOT NULL")
-        return exp.select("l.n", "l.line", exp.alias_(listed, "c")).from_(numbered.subquery("l")).join(
-            f'"records_{self.spec.name}" AS r', on="r.ordinality = l.k").where("l.n > 1")
+        numbered = exp.select("n", "line", exp.alias_(_t("row_number() OVER (ORDER BY n)"), "k"), copy=False).from_(
+            self.lines, copy=False).where("line IS NOT NULL", copy=False)
+        return exp.select("l.n", "l.line", exp.alias_(listed, "c"), copy=False).from_(numbered.subquery("l", copy=False), copy=False).join(
+            f'"records_{self.spec.name}" AS r', on="r.ordinality = l.k", copy=False).where("l.n > 1", copy=False)
 
     def _read_lines(self) -> None:
         options = {"columns": _t("{'line': 'VARCHAR'}"), "header": exp.false(), "delim": exp.Literal.string("\0"),
@@ -155,7 +155,7 @@ class CsvLoad:
         reader = exp.func("read_csv", exp.Literal.string(str(self.path)),
                           *[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()])
         # WITH ORDINALITY numbers the lines as read: sqlglot has no node for it, so it follows the reader's SQL
-        sql = f'CREATE TABLE "{self.lines}" AS SELECT ordinality AS n, line FROM {reader.sql(_DIALECT)} ' \
+        sql = f'CREATE TABLE "{self.lines}" AS SELECT ordinality AS n, line FROM {reader.sql(_DIALECT, copy=False)} ' \
             "WITH ORDINALITY"
         try:
             self.con.execute(sql)
@@ -173,8 +173,8 @@ class CsvLoad:
         line = exp.column("line")
         odd = _t("(length(:l) - length(replace(:l, '\"', ''))) % 2 = 1", l=line)
         stray = _t("contains(:l, '\"') AND NOT regexp_full_match(:l, :p)", l=line, p=exp.Literal.string(_LINE))
-        query = exp.select(exp.Count(this=exp.Star())).from_(self.lines).where(exp.or_(odd, stray))
-        row = self.con.execute(query.sql(_DIALECT)).fetchone()
+        query = exp.select(exp.Count(this=exp.Star()), copy=False).from_(self.lines, copy=False).where(exp.or_(odd, stray), copy=False)
+        row = self.con.execute(query.sql(_DIALECT, copy=False)).fetchone()
         return bool(row and row[0])
 
     def _header(self) -> list[str]:
@@ -193,8 +193,8 @@ class CsvLoad:
         if quotes:
             cells = self._quoted_cells()
         else:
-            cells = exp.select("n", "line", exp.alias_(_t("string_split(line, ',')"), "c")).from_(
-                self.lines).where(_t("n > 1 AND line IS NOT NULL"))
+            cells = exp.select("n", "line", exp.alias_(_t("string_split(line, ',')"), "c"), copy=False).from_(
+                self.lines, copy=False).where(_t("n > 1 AND line IS NOT NULL"), copy=False)
         fields = [_FieldSql(f, positions.get(f.name), self.timezone, self.trim) for f in self.spec.fields]
         extras = [(str(h).strip(), i) for i, h in enumerate(header)
                   if h is not None and str(h).strip() and str(h).strip().lower() not in self.spec.by_name]
@@ -204,18 +204,18 @@ class CsvLoad:
                    line=self.trim(_t("replace(line, ',', '')")))
         texts = exp.select("n", exp.alias_(exp.Length(this=exp.column("c")), "width"),
                            exp.alias_(_extra_json(extras, self.trim), "__extra", quoted=True),
-                           *[c for fs in fields for c in fs.texts()]).from_(cells.subquery("s1")).where(
-            exp.Not(this=blank))
+                           *[c for fs in fields for c in fs.texts()], copy=False).from_(cells.subquery("s1", copy=False), copy=False).where(
+            exp.Not(this=blank), copy=False)
         typed = exp.select("n", "width", exp.column("__extra", quoted=True),
                            *[c for fs in fields for c in fs.raws()],
-                           *[c for fs in fields for c in fs.columns()]).from_(texts.subquery("s2"))
+                           *[c for fs in fields for c in fs.columns()], copy=False).from_(texts.subquery("s2", copy=False), copy=False)
         ragged = exp.NEQ(this=exp.column("width"), expression=exp.Literal.number(width))
         code = exp.Case(ifs=[exp.If(this=ragged, true=exp.Literal.number(-1))] +
                         [exp.If(this=fs.bad(), true=exp.Literal.number(i)) for i, fs in enumerate(fields)
                          if fs.can_be_bad()] +
                         [exp.If(this=fs.empty(), true=exp.Literal.number(EMPTY + i)) for i, fs in enumerate(fields)
                          if fs.spec.required])
-        judged = exp.select(exp.Star(), exp.alias_(code, "__bad", quoted=True)).from_(typed.subquery("s3"))
+        judged = exp.select(exp.Star(), exp.alias_(code, "__bad", quoted=True), copy=False).from_(typed.subquery("s3", copy=False), copy=False)
         bad = exp.column("__bad", quoted=True)
         reason = exp.Case(ifs=[exp.If(this=exp.EQ(this=bad, expression=exp.Literal.number(i)), true=fs.reason())
                                for i, fs in enumerate(fields) if fs.can_be_bad()],
@@ -228,8 +228,8 @@ class CsvLoad:
                                                 true=reason)]), "__reason", quoted=True),
                 exp.alias_(raw, "__raw", quoted=True),
                 *[c for fs in fields for c in fs.typed_columns()]]
-        final = exp.select(*kept).from_(judged.subquery("s4"))
-        self._run(f'CREATE TABLE "typed_{self.spec.name}" AS {final.sql(_DIALECT)}')
+        final = exp.select(*kept, copy=False).from_(judged.subquery("s4", copy=False), copy=False)
+        self._run(f'CREATE TABLE "typed_{self.spec.name}" AS {final.sql(_DIALECT, copy=False)}')
         counts = self.con.execute(
             f'SELECT (SELECT count(*) FROM "{self.lines}" WHERE n > 1), count(*) FROM "typed_{self.spec.name}"'
         ).fetchone()
@@ -280,13 +280,13 @@ class CsvLoad:
                                       exp.column("__extra", quoted=True)]
         for fs in fields:
             keep += fs.kept()
-        query = exp.select(*keep).from_(typed).where(
-            f'"__bad" IS NULL AND n NOT IN (SELECT n FROM "dups_{self.spec.name}")')
-        self._run(f'CREATE OR REPLACE VIEW "{table_name(self.spec.name)}" AS {query.sql(_DIALECT)}')
+        query = exp.select(*keep, copy=False).from_(typed, copy=False).where(
+            f'"__bad" IS NULL AND n NOT IN (SELECT n FROM "dups_{self.spec.name}")', copy=False)
+        self._run(f'CREATE OR REPLACE VIEW "{table_name(self.spec.name)}" AS {query.sql(_DIALECT, copy=False)}')
 
 
 def _q(name: str) -> str:
-    return exp.to_identifier(name, quoted=True).sql(_DIALECT)
+    return exp.to_identifier(name, quoted=True).sql(_DIALECT, copy=False)
 
 
 def _extra_json(extras: list[tuple[str, int]], trim: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:

@@ -295,7 +295,7 @@ class RuleSql:
                                  for outer, field in node.on]
         if node.where is not None:
             where.append(inner.cond(node.where))
-        query = exp.select(exp.Literal.number(1)).from_(
+        query = exp.select(exp.Literal.number(1), copy=False).from_(
             exp.alias_(self.table(node.dataset), node.alias, table=True), copy=False).where(exp.and_(*where), copy=False)
         return exp.Exists(this=query)
 
@@ -358,7 +358,7 @@ class RuleSql:
             columns.append(exp.alias_(s.sql, f"__s{i}", quoted=True))
             if s.companion is not None:
                 columns.append(exp.alias_(s.companion, f"__c{i}", quoted=True))
-        query = exp.select(*columns).from_(source, copy=False)
+        query = exp.select(*columns, copy=False).from_(source, copy=False)
         for lk in plan.lookups:
             on = exp.and_(*[exp.EQ(this=col(ROW_ALIAS, local), expression=col(lk.alias, remote))
                             for local, remote in lk.on])
@@ -372,7 +372,7 @@ class RuleSql:
         assert plan.group is not None
         g = plan.group
         query = self._aggregated(plan.dataset, [(f, f) for f in g.by], g.where, g.aggregates, "")
-        out = exp.select(*[col("p", f) for f in g.by], *[col("p", n) for n in self._agg_columns(g.aggregates, "")])
+        out = exp.select(*[col("p", f) for f in g.by], *[col("p", n) for n in self._agg_columns(g.aggregates, "")], copy=False)
         out = out.from_(query.subquery("p", copy=False), copy=False)
         for rel in g.related:
             alias = "rel_" + rel.alias
@@ -426,7 +426,7 @@ class RuleSql:
                     pick = "ARG_MIN" if a.kind == "min" else "ARG_MAX"
                     columns.append(exp.alias_(exp.func(pick, when(rows.exponent(a.value)), when(v)),
                                               exponent_column(a.name), quoted=True))
-        query = exp.select(*columns).from_(exp.alias_(self.table(dataset), ROW_ALIAS, table=True), copy=False)
+        query = exp.select(*columns, copy=False).from_(exp.alias_(self.table(dataset), ROW_ALIAS, table=True), copy=False)
         filters: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(ROW_ALIAS, f), expression=exp.null()))
                                    for f, _ in keys]
         if where is not None:
