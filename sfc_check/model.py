@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -138,3 +140,21 @@ class AuditResult:
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id → parameter values used
     ignored_files: list[str] = field(default_factory=list)
     tally: Any = None    # violationstore.Tally once waivers and the baseline have marked the violations
+
+
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
+def json_value(v: Any) -> Any:
+    """Exact, JSON-safe values: decimals as strings (never binary floats), dates as ISO 8601."""
+    if v.__class__ in _AS_IS:  # most values of most violations: text, whole numbers, null
+        return v
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    if isinstance(v, (list, tuple)):
+        return [json_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: json_value(x) for k, x in v.items()}
+    return v

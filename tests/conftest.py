@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sfc_check.cli import main
+from sfc_check.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 # The quick run (the README's command) tries each property on a few dozen cases; CI also runs them thoroughly

@@ -9,8 +9,8 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sfc_check.dictionary import load_dictionary
-from sfc_check.rulepack import Rule, parameter_values
+from sfc_check.data.dictionary import load_dictionary
+from sfc_check.language.rulepack import Rule, parameter_values
 
 
 def _enum_values(dataset: str, field: str) -> tuple[str, ...]:

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from sfc_check.evaluation import RunSettings, evaluate
-from sfc_check.language.build import check_plan as check_rule
+from sfc_check.app.evaluation import RunSettings, evaluate
+from sfc_check.app.selftest import example_sources
+from sfc_check.language.rulepack import Rule, load_rule_file
+from sfc_check.language.rulepack import check_plan as check_rule
 from sfc_check.model import AuditResult, RejectedRow
-from sfc_check.rulepack import Rule, load_rule_file
-from sfc_check.selftest import example_sources
 
 META = {
     "title": "construct under test", "severity": "high",

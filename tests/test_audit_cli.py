@@ -192,7 +192,7 @@ def test_an_audit_written_as_json_does_not_import_what_only_other_formats_need(t
     every nightly run; they are imported where they are needed."""
     import subprocess
     import sys
-    script = ("import sys\nfrom sfc_check.cli import main\n"
+    script = ("import sys\nfrom sfc_check.cli.commands import main\n"
               f"sys.argv = ['sfc-check', 'audit', {str(SAMPLES / 'exports')!r}, '--as-of', '2026-06-30', '--quiet', "
               f"'--output', {str(tmp_path / 'r.json')!r}]\n"
               "try:\n    main()\nexcept SystemExit:\n    pass\n"

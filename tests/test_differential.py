@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_eval import Reference
 
-from sfc_check.dictionary import load_dictionary
-from sfc_check.evaluation import InlineSource, RunSettings, evaluate
+from sfc_check.app.evaluation import InlineSource, RunSettings, evaluate
+from sfc_check.data.dictionary import load_dictionary
+from sfc_check.data.rowtyping import typed_records
+from sfc_check.language.rulepack import load_rules
 from sfc_check.model import RejectedRow
-from sfc_check.rowtyping import typed_records
-from sfc_check.rulepack import load_rules
 
 RULES = load_rules()
 AS_OF = date(2026, 6, 30)

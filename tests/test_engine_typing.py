@@ -16,11 +16,11 @@ from conftest import examples, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sfc_check.app.evaluation import _load
 from sfc_check.backends.duckdb_backend import DuckDBBackend
 from sfc_check.backends.sql import table_name
-from sfc_check.datasets import discover, open_reader
-from sfc_check.dictionary import load_dictionary
-from sfc_check.evaluation import _load
+from sfc_check.data.datasets import discover, open_reader
+from sfc_check.data.dictionary import load_dictionary
 from sfc_check.model import RejectedRow
 
 NUMBERS = ["1", "1.50", "-0.5", " 2 ", "1,234.50", "12,345,678.9", "1,23", "abc", "", "NaN", "-Infinity", "1e3",

@@ -14,7 +14,7 @@ from conftest import SAMPLES, examples, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sfc_check import audit as audit_module
+from sfc_check.app import audit as audit_module
 
 KEYS_HEADER = "key_id,mm_id,ip_allowlist,mfa,created_on,rotated_on,status\n"
 
@@ -51,7 +51,7 @@ def test_broken_json_file_is_exit_2_with_line(cli, tmp_path) -> None:
 def test_unexpected_errors_become_a_short_message_and_debug_shows_the_traceback(cli, monkeypatch) -> None:
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
-    monkeypatch.setattr("sfc_check.cli.run_audit", boom)
+    monkeypatch.setattr("sfc_check.cli.commands.run_audit", boom)
     result = cli("audit", SAMPLES / "clean")
     assert result.code == 2 and "internal error" in result.err and "kaboom" in result.err
     assert "Traceback" not in result.err

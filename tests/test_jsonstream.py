@@ -14,9 +14,9 @@ from conftest import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sfc_check import jsonstream
+from sfc_check.data import jsonstream
+from sfc_check.data.jsonstream import json_records
 from sfc_check.errors import DataError
-from sfc_check.jsonstream import json_records
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.text(max_size=8),
                     st.decimals(allow_nan=False, allow_infinity=False, places=3).map(lambda d: float(d)))
@@ -102,7 +102,7 @@ def test_a_large_json_export_is_read_in_bounded_memory(tmp_path: Path) -> None:
     # VmHWM is this process's own peak (ru_maxrss would also count the forked pytest process before exec)
     probe = ("import runpy, sys; sys.argv = ['sfc-check', 'audit', sys.argv[1], '--as-of', '2026-06-30', "
              "'--format', 'json', '--output', sys.argv[2], '--quiet']\n"
-             "try:\n    runpy.run_module('sfc_check.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "try:\n    runpy.run_module('sfc_check.cli.commands', run_name='__main__')\nexcept SystemExit:\n    pass\n"
              "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')][0])")
     out = subprocess.run([sys.executable, "-c", probe, str(tmp_path), str(tmp_path / "r.json")],
                          capture_output=True, text=True, check=True)

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from conftest import SAMPLES, write
 
-from sfc_check.datasets import discover, open_reader
+from sfc_check.data.datasets import discover, open_reader
+from sfc_check.data.rowreader import RowReader
 from sfc_check.errors import DataError
 from sfc_check.model import RejectedRow
-from sfc_check.rowreader import RowReader
 
 TRADES_HEADER = "trade_id,client_id,instrument,trade_time,side,quantity,price,leverage,counterparty_client_id\n"
 
@@ -233,10 +233,10 @@ def test_every_known_format_has_its_reader(tmp_path) -> None:
     """Each extension discover() accepts opens with the reader of its format, and that reader reads it."""
     from openpyxl import Workbook
 
-    from sfc_check.csvreader import CsvReader
-    from sfc_check.datasets import FORMATS
-    from sfc_check.recordreader import RecordReader
-    from sfc_check.sheets import SheetReader
+    from sfc_check.data.csvreader import CsvReader
+    from sfc_check.data.datasets import FORMATS
+    from sfc_check.data.recordreader import RecordReader
+    from sfc_check.data.sheets import SheetReader
 
     expected = {"csv": CsvReader, "json": RecordReader, "jsonl": RecordReader, "xlsx": SheetReader}
     assert set(FORMATS.values()) == set(expected)
@@ -299,7 +299,7 @@ examples:
     report = cli("audit", tmp_path / "data", "--rules", tmp_path / "rules", "--format", "json").json()
     assert [(v["key"], v["message"], v["evidence"]) for v in report["violations"]] == [
         ({"key_id": "K1"}, "K1 belongs to desk Prop", {"extra.Desk": "Prop"})]
-    from sfc_check.datasets import discover, open_reader
+    from sfc_check.data.datasets import discover, open_reader
     files, _ = discover(tmp_path / "data")
     (_, row), = list(open_reader(files["access_log"], []))
     assert row[-1] == {"ticket": "42"}

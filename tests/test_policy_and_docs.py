@@ -50,6 +50,6 @@ def test_docs_rules_md_is_current(cli) -> None:
     assert result.code == 0
     committed = (ROOT / "docs" / "rules.md").read_text("utf-8")
     assert result.out == committed, "docs/rules.md is stale: run `sfc-check rules list --format markdown > docs/rules.md`"
-    from sfc_check.rulepack import load_rules
+    from sfc_check.language.rulepack import load_rules
     listed = {line.split(" | ")[0].lstrip("| ") for line in committed.splitlines() if line.startswith("| ")}
     assert listed - {"id"} == {r.id for r in load_rules(scope=None)}

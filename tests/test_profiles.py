@@ -13,9 +13,9 @@ from conftest import SAMPLES, pairs, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sfc_check.data.profilereader import profile_sources
+from sfc_check.data.profiles import load_profile
 from sfc_check.model import RejectedRow
-from sfc_check.profilereader import profile_sources
-from sfc_check.profiles import load_profile
 
 FIRM = SAMPLES / "firm-exports"
 PROFILES = SAMPLES / "profiles"
@@ -326,7 +326,7 @@ def test_profiled_json_that_does_not_parse_names_file_and_line(cli, tmp_path) ->
 def test_a_formatted_date_time_reads_as_strptime_reads_it(fmt, parts, sep) -> None:
     """The ISO shortcut for ISO-shaped formats gives strptime's value, and refuses what it refuses (a 13th
     month, a 60th second, digits that are not zero-padded take strptime itself)."""
-    from sfc_check.profiles import parse_formatted
+    from sfc_check.data.profiles import parse_formatted
     y, mo, d, h, mi, s = parts
     text = f"{y}-{mo}{sep}{d}" + ("" if fmt == "%Y-%m-%d" else f"{fmt[8]}{h}:{mi}" + (":" + s if fmt.count(":") == 2 else ""))
     for candidate in (text, text.replace(sep, "-", 1)):

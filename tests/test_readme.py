@@ -5,8 +5,8 @@ import re
 
 from conftest import ROOT, write
 
-from sfc_check.profiles import load_profile
-from sfc_check.waivers import load_waivers
+from sfc_check.data.profiles import load_profile
+from sfc_check.governance.waivers import load_waivers
 
 README = (ROOT / "README.md").read_text("utf-8")
 

@@ -10,7 +10,8 @@ from conftest import SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sfc_check import audit, rejectedrows, sortedruns
+from sfc_check import rejectedrows, sortedruns
+from sfc_check.app import audit
 from sfc_check.model import RejectedRow
 
 AS_OF = ("--as-of", "2026-06-30")

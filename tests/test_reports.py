@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, pairs, write
 
-from sfc_check import output as output_module
+from sfc_check.cli import output as output_module
 from sfc_check.report.csv_report import safe_cell
 
 AS_OF = ("--as-of", "2026-06-30")
@@ -258,7 +258,7 @@ def test_a_hand_edited_baseline_with_a_number_for_a_key_is_still_compared(cli, t
 
 def test_baseline_is_read_as_a_stream_keeping_only_identities(tmp_path) -> None:
     """Evidence and the report's other sections are not kept; the run's as-of date is."""
-    from sfc_check.baseline import load_baseline
+    from sfc_check.governance.baseline import load_baseline
 
     report = {"tool": {}, "run": {"as_of": "2026-06-29"}, "rules": [{"id": "R"}] * 3,
               "violations": [{"rule_id": "R", "key": {"trade_id": f"T{i}"}, "message": "m", "severity": "high",

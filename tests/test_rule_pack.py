@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from sfc_check.rulepack import load_rules
-from sfc_check.selftest import run_example
+from sfc_check.app.selftest import run_example
+from sfc_check.language.rulepack import load_rules
 
 PACK = load_rules()
 EVERY_RULE = load_rules(scope=None)

@@ -78,7 +78,7 @@ def test_template_is_a_valid_starting_file_that_is_not_ready(cli, tmp_path, kind
 
 def test_every_product_kind_has_its_template_option_and_no_other() -> None:
     """`signoff --template KIND` offers exactly the product kinds the bundled definitions know."""
-    from sfc_check.cli import ProductKind
-    from sfc_check.signoff import product_kinds
+    from sfc_check.app.signoff import product_kinds
+    from sfc_check.cli.commands import ProductKind
 
     assert {k.value for k in ProductKind} == set(product_kinds())

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from ..dictionary import DatasetSpec
+from ..data.dictionary import DatasetSpec
 from ..errors import DataError, UsageError
 from ..language.plan import RulePlan
 from .sql import MISSING, NOT_APPLICABLE, PASS, SCALE, RuleSql, Shown, table_name

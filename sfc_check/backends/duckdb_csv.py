@@ -21,12 +21,12 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from ..dictionary import DatasetSpec, FieldSpec
+from ..data.dictionary import DatasetSpec, FieldSpec
+from ..data.rowtyping import header_positions, shown_value
+from ..data.textfiles import decode_error
+from ..data.values import FALSE_WORDS, TRUE_WORDS
 from ..errors import DataError
 from ..model import InputStats, RejectedRow
-from ..rowtyping import header_positions, shown_value
-from ..textfiles import decode_error
-from ..values import FALSE_WORDS, TRUE_WORDS
 from .sql import SCALE, table_name
 
 EMPTY = 1000  # a row's problem code: field i's cell is bad (i) or required and empty (EMPTY + i)

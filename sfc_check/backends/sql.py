@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from ..data.values import PLACES
 from ..language.expr import (
     Arith,
     Coalesce,
@@ -39,7 +40,6 @@ from ..language.expr import (
     refs,
 )
 from ..language.plan import Aggregate, RulePlan
-from ..values import PLACES
 
 SCALE = PLACES            # decimal places numbers are loaded with (values.py refuses finer ones)
 NUMBER = exp.DataType.build(f"DECIMAL(38, {SCALE})")

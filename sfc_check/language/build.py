@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..dictionary import DatasetSpec, load_dictionary
-from ..errors import RuleFileError, did_you_mean
-from ..values import BadValue, parse_date, parse_decimal
+from ..data.dictionary import DatasetSpec, load_dictionary
+from ..data.values import BadValue, parse_date, parse_decimal
+from ..errors import did_you_mean
 from .expr import (
     Arith,
     Coalesce,
@@ -460,12 +460,3 @@ def _group_plan(rule: Any, doc: dict[str, Any], spec: DatasetSpec, params: dict[
     group = Group(by, where, aggs, tuple(related))
     return RulePlan(rule.id, spec.name, "group", cond, msg, by, _evidence(scope, list(by)), lets, applies, (),
                     group, dict(params), frozenset(reads))
-
-
-def check_plan(rule: Any) -> None:
-    """Semantic validation: build the rule's plan as a run would; errors name the file and line."""
-    from ..rulepack import parameter_values  # (rulepack calls this function: imported when called)
-    try:
-        build_plan(rule, parameter_values(rule, rule.effective_from), rule.effective_from)
-    except CompileError as exc:
-        raise RuleFileError(str(exc), rule.path, rule.yaml.line_of(list(exc.where))) from None

@@ -2,35 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Any, overload
 
 from .. import __version__
-from ..audit import AuditRun
+from ..app.audit import AuditRun
 from ..findings import tally
-from ..model import InputStats, RejectedRow, RuleStatus, Severity, Violation
-from ..policy import ParameterUse, parameter_uses
-from ..rulepack import bundled_rules_dir
-
-_AS_IS = frozenset({str, int, bool, type(None)})
-
-
-def json_value(v: Any) -> Any:
-    """Exact, JSON-safe values: decimals as strings (never binary floats), dates as ISO 8601."""
-    if v.__class__ in _AS_IS:  # most values of most violations: text, whole numbers, null
-        return v
-    if isinstance(v, Decimal):
-        return format(v, "f")
-    if isinstance(v, (date, datetime)):
-        return v.isoformat()
-    if isinstance(v, (list, tuple)):
-        return [json_value(x) for x in v]
-    if isinstance(v, dict):
-        return {k: json_value(x) for k, x in v.items()}
-    return v
-
+from ..governance.policy import ParameterUse, parameter_uses
+from ..language.rulepack import bundled_rules_dir
+from ..model import InputStats, RejectedRow, RuleStatus, Severity, Violation, json_value
 
 
 def violation_entry(v: Violation) -> dict[str, Any]:

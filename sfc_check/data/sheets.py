@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from ..errors import DataError
 from .rowreader import Batches, RowReader
 from .rowtyping import extra_columns, row_typer
 from .textfiles import file_sha256

@@ -10,9 +10,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import RuleFileError, did_you_mean
-from .rulepack import Parameter, Rule, parameter_value_problem, typed_parameter, validate_document
-from .yamlsafe import load_yaml_file
+from ..errors import RuleFileError, did_you_mean
+from ..language.rulepack import Parameter, Rule, parameter_value_problem, typed_parameter
+from ..validation import validate_document
+from ..yamlsafe import load_yaml_file
 
 
 @dataclass(frozen=True)

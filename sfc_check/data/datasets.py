@@ -1,28 +1,17 @@
 """LOAD DATA: find the export files in a folder and give each the reader of its format."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import DataError
+from ..rejectedrows import RejectedSink
 from .csvreader import CsvReader
-from .dictionary import DatasetSpec, load_dictionary
-from .errors import DataError
+from .dictionary import load_dictionary
 from .recordreader import RecordReader
-from .rejectedrows import RejectedSink
-from .rowreader import RowReader
+from .rowreader import InputFile, RowReader
 from .sheets import SheetReader
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
-
-
-@dataclass(frozen=True)
-class InputFile:
-    """One export file and the canonical dataset it holds."""
-
-    dataset: DatasetSpec
-    path: Path
-    display: str
-    format: str
 
 
 def discover(data_dir: Path) -> tuple[dict[str, InputFile], list[str]]:

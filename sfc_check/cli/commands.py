@@ -10,9 +10,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
-from .audit import AuditRequest, run_audit
-from .cli_rules import RulesOption, explain, rules_app
+from .. import __version__
+from ..app.audit import AuditRequest, run_audit
+from ..app.profilecheck import check_profile
+from ..app.profileinit import init_profile
+from ..app.signoff import SignoffRequest, run_signoff
+from ..app.signoff import template as product_template
+from ..errors import SfcCheckError, UsageError
+from ..model import DEFAULT_TZ, FailOn
+from ..report import EXTENSIONS, RENDERERS, STREAMERS
+from ..report.document import build_document
+from ..report.signoff_report import render_signoff_html, render_signoff_markdown
 from .console import (
     ProgressBars,
     make_console,
@@ -21,16 +29,8 @@ from .console import (
     render_signoff,
     summary_line,
 )
-from .errors import SfcCheckError, UsageError
-from .model import DEFAULT_TZ, FailOn
 from .output import check_writable, write_atomic
-from .profilecheck import check_profile
-from .profileinit import init_profile
-from .report import EXTENSIONS, RENDERERS, STREAMERS
-from .report.document import build_document
-from .report.signoff_report import render_signoff_html, render_signoff_markdown
-from .signoff import SignoffRequest, run_signoff
-from .signoff import template as product_template
+from .rules import RulesOption, explain, rules_app
 
 app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import __version__
-from .dictionary import load_dictionary
-from .errors import RuleFileError
+from .. import __version__
+from ..data.dictionary import load_dictionary
+from ..data.rowtyping import typed_records
+from ..errors import RuleFileError
+from ..language.rulepack import Rule, load_rules, pack_fingerprint
+from ..model import RejectedRow, RuleStatus
+from ..validation import validate_document
+from ..yamlsafe import YamlDocument, load_yaml_file, load_yaml_text
 from .evaluation import InlineSource, RunSettings, Source, evaluate
-from .model import RejectedRow, RuleStatus
-from .rowtyping import typed_records
-from .rulepack import Rule, load_rules, pack_fingerprint, validate_document
-from .yamlsafe import YamlDocument, load_yaml_file, load_yaml_text
 
 
 @lru_cache(maxsize=1)

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..errors import DataError
+from ..rejectedrows import RejectedSink
 from .datasets import FORMATS, InputFile
 from .dictionary import DatasetSpec, load_dictionary
-from .errors import DataError
 from .jsonstream import json_lines, json_records
 from .profiles import Profile, compile_field, parse_zone
-from .rejectedrows import RejectedSink
 from .rowreader import Batches, RowReader
 from .rowtyping import RowProblem, line_problem, record_fields, row_typer
 from .sheets import open_sheet

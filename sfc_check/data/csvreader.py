@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from ..errors import DataError
 from .rowreader import Batches, Cells, RowReader
 from .rowtyping import RowProblem, extra_columns, row_typer
 from .textfiles import decode_error, open_text

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -12,12 +12,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from .dictionary import load_dictionary
-from .errors import RuleFileError, UsageError, did_you_mean
-from .model import Severity
-from .yamlsafe import YamlDocument, load_yaml_file
+from ..data.dictionary import load_dictionary
+from ..errors import RuleFileError, UsageError, did_you_mean
+from ..model import Severity
+from ..validation import validate_document
+from ..yamlsafe import YamlDocument, load_yaml_file
+from .build import CompileError, build_plan
 
 
 @dataclass(frozen=True)
@@ -138,71 +138,6 @@ def find_rule_files(path: Path) -> list[Path]:
     return files
 
 
-def _schema_of(error: jsonschema.ValidationError) -> Any:
-    """The failing (sub)schema as a mapping (a schema may also be true/false)."""
-    return error.schema if isinstance(error.schema, Mapping) else {}
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    """Word a schema error like yamllint: what is wrong, where, and the nearest valid key when misspelt."""
-    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-    if error.validator == "additionalProperties":
-        allowed = list(_schema_of(error).get("properties", {}))
-        extras = [str(k) for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
-        parts = []
-        for extra in extras:
-            hint = did_you_mean(extra, allowed) or f" (expected one of: {', '.join(allowed)})"
-            parts.append(f"unknown key {extra!r} in {where}{hint}")
-        if parts:
-            return "; ".join(parts)
-    if error.validator == "propertyNames":
-        allowed = _schema_of(error).get("propertyNames", {}).get("enum") or []
-        bad = error.instance
-        for ctx in error.context or []:
-            bad = ctx.instance
-        hint = did_you_mean(str(bad), map(str, allowed)) or (f"; expected one of: {', '.join(allowed)}"
-                                                              if allowed else "")
-        return f"invalid key {bad!r} in {where}{hint}"
-    if error.validator == "required":
-        return f"{where}: {error.message}"
-    if error.validator == "format" and error.validator_value == "date":
-        return f"{where}: {error.instance!r}: not a valid calendar date (YYYY-MM-DD)"  # as values.parse_date
-    if error.validator in ("oneOf", "anyOf") and error.context:
-        dates = [e for e in error.context if e.validator == "format"]  # a date or null: the date is what is wrong
-        if dates:
-            return _schema_message(dates[0])
-        best = jsonschema.exceptions.best_match(error.context)
-        return f"{where}: {best.message}"
-    return f"{where}: {error.message}"
-
-
-def _error_path(error: jsonschema.ValidationError) -> list[Any]:
-    path = list(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = _schema_of(error).get("properties", {})
-        extras = [str(k) for k in error.instance if k not in allowed]
-        if extras:
-            path.append(extras[0])
-    return path
-
-
-def validate_document(doc: YamlDocument, schema: dict[str, Any], what: str) -> None:
-    """Schema-validate one YAML document; the first (deepest, most relevant) error becomes a RuleFileError."""
-    # formats checked: "date" (a real calendar day, not only the YYYY-MM-DD shape the pattern asks for)
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    # a misspelt key explains the "required" error it causes, so unknown keys are reported first
-    errors = sorted(validator.iter_errors(doc.data),
-                    key=lambda e: (e.validator not in ("additionalProperties", "propertyNames"),
-                                   doc.line_of(_error_path(e)) or 0))
-    if errors:
-        err = errors[0]
-        if err.validator in ("oneOf", "anyOf") and err.context:
-            deeper = jsonschema.exceptions.best_match(err.context)
-            if list(deeper.absolute_path) and len(deeper.absolute_path) > len(err.absolute_path):
-                err = deeper
-        raise RuleFileError(f"invalid {what}: {_schema_message(err)}", doc.path, doc.line_of(_error_path(err)))
-
-
 def _parameters(doc: YamlDocument) -> tuple[Parameter, ...]:
     out = []
     for name, p in (doc.data.get("parameters") or {}).items():
@@ -292,7 +227,6 @@ def load_rule_file(path: Path) -> Rule:
 @lru_cache(maxsize=1024)
 def _unchanged_rule_file(path: str, digest: str) -> Rule:
     rule = _load_rule_file(Path(path))
-    from .language.build import check_plan  # the planner is the semantic validator
     check_plan(rule)
     return rule
 
@@ -312,6 +246,14 @@ def _load_rule_file(path: Path) -> Rule:
                             doc.line_of(["id"]))
     return Rule(id=data["id"], title=data["title"], severity=Severity(data["severity"]), dataset=data["dataset"],
                 path=str(path), sha256=doc.sha256, doc=data, yaml=doc, parameters=_parameters(doc))
+
+
+def check_plan(rule: Rule) -> None:
+    """Semantic validation: plan the rule as a run would (on its first day in force); errors name file and line."""
+    try:
+        build_plan(rule, parameter_values(rule, rule.effective_from), rule.effective_from)
+    except CompileError as exc:
+        raise RuleFileError(str(exc), rule.path, rule.yaml.line_of(list(exc.where))) from None
 
 
 def _hint(name: str, known: Iterable[str]) -> str:

@@ -6,7 +6,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 
 
 def check_writable(path: Path) -> None:

@@ -7,15 +7,27 @@ is typed, rejected and counted is decided here once, so every format reports the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from .errors import DataError
-from .model import InputStats, RejectedRow
-from .rejectedrows import RejectedSink
+from ..errors import DataError
+from ..model import InputStats, RejectedRow
+from ..rejectedrows import RejectedSink
+from .dictionary import DatasetSpec
 from .rowtyping import Row, RowProblem, header_positions, in_batches, shown_value
 
-if TYPE_CHECKING:
-    from .datasets import InputFile
+
+@dataclass(frozen=True)
+class InputFile:
+    """One export file and the canonical dataset it holds."""
+
+    dataset: DatasetSpec
+    path: Path
+    display: str
+    format: str
+
+
 
 Batches = Iterator[tuple[str, list[int], list[Row]]]
 Cells = Iterator[tuple[int, Callable[[list[Any]], Row] | None, Any]]

@@ -5,11 +5,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .dictionary import load_dictionary
-from .model import RejectedRow
-from .profilereader import profile_sources
-from .profiles import load_profile
-from .report.document import json_value
+from ..data.dictionary import load_dictionary
+from ..data.profilereader import profile_sources
+from ..data.profiles import load_profile
+from ..model import RejectedRow, json_value
 
 
 def _source_label(spec: Any) -> str:

@@ -6,11 +6,11 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .dictionary import load_dictionary
+from ..data.dictionary import load_dictionary
+from ..data.rowtyping import typed_records
+from ..language.rulepack import Rule
+from ..model import DEFAULT_TZ, RejectedRow
 from .evaluation import InlineSource, RunSettings, Source, evaluate
-from .model import DEFAULT_TZ, RejectedRow
-from .rowtyping import typed_records
-from .rulepack import Rule
 
 
 @dataclass(frozen=True)

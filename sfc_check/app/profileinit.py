@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
-from .datasets import FORMATS
-from .dictionary import DatasetSpec, FieldSpec, load_dictionary
-from .profiles import number_text
-from .textfiles import decode_error
-from .values import BadValue, parse_date, parse_datetime, parse_decimal
+from ..data.datasets import FORMATS
+from ..data.dictionary import DatasetSpec, FieldSpec, load_dictionary
+from ..data.profiles import number_text
+from ..data.textfiles import decode_error
+from ..data.values import BadValue, parse_date, parse_datetime, parse_decimal
 
 
 @dataclass

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from ..errors import DataError
 
 CANDIDATE_ENCODINGS = ("utf-8", "big5hkscs", "gb18030", "cp1252")
 

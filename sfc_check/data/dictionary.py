@@ -6,7 +6,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .yamlsafe import load_yaml_text
+from ..yamlsafe import load_yaml_text
 
 
 @dataclass(frozen=True)

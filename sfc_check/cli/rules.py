@@ -9,11 +9,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..app.selftest import run_examples
+from ..errors import UsageError, did_you_mean
+from ..language.ruledoc import explain_markdown, rules_markdown
+from ..language.rulepack import load_rules
 from .console import make_console, render_example_results, render_explain, render_rule_list
-from .errors import UsageError, did_you_mean
-from .ruledoc import explain_markdown, rules_markdown
-from .rulepack import load_rules
-from .selftest import run_examples
 
 rules_app = typer.Typer(no_args_is_help=True, help="List, show, validate and test the rule pack.")
 

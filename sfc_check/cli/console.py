@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .rulepack import Rule
-from .selftest import ExampleResult
+from ..app.selftest import ExampleResult
+from ..language.rulepack import Rule
 
 STATUS_STYLE = {"fail": "bold red", "pass": "green", "skipped": "yellow", "not_evaluable": "yellow",
                 "not_in_force": "dim"}

@@ -7,21 +7,21 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import __version__
-from .backends.duckdb_backend import Settings as EngineSettings
-from .baseline import BaselineOutcome, compare, load_baseline
-from .datasets import discover, open_reader
-from .dictionary import load_dictionary
-from .errors import DataError, UsageError, did_you_mean
+from .. import __version__
+from ..backends.duckdb_backend import Settings as EngineSettings
+from ..data.datasets import discover, open_reader
+from ..data.dictionary import load_dictionary
+from ..data.profilereader import profile_sources
+from ..data.profiles import Profile, load_profile
+from ..errors import DataError, UsageError, did_you_mean
+from ..findings import tally
+from ..governance.baseline import BaselineOutcome, compare, load_baseline
+from ..governance.policy import Policy, load_policy
+from ..governance.waivers import WaiverOutcome, apply_waivers, load_waivers
+from ..language.rulepack import Rule, load_rules, pack_fingerprint, select_rules
+from ..model import DEFAULT_TZ, AuditResult, FailOn
+from ..rejectedrows import rejected_store
 from .evaluation import RunSettings, Source, evaluate
-from .findings import tally
-from .model import DEFAULT_TZ, AuditResult, FailOn
-from .policy import Policy, load_policy
-from .profilereader import profile_sources
-from .profiles import Profile, load_profile
-from .rejectedrows import rejected_store
-from .rulepack import Rule, load_rules, pack_fingerprint, select_rules
-from .waivers import WaiverOutcome, apply_waivers, load_waivers
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import RuleFileError
-from .findings import remark
-from .model import Violation
-from .rulepack import validate_document
-from .yamlsafe import load_yaml_file
+from ..errors import RuleFileError
+from ..findings import remark
+from ..model import Violation
+from ..validation import validate_document
+from ..yamlsafe import load_yaml_file
 
 
 @dataclass(frozen=True)

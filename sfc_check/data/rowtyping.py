@@ -8,10 +8,10 @@ from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Any
 
+from ..errors import DataError
+from ..model import InputStats, RejectedRow
 from .dictionary import DatasetSpec
-from .errors import DataError
 from .jsonstream import RepeatedKeys
-from .model import InputStats, RejectedRow
 from .values import BadValue, converter_for, scalar_text, text_converter_for
 
 Row = tuple[Any, ...]

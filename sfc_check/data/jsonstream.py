@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, NoReturn, TextIO
 
-from .errors import DataError
+from ..errors import DataError
 
 PIECE = 1 << 20            # characters read at a time
 LARGEST_VALUE = 64 << 20   # a single record (or skipped value) longer than this is taken as a broken file

@@ -14,17 +14,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from .backends.duckdb_backend import DuckDBBackend, Settings, decode_shown, is_missing
-from .backends.sql import MISSING
-from .dictionary import DatasetSpec, load_dictionary
-from .errors import RuleFileError
-from .findings import FindingLog
-from .language.build import CompileError, build_plan
-from .language.evaluate import render, with_lets
-from .language.plan import RulePlan
-from .model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
-from .rowtyping import shown_value
-from .rulepack import Rule, parameter_values
+from ..backends.duckdb_backend import DuckDBBackend, Settings, decode_shown, is_missing
+from ..backends.sql import MISSING
+from ..data.dictionary import DatasetSpec, load_dictionary
+from ..data.rowtyping import shown_value
+from ..errors import RuleFileError
+from ..findings import FindingLog
+from ..language.build import CompileError, build_plan
+from ..language.evaluate import render, with_lets
+from ..language.plan import RulePlan
+from ..language.rulepack import Rule, parameter_values
+from ..model import AuditResult, InputStats, RejectedRow, RuleOutcome, RuleStatus, Violation
 
 
 class Source(Protocol):

@@ -8,11 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
-from .findings import remark
-from .jsonstream import json_records
-from .model import RuleOutcome, RuleStatus, Violation
-from .textfiles import open_text
+from ..data.jsonstream import json_records
+from ..data.textfiles import open_text
+from ..errors import DataError
+from ..findings import remark
+from ..model import RuleOutcome, RuleStatus, Violation
 from .waivers import violation_identity
 
 

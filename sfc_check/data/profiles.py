@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..errors import RuleFileError, did_you_mean
+from ..validation import validate_document
+from ..yamlsafe import YamlDocument, load_yaml_file
 from .dictionary import FieldSpec, load_dictionary
-from .errors import RuleFileError, did_you_mean
 from .rowtyping import RowProblem
-from .rulepack import validate_document
 from .values import decimal_text, in_range
-from .yamlsafe import YamlDocument, load_yaml_file
 
 DEFAULT_NULLS = ("", "null", "NULL", "None", "N/A", "n/a", "-", "--")
 

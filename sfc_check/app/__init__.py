@@ -1,0 +1,1 @@
+"""Use cases: a request in, a typed result out (audit, sign-off, rule examples, profiles)."""

@@ -1,0 +1,1 @@
+"""What a firm decides around the rules: policy values, waivers, the previous night's baseline."""
