@@ -44,7 +44,7 @@ def main() -> None:
     p.add_argument("extra", nargs="*", help="more sfc-check audit options (after --)")
     a = p.parse_args()
     report = Path(tempfile.mkdtemp()) / "report.json"
-    ours = [sys.executable, "-m", "sfc_check.cli.commands", "audit", str(a.data), "--as-of", a.as_of, "--format", "json",
+    ours = [sys.executable, "-m", "sfc_check.cli", "audit", str(a.data), "--as-of", a.as_of, "--format", "json",
             "--output", str(report), "--quiet", *a.extra]
     theirs = [sys.executable, str(HERE / "reference.py"), str(a.data), "--as-of", a.as_of]
     timed(ours)
