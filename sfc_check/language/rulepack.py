@@ -124,7 +124,7 @@ def bundled_rules_dir() -> Path:
     try:
         return Path(str(resources.files("sfc_check.rules")))
     except ModuleNotFoundError:  # imported from a source checkout: the pack sits beside the package
-        return Path(__file__).resolve().parent.parent / "rules"
+        return Path(__file__).resolve().parents[2] / "rules"
 
 
 def find_rule_files(path: Path) -> list[Path]:
