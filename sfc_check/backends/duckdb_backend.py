@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlglot import exp
 from ..data.dictionary import DatasetSpec
 from ..errors import DataError, UsageError
 from ..language.plan import RulePlan
+from .failures import engine_error, first_line
 from .sql import MISSING, NOT_APPLICABLE, PASS, SCALE, RuleSql, Shown, table_name
 
 FETCH = 2048  # failing rows fetched from DuckDB at a time
@@ -52,15 +54,25 @@ class DuckDBBackend:
     def __init__(self, timezone_name: str, settings: Settings | None = None) -> None:
         settings = settings or Settings()
         self.timezone = timezone_name
+        # where DuckDB spills past its memory limit: a folder of this run's own in TMPDIR, removed at the end
+        self.spill = settings.temp_directory or tempfile.mkdtemp(prefix="sfc-check-spill-")
         try:
-            self.con = duckdb.connect(":memory:", config=_config(settings))
+            self.con = duckdb.connect(":memory:", config=_config(settings, self.spill))
         except duckdb.Error as exc:
-            raise UsageError(f"cannot start DuckDB with these settings: {_first_line(exc)}") from None
+            self._remove_spill(settings)
+            raise UsageError(f"cannot start DuckDB with these settings: {first_line(exc)}") from None
+        self.owned_spill = not settings.temp_directory
         self.con.execute("SET TimeZone = 'UTC'")
         self.tables: dict[str, str] = {}
 
     def close(self) -> None:
         self.con.close()
+        if self.owned_spill:
+            shutil.rmtree(self.spill, ignore_errors=True)
+
+    def _remove_spill(self, settings: Settings) -> None:
+        if not settings.temp_directory:
+            shutil.rmtree(self.spill, ignore_errors=True)
 
     # --- loading --------------------------------------------------------------------------------------
     def load_rows(self, spec: DatasetSpec, rows: Iterator[tuple[str, int, tuple[Any, ...]]]) -> int:
@@ -85,8 +97,14 @@ class DuckDBBackend:
 
     def _create_from_bridge(self, spec: DatasetSpec, path: str) -> None:
         table = table_name(spec.name)
-        self.con.execute(_bridge_sql(spec, self.timezone), [path])
+        self._sql(_bridge_sql(spec, self.timezone), f"loading {spec.name}", [path])
         self.tables[spec.name] = table
+
+    def _sql(self, sql: str, what: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.con.execute(sql, params)
+        except duckdb.Error as exc:
+            raise engine_error(exc, what) from None
 
     def remove_duplicates(self, spec: DatasetSpec) -> list[tuple[Any, ...]]:
         """Delete each row whose key an earlier row had (in the order the rows were loaded); return them as
@@ -94,13 +112,15 @@ class DuckDBBackend:
         table = exp.to_identifier(table_name(spec.name), quoted=True).sql(DIALECT, copy=False)
         keys = ", ".join(exp.to_identifier(k, quoted=True).sql(DIALECT, copy=False) for k in spec.key)
         key = keys if len(spec.key) == 1 else f"({keys})"
-        found = self.con.execute(
+        found = self._sql(
             f"SELECT __seq, __path, __row, {key}, fp, fr FROM (SELECT *, first_value(__path) OVER w AS fp, "
             f"first_value(__row) OVER w AS fr, row_number() OVER w AS nth FROM {table} WHERE ({keys}) IN "
             f"(SELECT {keys} FROM {table} GROUP BY {keys} HAVING count(*) > 1) "
-            f"WINDOW w AS (PARTITION BY {keys} ORDER BY __seq)) WHERE nth > 1 ORDER BY __seq").fetchall()
+            f"WINDOW w AS (PARTITION BY {keys} ORDER BY __seq)) WHERE nth > 1 ORDER BY __seq",
+            f"finding repeated keys of {spec.name}").fetchall()
         if found:
-            self.con.execute(f"DELETE FROM {table} WHERE __seq IN ({', '.join(str(int(r[0])) for r in found)})")
+            self._sql(f"DELETE FROM {table} WHERE __seq IN ({', '.join(str(int(r[0])) for r in found)})",
+                      f"finding repeated keys of {spec.name}")
         return [tuple(r[1:]) for r in found]
 
     def load_csv(self, spec: DatasetSpec, path: Path, stats: Any, rejected: Any) -> bool:
@@ -138,7 +158,7 @@ class DuckDBBackend:
         try:
             row = self.con.execute(sql).fetchone()
         except duckdb.Error as exc:
-            raise _engine_error(exc, rule_id) from None
+            raise engine_error(exc, f"rule {rule_id}") from None
         assert row is not None
         return tuple(row)
 
@@ -150,7 +170,7 @@ class DuckDBBackend:
                 yield from batch
             cursor.close()
         except duckdb.Error as exc:
-            raise _engine_error(exc, rule_id) from None
+            raise engine_error(exc, f"rule {rule_id}") from None
 
 
 def _failing(v: exp.Expr) -> exp.Expr:
@@ -266,31 +286,11 @@ def _bridge_cells(spec: DatasetSpec, path: str, rowno: int, row: tuple[Any, ...]
     return out
 
 
-def _config(settings: Settings) -> dict[str, Any]:
+def _config(settings: Settings, spill: str) -> dict[str, Any]:
     config: dict[str, Any] = {"preserve_insertion_order": True, "autoinstall_known_extensions": False,
-                              "autoload_known_extensions": False}
+                              "autoload_known_extensions": False, "temp_directory": spill}
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
-    if settings.temp_directory:
-        config["temp_directory"] = settings.temp_directory
     return config
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def _engine_error(exc: duckdb.Error, rule_id: str) -> Exception:
-    text = _first_line(exc)
-    if isinstance(exc, duckdb.OutOfMemoryException) or "out of memory" in text.lower():
-        return UsageError(f"rule {rule_id}: DuckDB ran out of memory ({text}); raise --memory-limit, or free "
-                          "disk in TMPDIR for spilling")
-    if "overflow" in text.lower() or isinstance(exc, duckdb.OutOfRangeException):
-        return DataError(f"rule {rule_id}: a number outgrew exact decimal arithmetic ({text}); sfc-check never "
-                         "rounds silently, so the run stops")
-    if isinstance(exc, duckdb.IOException) or "no space" in text.lower():
-        return UsageError(f"rule {rule_id}: DuckDB could not write its spill files ({text}); free space in "
-                          "TMPDIR or point TMPDIR at a folder with room")
-    return UsageError(f"rule {rule_id}: the engine refused the query: {text}")

@@ -27,6 +27,7 @@ from ..data.textfiles import decode_error
 from ..data.values import FALSE_WORDS, TRUE_WORDS
 from ..errors import DataError
 from ..model import InputStats, RejectedRow
+from .failures import engine_error
 from .sql import SCALE, table_name
 
 EMPTY = 1000  # a row's problem code: field i's cell is bad (i) or required and empty (EMPTY + i)
@@ -107,13 +108,13 @@ class CsvLoad:
             (lambda e: exp.func("TRIM", e, ws)) if facts.odd_space else (lambda e: exp.Trim(this=e)))
         self._read_lines()
         if facts.quotes and self._irregular():
-            self.con.execute(f'DROP TABLE "{self.lines}"')
+            self._sql(f'DROP TABLE "{self.lines}"')
             return False
         header = self._header()
         positions = header_positions(header, self.spec, self.display)
         self.stats.sha256 = facts.sha256
         self._type(header, positions, facts.quotes)
-        self.con.execute(f'DROP TABLE "{self.lines}"')
+        self._sql(f'DROP TABLE "{self.lines}"')
         return True
 
     def _reader(self, options: Mapping[str, exp.Expr]) -> str:
@@ -125,7 +126,7 @@ class CsvLoad:
         """Cells of a file that quotes some of them, parsed by DuckDB's CSV reader (every line is a whole
         record: _irregular said so), each record paired with its line: the reader skips empty lines, so the
         k-th record is the k-th line that is not empty."""
-        row = self.con.execute(f'SELECT max(length(line) - length(replace(line, \',\', \'\'))) + 1 '
+        row = self._sql(f'SELECT max(length(line) - length(replace(line, \',\', \'\'))) + 1 '
                                f'FROM "{self.lines}"').fetchone()
         most = int(row[0] or 1) if row else 1
         names = [f"c{i}" for i in range(1, most + 1)]
@@ -165,8 +166,8 @@ class CsvLoad:
                 raise decode_error(self.path, self.display, "utf-8") from None
             raise DataError(f"unreadable CSV: {_first_line(text)} (a line may be at most {MAX_LINE_BYTES >> 20} "
                             "MB)", self.display, _line_of(text)) from None
-        except duckdb.IOException as exc:
-            raise DataError(f"cannot read file: {_first_line(str(exc))}", self.display) from None
+        except duckdb.Error as exc:
+            raise engine_error(exc, "reading the file", self.display) from None
 
     def _irregular(self) -> bool:
         """Whether some line has an odd number of quotes (a record spanning lines) or quotes a cell oddly."""
@@ -174,11 +175,11 @@ class CsvLoad:
         odd = _t("(length(:l) - length(replace(:l, '\"', ''))) % 2 = 1", l=line)
         stray = _t("contains(:l, '\"') AND NOT regexp_full_match(:l, :p)", l=line, p=exp.Literal.string(_LINE))
         query = exp.select(exp.Count(this=exp.Star()), copy=False).from_(self.lines, copy=False).where(exp.or_(odd, stray), copy=False)
-        row = self.con.execute(query.sql(_DIALECT, copy=False)).fetchone()
+        row = self._sql(query.sql(_DIALECT, copy=False)).fetchone()
         return bool(row and row[0])
 
     def _header(self) -> list[str]:
-        row = self.con.execute(f'SELECT line FROM "{self.lines}" WHERE n = 1').fetchone()
+        row = self._sql(f'SELECT line FROM "{self.lines}" WHERE n = 1').fetchone()
         text = row[0] if row else None
         cells = next(csv.reader([text]), []) if text else []
         if not any(c.strip() for c in cells):
@@ -230,7 +231,7 @@ class CsvLoad:
                 *[c for fs in fields for c in fs.typed_columns()]]
         final = exp.select(*kept, copy=False).from_(judged.subquery("s4", copy=False), copy=False)
         self._run(f'CREATE TABLE "typed_{self.spec.name}" AS {final.sql(_DIALECT, copy=False)}')
-        counts = self.con.execute(
+        counts = self._sql(
             f'SELECT (SELECT count(*) FROM "{self.lines}" WHERE n > 1), count(*) FROM "typed_{self.spec.name}"'
         ).fetchone()
         assert counts is not None
@@ -240,15 +241,19 @@ class CsvLoad:
         self._keep_unique(fields)
 
     def _run(self, sql: str) -> None:
+        self._sql(sql)
+
+    def _sql(self, sql: str) -> duckdb.DuckDBPyConnection:
+        """Run one statement; a failure of the engine is an error naming this file (exit 2), never a crash."""
         try:
-            self.con.execute(sql)
+            return self.con.execute(sql)
         except duckdb.Error as exc:
-            raise DataError(f"cannot type the file: {_first_line(str(exc))}", self.display) from None
+            raise engine_error(exc, "reading the file", self.display) from None
 
     def _reject_bad(self, fields: list[_FieldSql], width: int) -> None:
         query = f'SELECT n, width, "__bad", "__raw", "__reason" FROM "typed_{self.spec.name}" ' \
                 'WHERE "__bad" IS NOT NULL ORDER BY n'
-        cursor = self.con.execute(query)
+        cursor = self._sql(query)
         names = [fs.spec.name for fs in fields]
         while batch := cursor.fetchmany(2048):
             for n, seen, bad, raw, reason in batch:
@@ -268,7 +273,7 @@ class CsvLoad:
         self._run(f'CREATE TABLE "dups_{self.spec.name}" AS SELECT * FROM ('
                   f'SELECT n, min(n) OVER (PARTITION BY {keys}) AS first, {keys} FROM {typed} '
                   f'WHERE "__bad" IS NULL AND ({keys}) IN ({repeated})) WHERE n <> first')
-        cursor = self.con.execute(f'SELECT n, first, {keys} FROM "dups_{self.spec.name}" ORDER BY n')
+        cursor = self._sql(f'SELECT n, first, {keys} FROM "dups_{self.spec.name}" ORDER BY n')
         while batch := cursor.fetchmany(2048):
             for n, first, *values in batch:
                 self.stats.rows_rejected += 1

@@ -1,0 +1,25 @@
+"""What a DuckDB failure means to the user: exit 2 with what to change, never a traceback."""
+from __future__ import annotations
+
+import duckdb
+
+from ..errors import DataError, UsageError
+
+
+def first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def engine_error(exc: duckdb.Error, what: str, path: str | None = None) -> Exception:
+    """A DuckDB failure as the error a user can act on (exit 2), naming what was being done."""
+    text = first_line(exc)
+    if isinstance(exc, duckdb.OutOfMemoryException) or "out of memory" in text.lower():
+        return UsageError(f"{what}: the engine ran out of memory ({text}); raise --memory-limit, lower --threads, "
+                          "or free disk in TMPDIR for spilling", path)
+    if "overflow" in text.lower() or isinstance(exc, duckdb.OutOfRangeException):
+        return DataError(f"{what}: a number outgrew exact decimal arithmetic ({text}); sfc-check never rounds "
+                         "silently, so the run stops", path)
+    if isinstance(exc, duckdb.IOException) or "no space" in text.lower():
+        return UsageError(f"{what}: the engine could not read or write a file ({text}); free space in TMPDIR or "
+                          "point TMPDIR at a folder with room", path)
+    return UsageError(f"{what}: the engine refused the query: {text}", path)
