@@ -110,6 +110,7 @@ class InputStats:
     rows_blank: int = 0             # blank lines and rows of empty cells: no record, counted apart
     files: list[dict[str, Any]] = field(default_factory=list)  # per file, when a profile reads several
     profile_notes: list[str] = field(default_factory=list)      # e.g. "trade_id synthesised from file and row"
+    absent: set[str] = field(default_factory=set)  # fields whose column the file does not have (not reported)
 
     @property
     def rows_evaluated(self) -> int:

@@ -1,5 +1,6 @@
 """The engine gives exactly the reports the engine before it gave (golden files of commit aed18e3, written by
-tests/golden/make_inputs.py's sets): violations with rule, key, file, row, message and evidence, rejected rows
+tests/golden/make_inputs.py's sets; re-recorded after rule pack v2 changed citations and AMM-DISC-001, every other
+difference reviewed as none): violations with rule, key, file, row, message and evidence, rejected rows
 with file, row, column and reason, per-rule status and counts, per-input counts and hashes."""
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from ..findings import tally
 from ..governance.baseline import BaselineOutcome, compare, load_baseline
 from ..governance.policy import Policy, load_policy
 from ..governance.waivers import WaiverOutcome, apply_waivers, load_waivers
-from ..language.rulepack import Rule, load_rules, pack_fingerprint, select_rules
+from ..language.rulepack import Rule, load_rules, pack_fingerprint, refuse_secondary, select_rules
 from ..model import DEFAULT_TZ, AuditResult, FailOn
 from ..rejectedrows import rejected_store
 from .evaluation import RunSettings, Source, evaluate
@@ -42,6 +42,7 @@ class AuditRequest:
     baseline: Path | None = None
     fail_on_new: bool = False
     profile: Path | None = None
+    require_primary: bool = False   # refuse rules whose citation rests on secondary sources only
     threads: int | None = None      # DuckDB threads (None: every core)
     memory_limit: str | None = None  # DuckDB memory cap, e.g. "2GB" (None: DuckDB's default)
 
@@ -90,6 +91,8 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     pack = load_rules(request.rules_dir, scope=None)
     all_rules = [r for r in pack if r.scope == "audit"]
     rules = select_rules(all_rules, list(request.only), list(request.skip))
+    if request.require_primary:
+        refuse_secondary(rules)
     policy = load_policy(request.policy, all_rules, as_of) if request.policy else None
     waivers = load_waivers(request.waivers) if request.waivers else None
     previous = load_baseline(request.baseline) if request.baseline else None

@@ -88,6 +88,7 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
         dictionary = load_dictionary()
         for name in sorted(sources):
             _load(backend, dictionary[name], sources[name], rejected, progress)
+        plans = [(rule, plan) for rule, plan in plans if not _lacks_columns(rule, plan, sources, outcomes)]
         findings = FindingLog()
         displays = {name: src.stats.path for name, src in sources.items()}
         for rule, plan in sorted(plans, key=lambda rp: (rp[0].severity.rank, rp[0].id)):
@@ -115,6 +116,19 @@ def _not_run(rule: Rule, sources: dict[str, Source], settings: RunSettings) -> R
     if absent:
         return RuleOutcome(rule.id, RuleStatus.SKIPPED, reason=f"dataset {', '.join(absent)} not found")
     return None
+
+
+def _lacks_columns(rule: Rule, plan: RulePlan, sources: dict[str, Source], outcomes: dict[str, RuleOutcome]
+                   ) -> bool:
+    """A rule reading a field the dictionary marks `absent: not_evaluable` on a file without that column cannot
+    judge: it is not evaluable (never passed, never failed)."""
+    dictionary = load_dictionary()
+    lacking = sorted(f"{d}.{f}" for d, f in plan.reads if d in sources and f in sources[d].stats.absent
+                     and dictionary[d].by_name[f].absent == "not_evaluable")
+    if lacking:
+        outcomes[rule.id] = RuleOutcome(rule.id, RuleStatus.NOT_EVALUABLE,
+                                        reason=f"the export does not carry {', '.join(lacking)}")
+    return bool(lacking)
 
 
 def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: Any, progress: Any) -> None:

@@ -18,7 +18,7 @@ from .. import __version__
 from ..data.dictionary import load_dictionary
 from ..data.rowtyping import typed_records
 from ..errors import RuleFileError
-from ..language.rulepack import Rule, load_rules, pack_fingerprint
+from ..language.rulepack import Rule, load_rules, pack_fingerprint, refuse_secondary
 from ..model import RejectedRow, RuleStatus
 from ..validation import validate_document
 from ..yamlsafe import YamlDocument, load_yaml_file, load_yaml_text
@@ -42,6 +42,7 @@ class SignoffRequest:
     rules_dir: Path | None = None
     as_of: date | None = None
     timezone: str = "Asia/Hong_Kong"
+    require_primary: bool = False
 
 
 def _source_value(spec: dict[str, Any], product: dict[str, Any], item: dict[str, Any] | None) -> Any:
@@ -89,6 +90,8 @@ def run_signoff(request: SignoffRequest) -> dict[str, Any]:
     as_of = request.as_of or datetime.now(tz).date()
     pack = load_rules(request.rules_dir, scope=None)
     rules = rules_for_kind(kind_name, pack)
+    if request.require_primary:
+        refuse_secondary(rules)
 
     dictionary = load_dictionary()
     sources: dict[str, Source] = {}

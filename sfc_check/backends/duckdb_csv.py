@@ -113,6 +113,7 @@ class CsvLoad:
         header = self._header()
         positions = header_positions(header, self.spec, self.display)
         self.stats.sha256 = facts.sha256
+        self.stats.absent = {f.name for f in self.spec.fields if f.name not in positions}
         self._type(header, positions, facts.quotes)
         self._sql(f'DROP TABLE "{self.lines}"')
         return True
@@ -348,8 +349,11 @@ class _FieldSql:
         value, companion = self.typed(t)
         default = self.spec.default
         if default is not None:
-            value = exp.Case(ifs=[exp.If(this=exp.Is(this=t, expression=exp.null()),
-                                         true=_default_sql(self.spec))], default=value)
+            empty = exp.Is(this=t, expression=exp.null())
+            value = exp.Case(ifs=[exp.If(this=empty, true=_default_sql(self.spec))], default=value)
+            if companion is not None and isinstance(default, Decimal):  # the default's own places
+                places = exp.Literal.number(int(default.as_tuple().exponent))
+                companion = exp.Case(ifs=[exp.If(this=empty, true=places)], default=companion)
         out.append(exp.alias_(value, self.name, quoted=True))
         if companion is not None:
             out.append(exp.alias_(companion, f"{self.name}__c", quoted=True))
@@ -452,8 +456,8 @@ def _default_sql(spec: FieldSpec) -> exp.Expr:
     d = spec.default
     if isinstance(d, bool):
         return exp.true() if d else exp.false()
-    if isinstance(d, (int, float)) and spec.type == "decimal":
-        return exp.cast(exp.Literal.string(str(d)), f"DECIMAL(38, {SCALE})")
+    if isinstance(d, Decimal):
+        return exp.cast(exp.Literal.string(format(d, "f")), f"DECIMAL(38, {SCALE})")
     return exp.Literal.string(str(d))
 
 

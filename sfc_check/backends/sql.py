@@ -34,7 +34,9 @@ from ..language.expr import (
     Member,
     Not,
     Ref,
+    RelatedAggregate,
     Same,
+    SecondsBetween,
     ToDate,
     Value,
     refs,
@@ -155,6 +157,13 @@ class RuleSql:
                             exp.DataType.build("DATE"))
         if isinstance(node, DaysBetween):
             return exp.DateDiff(this=self.value(node.end), expression=self.value(node.start), unit=exp.var("DAY"))
+        if isinstance(node, SecondsBetween):
+            micros = exp.Sub(this=exp.func("EPOCH_US", self.value(node.end)),
+                             expression=exp.func("EPOCH_US", self.value(node.start)))
+            return exp.paren(exp.Mul(this=exp.cast(exp.paren(micros), "DECIMAL(38, 0)"),
+                                     expression=constant(Decimal("0.000001"))))
+        if isinstance(node, RelatedAggregate):
+            return exp.paren(self.related(node, self._related_value(node)))
         if isinstance(node, Coalesce):
             return exp.func("COALESCE", *[self.value(a) for a in node.args])
         if isinstance(node, Arith):
@@ -215,6 +224,12 @@ class RuleSql:
         if isinstance(node, Coalesce):
             return exp.func("COALESCE", *[exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(
                 this=self.value(a), expression=exp.null())), true=self.exponent(a))]) for a in node.args])
+        if isinstance(node, SecondsBetween):
+            return exp.Literal.number(-6)
+        if isinstance(node, RelatedAggregate) and node.value is not None and node.type == "decimal":
+            inner = self._inner(node.alias)
+            pick = "ARG_MIN" if node.kind == "min" else "ARG_MAX"
+            return exp.paren(self.related(node, exp.func(pick, inner.exponent(node.value), inner.value(node.value))))
         return exp.Literal.number(0)
 
     # --- conditions --------------------------------------------------------------------------------------
@@ -288,9 +303,31 @@ class RuleSql:
             return exp.paren(self.value(node.left)), exp.paren(self.value(node.right))
         return exp.paren(self.value(node)), exp.Literal.number(1)
 
-    def exists(self, node: Exists) -> exp.Expr:
+    def _inner(self, alias: str) -> RuleSql:
         inner = RuleSql(self.plan, self.timezone, self.tables)
-        inner.lets, inner.sources = self.lets, {**self.sources, node.alias: node.alias}
+        inner.lets, inner.sources = self.lets, {**self.sources, alias: alias}
+        return inner
+
+    def _related_value(self, node: RelatedAggregate) -> exp.Expr:
+        if node.kind == "count":
+            return exp.Count(this=exp.Star())
+        assert node.value is not None
+        agg = exp.Min if node.kind == "min" else exp.Max
+        return agg(this=self._inner(node.alias).value(node.value))
+
+    def related(self, node: RelatedAggregate, aggregate: exp.Expr) -> exp.Select:
+        """A scalar subquery over the joined records of another dataset."""
+        inner = self._inner(node.alias)
+        where: list[exp.Expr] = [exp.EQ(this=self.value(outer), expression=col(node.alias, field))
+                                 for outer, field in node.on]
+        if node.where is not None:
+            where.append(inner.cond(node.where))
+        return exp.select(aggregate, copy=False).from_(
+            exp.alias_(self.table(node.dataset), node.alias, table=True), copy=False).where(exp.and_(*where),
+                                                                                           copy=False)
+
+    def exists(self, node: Exists) -> exp.Expr:
+        inner = self._inner(node.alias)
         where: list[exp.Expr] = [exp.EQ(this=self.value(outer), expression=col(node.alias, field))
                                  for outer, field in node.on]
         if node.where is not None:
@@ -314,7 +351,12 @@ class RuleSql:
             if r.name in out:
                 continue
             if r.source == "let":
-                todo.extend(refs(self.lets[r.field]))
+                node = self.lets[r.field]
+                if _aggregates_related(node):  # computed by the engine: Python has only the record's own values
+                    companion = self.exponent(node) if node.type == "decimal" else None
+                    out[r.name] = Shown(r.name, node.type, self.value(node), companion)
+                    continue
+                todo.extend(refs(node))
                 out[r.name] = Shown(r.name, "let", exp.null())
                 continue
             companion = None
@@ -432,6 +474,17 @@ class RuleSql:
         if where is not None:
             filters.append(rows.cond(where))
         return query.where(exp.and_(*filters), copy=False).group_by(*[col(ROW_ALIAS, f) for f, _ in keys], copy=False)
+
+
+def _aggregates_related(node: Any) -> bool:
+    """Whether a value tree holds a Related aggregate anywhere."""
+    if isinstance(node, RelatedAggregate):
+        return True
+    if isinstance(node, tuple):
+        return any(_aggregates_related(x) for x in node)
+    if hasattr(node, "__dataclass_fields__"):
+        return any(_aggregates_related(getattr(node, f)) for f in node.__dataclass_fields__)
+    return False
 
 
 def _has_exponent(a: Aggregate) -> bool:

@@ -108,6 +108,9 @@ def audit(
                                                                      "parameters; SFC values only stricter.")] = None,
     profile: Annotated[Optional[Path], typer.Option("--profile", help="Mapping of the firm's own export layout "
                                                                        "(YAML) to the canonical datasets.")] = None,
+    require_primary: Annotated[bool, typer.Option("--require-primary", help="Exit 2 if a selected rule rests on "
+                                                  "secondary sources only (a summary, not the regulator's text).")
+                               ] = False,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, max=256, metavar="N",
                                                    help="Threads the engine may use (default: every core).")] = None,
     memory_limit: Annotated[Optional[str], typer.Option("--memory-limit", metavar="SIZE",
@@ -133,7 +136,7 @@ def audit(
                            fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
                            require=tuple(require or ()), policy=policy, waivers=waivers, baseline=baseline,
                            fail_on_new=fail_on_new, profile=profile,
-                           threads=threads, memory_limit=memory_limit)
+                           threads=threads, memory_limit=memory_limit, require_primary=require_primary)
     console = make_console(no_color=no_color)
     err = make_console(stderr=True, no_color=no_color)
     if err.is_terminal and not quiet:
@@ -175,6 +178,8 @@ def signoff(
                                                                           "or .json; repeatable), atomically.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Sign-off date (default: today).")] = None,
     rules: RulesOption = None,
+    require_primary: Annotated[bool, typer.Option("--require-primary", help="Exit 2 if a check rests on secondary "
+                                                  "sources only (a summary, not the regulator's text).")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour even on a terminal.")] = False,
 ) -> None:
     """Pre-launch check of a product definition and its attestations; exit 0 ready, 1 not ready."""
@@ -189,7 +194,8 @@ def signoff(
         if path.suffix.lower() not in SIGNOFF_FORMATS:
             raise UsageError(f"sign-off reports are .md, .html or .json, not {path.name}")
         targets.append((path, SIGNOFF_FORMATS[path.suffix.lower()]))
-    doc = run_signoff(SignoffRequest(product_file=product_file, rules_dir=rules, as_of=_parse_date(as_of)))
+    doc = run_signoff(SignoffRequest(product_file=product_file, rules_dir=rules, as_of=_parse_date(as_of),
+                                     require_primary=require_primary))
     for path, fmt in targets:
         text = {"markdown": render_signoff_markdown, "html": render_signoff_html,
                 "json": lambda d: json.dumps(d, indent=2, ensure_ascii=False) + "\n"}[fmt](doc)

@@ -121,12 +121,12 @@ def summary_line(doc: dict[str, Any]) -> str:
 
 def render_rule_list(console: Console, rules: list[Rule]) -> None:
     table = Table(box=_box(console))
-    for col in ("id", "severity", "title", "citation", "effective"):
+    for col in ("id", "severity", "title", "citation", "basis", "effective"):
         table.add_column(col, overflow="fold")
     for r in rules:
         end = r.effective_to.isoformat() if r.effective_to else ""
         table.add_row(r.id, f"[{SEVERITY_STYLE[r.severity.value]}]{r.severity.value}[/]", escape(r.title),
-                      escape(r.citation), f"{r.effective_from.isoformat()} – {end}")
+                      escape(r.citation), r.basis, f"{r.effective_from.isoformat()} – {end}")
     console.print(table)
 
 

@@ -38,7 +38,8 @@ def rules_list(
         sys.stdout.write(rules_markdown(pack))
     elif fmt is ListFormat.JSON:
         sys.stdout.write(json.dumps([{"id": r.id, "severity": r.severity.value, "title": r.title,
-                                      "citation": r.citation, "dataset": r.dataset, "tags": list(r.tags),
+                                      "citation": r.citation, "basis": r.basis, "source": r.source,
+                                      "dataset": r.dataset, "tags": list(r.tags),
                                       "effective_from": r.effective_from.isoformat(),
                                       "effective_to": r.effective_to.isoformat() if r.effective_to else None}
                                      for r in pack], indent=2, ensure_ascii=False) + "\n")

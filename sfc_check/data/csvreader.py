@@ -31,6 +31,7 @@ class CsvReader(RowReader):
                 reader = csv.reader(text)
                 header = self._header(reader)
                 positions = self._positions(header, "header")
+                self.stats.absent = {f.name for f in self.source.dataset.fields if f.name not in positions}
                 typer = row_typer(self.source.dataset, positions, text=True,
                                   extra=extra_columns(header, self.source.dataset))
                 yield from self._batches(self._cells(reader, typer, len(header)))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -21,6 +22,7 @@ class FieldSpec:
     default: Any = None
     min: Any = None
     max: Any = None
+    absent: str | None = None  # "not_evaluable": a rule reading it on a file without the column cannot judge
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,19 @@ def load_dictionary() -> dict[str, DatasetSpec]:
     for name, spec in raw.items():
         fields = tuple(
             FieldSpec(name=fname, type=f["type"], required=bool(f.get("required", False)),
-                      values=tuple(f.get("values", ())), case=f.get("case"), default=f.get("default"),
-                      min=f.get("min"), max=f.get("max"))
+                      values=tuple(f.get("values", ())), case=f.get("case"),
+                      default=_typed_default(f["type"], f.get("default")),
+                      min=f.get("min"), max=f.get("max"), absent=f.get("absent"))
             for fname, f in spec["fields"].items()
         )
         ds = DatasetSpec(name=name, key=tuple(spec["key"]), fields=fields)
         ds.by_name.update({f.name: f for f in fields})
         out[name] = ds
     return out
+
+
+def _typed_default(kind: str, value: Any) -> Any:
+    """A default as a field of that type holds it (a decimal default is a Decimal, as a read cell is)."""
+    if value is not None and kind == "decimal" and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value

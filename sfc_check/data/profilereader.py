@@ -62,6 +62,7 @@ class ProfileReader(RowReader):
             header, rows = self._open(path)
             getters = []
             missing = []
+            absent = set()
             for fs in spec.fields:
                 fspec = self.dspec["fields"].get(fs.name)
                 if fspec is None:
@@ -69,6 +70,8 @@ class ProfileReader(RowReader):
                 elif isinstance(fspec, str) and fspec != "unavailable":
                     fspec = {"column": fspec}
                 get, label = compile_field(fs, fspec, header, spec.name, path.stem, zone, nulls)
+                if label is None and isinstance(fspec, dict) and ("column" in fspec or "columns" in fspec):
+                    absent.add(fs.name)
                 if label is None and fs.required and isinstance(fspec, dict) and ("column" in fspec or
                                                                                  "columns" in fspec):
                     missing.append(f"{fs.name} (column {fspec.get('column') or ' / '.join(fspec['columns'])})")
@@ -76,6 +79,8 @@ class ProfileReader(RowReader):
             if missing:
                 raise DataError(f"missing required column(s) for {spec.name}: {', '.join(missing)} "
                                 f"(found: {', '.join(str(h) for h in header)})", self.current_path, 1)
+            # a field is absent when no file of the dataset has its column
+            self.stats.absent = absent if path == self.files[0] else self.stats.absent & absent
             test = _where(where, header, self.current_path) if where else None
             for rowno, cells in rows:
                 if isinstance(cells, RowProblem):

@@ -23,8 +23,11 @@ class RecordReader(RowReader):
         typer = row_typer(spec, {n: i for i, n in enumerate(names)}, extra=lambda cells: cells[len(names)])
         required = [f.name for f in spec.fields if f.required]
         known, all_required = spec.by_name.keys(), frozenset(required)
+        self.stats.absent = set(names)
         for rowno, obj in records:
             lowered = record_fields(obj, known)
+            if self.stats.absent and isinstance(lowered, dict):
+                self.stats.absent -= lowered.keys()
             if isinstance(lowered, RowProblem):
                 yield rowno, None, lowered
                 continue

@@ -137,6 +137,7 @@ def typed_records(spec: DatasetSpec, records: list[dict[str, Any]], display: str
     typer = row_typer(spec, {n: i for i, n in enumerate(names)}, enforce_required=False,
                       extra=lambda cells: cells[len(names)])
     stats = InputStats(dataset=spec.name, path=display, format="inline")
+    stats.absent = {n for n in names if not any(n in rec for rec in records)}
     rows: list[tuple[int, Row]] = []
     for i, rec in enumerate(records, 1):
         stats.rows_read += 1

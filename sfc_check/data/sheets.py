@@ -59,6 +59,7 @@ class SheetReader(RowReader):
         self.stats.sha256 = file_sha256(self.source.path)
         header, rows = open_sheet(self.source.path, self.source.display)
         positions = self._positions(header, "header row")
+        self.stats.absent = {f.name for f in self.source.dataset.fields if f.name not in positions}
         typer = row_typer(self.source.dataset, positions, extra=extra_columns(header, self.source.dataset))
         for rowno, cells in rows:
             if cells is None:

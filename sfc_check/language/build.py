@@ -25,7 +25,9 @@ from .expr import (
     Member,
     Not,
     Ref,
+    RelatedAggregate,
     Same,
+    SecondsBetween,
     ToDate,
     Value,
 )
@@ -37,7 +39,8 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "is_null", "not_null", "is", "is_not",
                "matches")
 SUBJECTS = ("field", "value")
-VALUE_OPERATORS = ("field", "param", "as_of", "date", "days_between", "coalesce", "add", "sub", "mul", "div")
+VALUE_OPERATORS = ("field", "param", "as_of", "date", "days_between", "seconds_between", "related", "coalesce", "add",
+                   "sub", "mul", "div")
 _FAMILY = {"decimal": "number", "integer": "number", "string": "text", "enum": "text", "date": "date",
            "datetime": "datetime", "bool": "bool"}
 _PARAM_TYPE = {"decimal": "decimal", "integer": "integer", "list": "list", "string": "string", "date": "date",
@@ -147,6 +150,15 @@ def _operator(op: str, arg: Any, scope: Scope, where: Where) -> Value:
         start = as_date(value(a, scope, where + (0,)), where + (0,))
         end = as_date(value(b, scope, where + (1,)), where + (1,))
         return DaysBetween(start, end)
+    if op == "seconds_between":
+        a, b = _pair(arg, where, op)
+        start, end = value(a, scope, where + (0,)), value(b, scope, where + (1,))
+        for t, i in ((start, 0), (end, 1)):
+            if t.type not in ("datetime", "any"):
+                raise CompileError(f"seconds_between: expects date-times, got a {t.type}", where + (i,))
+        return SecondsBetween(start, end)
+    if op == "related":
+        return _related(arg, scope, where)
     if op == "coalesce":
         if not isinstance(arg, list) or not arg:
             raise CompileError("coalesce: expects a list of values", where)
@@ -296,25 +308,43 @@ def regex_problem(pattern: str) -> str | None:
 
 
 def _exists(spec: Any, scope: Scope, where: Where) -> Exists:
+    target, alias, outer, inner = _joined(spec, scope, where, "exists")
+    cond = condition(spec["where"], inner, where + ("where",)) if "where" in spec else None
+    # the inner record changes per candidate: its values are not evidence of the outer record
+    scope.used[:] = [u for u in scope.used if not u.startswith(alias + ".")]
+    return Exists(target.name, alias, outer, cond)
+
+
+def _joined(spec: Any, scope: Scope, where: Where, what: str) -> tuple[Any, str, tuple[tuple[Value, str], ...], Scope]:
+    """The target, alias, join pairs and inner scope of an `exists` or a `related` aggregate."""
     if not isinstance(spec, dict):
-        raise CompileError("exists: expects a mapping with dataset, as, on and where", where)
+        raise CompileError(f"{what}: expects a mapping with dataset, as, on and where", where)
     target = dataset_spec(spec.get("dataset"), where + ("dataset",))
     alias = spec.get("as")
     on = spec.get("on")
     if not isinstance(alias, str) or not isinstance(on, dict) or not on:
-        raise CompileError("exists: needs as: (a name) and on: (outer field: inner field)", where)
+        raise CompileError(f"{what}: needs as: (a name) and on: (outer field: inner field)", where)
     for f in on.values():
         if f not in target.by_name:
-            raise CompileError(f"exists: {target.name} has no field {f!r}", where + ("on",))
+            raise CompileError(f"{what}: {target.name} has no field {f!r}", where + ("on",))
     outer = tuple((scope.name(local, where + ("on",)), remote) for local, remote in on.items())
     inner = Scope({**scope.names, **field_refs(target, alias, alias + ".")}, scope.params, scope.param_types,
                   scope.as_of, scope.lets, scope.used, scope.reads, {**scope.datasets, alias: target.name})
-    cond = condition(spec["where"], inner, where + ("where",)) if "where" in spec else None
-    # the inner record changes per candidate: its values are not evidence of the outer record
-    scope.used[:] = [u for u in scope.used if not u.startswith(alias + ".")]
     for f in on.values():
         scope.reads.add((target.name, f))
-    return Exists(target.name, alias, outer, cond)
+    return target, alias, outer, inner
+
+
+def _related(spec: Any, scope: Scope, where: Where) -> RelatedAggregate:
+    target, alias, outer, inner = _joined(spec, scope, where, "related")
+    cond = condition(spec["where"], inner, where + ("where",)) if "where" in spec else None
+    kinds = [k for k in ("count", "min", "max") if k in spec]
+    if len(kinds) != 1:
+        raise CompileError("related: give one of count, min or max", where)
+    kind = kinds[0]
+    node = None if kind == "count" else value(spec[kind], inner, where + (kind,))
+    scope.used[:] = [u for u in scope.used if not u.startswith(alias + ".")]
+    return RelatedAggregate(kind, target.name, alias, outer, cond, node, "integer" if node is None else node.type)
 
 
 # --- messages ------------------------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ from .expr import (
     Member,
     Not,
     Ref,
+    RelatedAggregate,
     Same,
+    SecondsBetween,
     ToDate,
     Value,
 )
@@ -62,6 +64,14 @@ def value_of(node: Value, names: Names, tz: tzinfo) -> Any:
     if isinstance(node, DaysBetween):
         a, b = value_of(node.start, names, tz), value_of(node.end, names, tz)
         return (b - a).days if a is not None and b is not None else None
+    if isinstance(node, SecondsBetween):
+        a, b = value_of(node.start, names, tz), value_of(node.end, names, tz)
+        if not isinstance(a, datetime) or not isinstance(b, datetime):
+            return None
+        delta = b - a
+        return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
+    if isinstance(node, RelatedAggregate):
+        raise LookupError("a related aggregate is computed by the engine, not from one record")
     if isinstance(node, Coalesce):
         for part in node.args:
             v = value_of(part, names, tz)
@@ -113,9 +123,11 @@ def holds(cond: Cond, names: Names, tz: tzinfo, candidates: ExistsFn | None = No
 
 
 def with_lets(names: dict[str, Any], lets: Iterable[tuple[str, Value]], tz: tzinfo) -> dict[str, Any]:
-    """`names` plus each let's value, in order (a let may read an earlier one)."""
+    """`names` plus each let's value, in order (a let may read an earlier one); a let the engine already gave
+    (one that aggregates related records) is kept."""
     for name, node in lets:
-        names[name] = value_of(node, names, tz)
+        if name not in names:
+            names[name] = value_of(node, names, tz)
     return names
 
 

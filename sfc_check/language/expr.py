@@ -58,6 +58,29 @@ class DaysBetween:
 
 
 @dataclass(frozen=True)
+class SecondsBetween:
+    """Exact seconds from instant `start` to instant `end` (end − start), as a decimal with 6 places."""
+
+    start: Value
+    end: Value
+    type: str = "decimal"
+
+
+@dataclass(frozen=True)
+class RelatedAggregate:
+    """An aggregate over the records of `dataset` (named `alias` in `where` and `value`) joined on `on` (outer
+    value, inner field): `count` of those meeting `where`, or the `min` / `max` of `value` among them."""
+
+    kind: str
+    dataset: str
+    alias: str
+    on: tuple[tuple[Value, str], ...]
+    where: Cond | None
+    value: Value | None
+    type: str = "integer"
+
+
+@dataclass(frozen=True)
 class Coalesce:
     """The first non-null of `args`."""
 
@@ -75,7 +98,7 @@ class Arith:
     type: str = "decimal"
 
 
-Value = Union[Ref, Const, ToDate, DaysBetween, Coalesce, Arith]
+Value = Union[Ref, Const, ToDate, DaysBetween, SecondsBetween, RelatedAggregate, Coalesce, Arith]
 
 
 @dataclass(frozen=True)
@@ -153,11 +176,13 @@ def refs(node: Any) -> list[Ref]:
     def walk(n: Any) -> None:
         if isinstance(n, Ref):
             out.append(n)
-        elif isinstance(n, Exists):
+        elif isinstance(n, (Exists, RelatedAggregate)):
             for value, _ in n.on:
                 walk(value)
-            if n.where is not None:
-                out.extend(r for r in refs(n.where) if r.source != n.alias)
+            inner = [n.where] + ([n.value] if isinstance(n, RelatedAggregate) and n.value is not None else [])
+            for part in inner:
+                if part is not None:
+                    out.extend(r for r in refs(part) if r.source != n.alias)
         elif isinstance(n, tuple):
             for x in n:
                 walk(x)

@@ -76,14 +76,14 @@ class RulePlan:
 
     def datasets(self) -> list[str]:
         """Every dataset the rule reads, its own first."""
-        from .expr import Exists  # (a local walk: plans are small)
+        from .expr import Exists, RelatedAggregate  # (a local walk: plans are small)
         out = [self.dataset, *(lk.dataset for lk in self.lookups)]
         if self.group is not None:
             out += [r.dataset for r in self.group.related]
         stack: list[Any] = [self.condition, self.applies, *(v for _, v in self.lets)]
         while stack:
             node = stack.pop()
-            if isinstance(node, Exists):
+            if isinstance(node, (Exists, RelatedAggregate)):
                 out.append(node.dataset)
             if isinstance(node, tuple):
                 stack.extend(node)

@@ -19,6 +19,11 @@ def _show(v: Any) -> str:
     return ", ".join(map(str, v)) if isinstance(v, list) else str(v)
 
 
+_BASIS = {"primary": "the paragraph was read in the regulator's own text",
+          "secondary": "only law-firm or press summaries were read"}
+_SOURCE = {"sfc": "a condition the regulator set", "policy": "the firm's implementation of a principle"}
+
+
 def explain_markdown(rule: Rule) -> str:
     doc = rule.doc
     c = doc["citation"]
@@ -34,6 +39,8 @@ def explain_markdown(rule: Rule) -> str:
              f"{c['document']}, {c['paragraph']}"
              + ("" if c.get("paragraph_confirmed", True) else " (paragraph number not yet confirmed)")
              + (f" — {c['url']}" if c.get("url") else ""), "",
+             f"**Basis:** {c['basis']} ({_BASIS[c['basis']]}); **source:** {rule.source} ({_SOURCE[rule.source]})",
+             "",
              doc["rationale"].strip(), ""]
     if c.get("note"):
         lines += [f"_Note:_ {c['note']}", ""]
@@ -68,9 +75,10 @@ def rules_markdown(rules: list[Rule]) -> str:
 
 
 def _table(rules: list[Rule]) -> list[str]:
-    lines = ["| id | severity | title | citation | what it checks | parameters |", "|---|---|---|---|---|---|"]
+    lines = ["| id | severity | title | citation | basis | what it checks | parameters |",
+             "|---|---|---|---|---|---|---|"]
     for r in rules:
         params = "; ".join(f"`{p.name}` = {_param_value(p.values)} ({p.source})" for p in r.parameters) or "—"
         checks = " ".join(r.doc["checks"].split()).replace("|", "\\|")
-        lines.append(f"| {r.id} | {r.severity.value} | {r.title} | {r.citation} | {checks} | {params} |")
+        lines.append(f"| {r.id} | {r.severity.value} | {r.title} | {r.citation} | {r.basis} | {checks} | {params} |")
     return lines

@@ -62,6 +62,16 @@ class Rule:
         return f"{c.get('reference') or c['document']}, {c['paragraph']}"
 
     @property
+    def basis(self) -> str:
+        """primary: the cited paragraph was read in the regulator's own text; secondary: only summaries were."""
+        return str(self.doc["citation"]["basis"])
+
+    @property
+    def source(self) -> str:
+        """sfc: a condition the regulator set; policy: the firm's own implementation of a principle."""
+        return str(self.doc.get("source", "sfc"))
+
+    @property
     def scope(self) -> str:
         return str(self.doc.get("scope", "audit"))
 
@@ -103,10 +113,12 @@ class Rule:
 
 
 def _collect_exists(node: Any, out: list[str]) -> None:
+    """The datasets an `exists` or a `related` aggregate reads, anywhere in a part of a rule."""
     if isinstance(node, dict):
-        ex = node.get("exists")
-        if isinstance(ex, dict) and isinstance(ex.get("dataset"), str):
-            out.append(ex["dataset"])
+        for construct in ("exists", "related"):
+            ex = node.get(construct)
+            if isinstance(ex, dict) and isinstance(ex.get("dataset"), str):
+                out.append(ex["dataset"])
         for v in node.values():
             _collect_exists(v, out)
     elif isinstance(node, list):
@@ -283,6 +295,14 @@ def pack_fingerprint(rules: list[Rule]) -> str:
     for r in sorted(rules, key=lambda r: r.id):
         h.update(f"{r.id}:{r.sha256}\n".encode())
     return h.hexdigest()
+
+
+def refuse_secondary(rules: list[Rule]) -> None:
+    """--require-primary: a rule whose citation rests on summaries only stops the run before anything is read."""
+    secondary = [r.id for r in rules if r.basis != "primary"]
+    if secondary:
+        raise UsageError(f"--require-primary: {len(secondary)} selected rule(s) rest on secondary sources only: "
+                         f"{', '.join(secondary)} (select others with --only/--skip)")
 
 
 def select_rules(rules: list[Rule], only: list[str], skip: list[str]) -> list[Rule]:
