@@ -165,16 +165,35 @@ def catalog_violations(data: Records, as_of: date) -> set[tuple[str, str]]:
         if not affiliated_and_active(maker):
             continue
         started = day(maker.get("started_on"))
-        for rule, field in (("AMM-COI-001", "coi_policy_approved_on"), ("AMM-AGR-001", "agreement_signed_on"),
-                            ("AMM-DISC-001", "disclosed_on")):
+        for rule, field in (("AMM-COI-001", "coi_policy_approved_on"), ("AMM-AGR-001", "agreement_signed_on")):
             done = day(maker.get(field))
             if done is None or (started is not None and done > started):
                 found.add((rule, key))
+        # rule pack v2: 26EC6 para 7(g), 9, 10, 7(c)
+        if flag(maker.get("preferential_treatment")) is True:
+            done = day(maker.get("preferential_disclosed_on"))
+            if done is None or (started is not None and done > started):
+                found.add(("AMM-DISC-001", key))
+        for field in ("sfc_notified_on", "independent_report_on"):
+            done = day(maker.get(field))
+            if done is None or (started is not None and done > started):
+                found.add(("AMM-NOTIFY-001", key))
+        if (lower(maker.get("notice_signer_role")) != "mic_omo" or flag(maker.get("declaration_given")) is not True
+                or flag(maker.get("suspension_undertaking_given")) is not True):
+            found.add(("AMM-NOTIFY-002", key))
+        if lower(maker.get("coi_officer_role")) not in ("ro", "mic"):
+            found.add(("AMM-RO-001", key))
         if flag(maker.get("separate_legal_entity")) is not True or flag(maker.get("info_barrier")) is not True:
             found.add(("AMM-IND-001", key))
         reviewed = day(maker.get("independence_reviewed_on"))
         if reviewed is None or (as_of - reviewed).days > 365:
             found.add(("AMM-IND-002", key))
+
+    for position in data.get("collateral", []):  # rule pack v2: 26EC5 para 14
+        if lower(position["asset_type"]) == "virtual_asset":
+            frr = number(position.get("frr_haircut_pct"))
+            if frr is None or frr < 100:
+                found.add(("FIN-FRR-001", str(text(position["position_id"]))))
 
     roles: dict[str, list[dict[str, str]]] = defaultdict(list)
     for role in data.get("staff_roles", []):

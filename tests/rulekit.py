@@ -16,7 +16,7 @@ from sfc_check.model import AuditResult, RejectedRow
 
 META = {
     "title": "construct under test", "severity": "high",
-    "citation": {"document": "test", "paragraph": "n/a"},
+    "citation": {"document": "test", "paragraph": "n/a", "basis": "secondary"},
     "checks": "a construct of the rule language, under test", "rationale": "tests exercise one construct each",
     "effective_from": "2026-01-01", "message": "violation of the construct under test",
 }

@@ -20,6 +20,13 @@ EXPECTED_SAMPLE_FINDINGS = {
     ("AMM-DISC-001", "MM03"), ("AMM-STAFF-001", "S001"), ("AMM-STAFF-001", "S003"), ("AMM-ACCESS-001", "E001"),
     ("AMM-ACCESS-001", "E004"), ("AMM-KEY-001", "K002"), ("AMM-KEY-002", "K003"), ("AMM-TRADE-001", "T009"),
     ("AMM-TRADE-001", "T010"),
+    # rule pack v2 (26EC6 paras 9, 10, 7(c))
+    ("AMM-NOTIFY-001", "MM02"), ("AMM-NOTIFY-001", "MM03"), ("AMM-NOTIFY-002", "MM02"), ("AMM-NOTIFY-002", "MM03"),
+    ("AMM-RO-001", "MM02"),
+    # rule pack v2: the new datasets' planted violations (their near misses must stay quiet)
+    ("FIN-MC-002", "MC2"), ("FIN-MC-003", "L008"), ("FIN-FRR-001", "P030"), ("SOB-RETAIL-001", "BO2"),
+    ("WDR-AUTH-001", "W2"), ("WDR-NEWADDR-001", "W3"), ("AMM-PRIO-001", "F1"), ("AMM-FLAG-001", "F2"),
+    ("AMM-FLAG-001", "F4"),
 }
 
 
@@ -37,7 +44,7 @@ def test_samples_give_exactly_the_planted_findings(cli) -> None:
 
 def test_clean_samples_give_no_findings(cli) -> None:
     result, report = audit_json(cli, SAMPLES / "clean", "--as-of", "2026-06-30")
-    assert result.code == 0 and report["violations"] == [] and report["summary"]["rules_checked"] == 30
+    assert result.code == 0 and report["violations"] == [] and report["summary"]["rules_checked"] == 41
     assert all(r["status"] == "pass" and r["checked"] > 0 for r in report["rules"])
 
 
@@ -101,7 +108,7 @@ def test_absent_datasets_skip_their_rules_with_the_reason(cli, tmp_path) -> None
     assert by_id["FIN-COLL-001"]["status"] == "fail"
     assert by_id["FIN-MC-001"]["status"] == "skipped" and "va_financing_loans" in by_id["FIN-MC-001"]["reason"]
     assert by_id["PERP-ACCESS-001"]["status"] == "skipped"
-    assert report["summary"]["rules_skipped"] == 25  # five collateral rules ran
+    assert report["summary"]["rules_skipped"] == 35  # six collateral rules ran
     required = cli("audit", tmp_path, "--require", "perp_trades")
     assert required.code == 2 and "perp_trades" in required.err
     misspelt = cli("audit", tmp_path, "--require", "perp_trade")  # a typo must not read as "file not found"
@@ -138,8 +145,8 @@ def test_with_output_files_format_names_the_format_of_a_file_without_a_known_ext
     """`--format json --output report` writes JSON to the file; stdout keeps the human table."""
     out = tmp_path / "report"
     result = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json", "--output", out)
-    assert result.code == 1 and json.loads(out.read_text("utf-8"))["summary"]["violations"] == 38
-    assert result.out.strip().splitlines()[-1].startswith("FAIL: 38 violation(s)") and not result.out.startswith("{")
+    assert result.code == 1 and json.loads(out.read_text("utf-8"))["summary"]["violations"] == 52
+    assert result.out.strip().splitlines()[-1].startswith("FAIL: 52 violation(s)") and not result.out.startswith("{")
 
 
 def test_table_output_names_rules_violations_and_verdict(cli) -> None:
@@ -147,7 +154,7 @@ def test_table_output_names_rules_violations_and_verdict(cli) -> None:
     assert result.code == 1
     assert "FIN-COLL-002" in result.out and "P015" in result.out and "26EC5, para 7(b)" in result.out
     assert "\x1b[" not in result.out  # no colour codes when stdout is not a terminal
-    assert result.out.strip().splitlines()[-1].startswith("FAIL: 38 violation(s)")
+    assert result.out.strip().splitlines()[-1].startswith("FAIL: 52 violation(s)")
 
 
 def test_quiet_prints_one_line(cli) -> None:

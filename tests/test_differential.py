@@ -18,6 +18,8 @@ from sfc_check.language.rulepack import load_rules
 from sfc_check.model import RejectedRow
 
 RULES = load_rules()
+# rules reading rule pack v2 fields without a default: not evaluable on these records, which lack the columns
+V2_FIELD_RULES = {"AMM-DISC-001", "AMM-NOTIFY-001", "AMM-NOTIFY-002", "AMM-RO-001", "FIN-FRR-001"}
 AS_OF = date(2026, 6, 30)
 HK = ZoneInfo("Asia/Hong_Kong")
 
@@ -104,7 +106,10 @@ def test_engine_matches_the_reference_interpreter(data) -> None:
     result = evaluate(RULES, sources, RunSettings(as_of=AS_OF, tz=HK), [])
     engine = {(v.rule_id, tuple(str(x) for x in v.key.values())) for v in result.violations}
     reference = Reference(plain, AS_OF, HK)
-    expected = {(r.id, key) for r in RULES for key in reference.run(r)}
+    # the reference judges the rules the engine could run (a rule pack v2 dataset or column absent: not run)
+    ran = {o.rule_id for o in result.outcomes if o.status.value in ("pass", "fail")}
+    assert ran >= {r.id for r in RULES if set(r.datasets()) <= set(data) and r.id not in V2_FIELD_RULES}
+    expected = {(r.id, key) for r in RULES if r.id in ran for key in reference.run(r)}
     assert engine == expected
 
 

@@ -284,7 +284,7 @@ def test_unknown_columns_are_kept_for_custom_rules(cli, tmp_path) -> None:
     rule.write_text("""id: X-DESK-001
 title: API keys issued to the proprietary desk
 severity: low
-citation: {document: firm policy, paragraph: n/a}
+citation: {document: firm policy, paragraph: n/a, basis: secondary}
 checks: keys whose Desk column says Prop
 rationale: the firm does not issue market-making keys to its proprietary desk
 effective_from: "2026-01-01"
@@ -365,7 +365,7 @@ def test_json_exports_give_the_csv_findings(cli, tmp_path, style) -> None:
         return [(v["rule_id"], json.dumps(v["key"]), v["message"], json.dumps(v["evidence"]))
                 for v in report["violations"]]
 
-    assert findings(from_json) == findings(from_csv) and len(from_csv["violations"]) == 38
+    assert findings(from_json) == findings(from_csv) and len(from_csv["violations"]) == 52
     assert [(r["id"], r["checked"], r["not_applicable"], r["violations"]) for r in from_json["rules"]] == \
         [(r["id"], r["checked"], r["not_applicable"], r["violations"]) for r in from_csv["rules"]]
     assert from_json["summary"]["rows_rejected"] == 1

@@ -14,7 +14,7 @@ def test_policy_overrides_change_findings_and_are_reported(cli) -> None:
     # 0.40 share limit: C001, C009, C010, C013 (exactly 0.5) now fail besides C014
     assert {k for r, k in found if r == "FIN-COLL-003"} == {"C001", "C009", "C010", "C013", "C014"}
     # 65 % haircut: every 60 % VA position now fails; P017 (65 %) passes
-    assert {k for r, k in found if r == "FIN-COLL-002"} == {"P001", "P006", "P009", "P011", "P015", "P019"}
+    assert {k for r, k in found if r == "FIN-COLL-002"} == {"P001", "P006", "P009", "P011", "P015", "P019", "P030"}
     params = {(r["id"], p["name"]): p for r in report["rules"] for p in r.get("parameters", [])}
     assert params[("FIN-COLL-003", "max_va_collateral_share")] == {
         "name": "max_va_collateral_share", "value": "0.4", "source": "policy", "default": "0.5", "from_policy": True,
@@ -42,7 +42,7 @@ def test_stricter_sfc_list_is_accepted(cli, tmp_path) -> None:
     path = write(tmp_path / "policy.yaml", "policy: p\nparameters:\n  eligible_va_collateral: [btc]\n")
     result = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--policy", path, "--only", "FIN-COLL-001",
                  "--format", "json")
-    assert {k for _, k in pairs(result.json())} == {"P006", "P011", "P013", "P015"}  # ETH positions now fail too
+    assert {k for _, k in pairs(result.json())} == {"P006", "P011", "P013", "P015", "P030"}  # ETH positions now fail too
 
 
 def test_docs_rules_md_is_current(cli) -> None:

@@ -75,12 +75,13 @@ def test_junit_parses_with_one_testcase_per_rule(cli, tmp_path) -> None:
     cli("audit", tmp_path / "data", *AS_OF, "--output", out)
     suite = ET.parse(out).getroot()
     cases = suite.findall("testcase")
-    assert len(cases) == 30 == int(suite.get("tests"))
+    assert len(cases) == 41 == int(suite.get("tests"))
     skipped = [c for c in cases if c.find("skipped") is not None]
     failed = {c.get("name").split()[0] for c in cases if c.find("failure") is not None}
-    assert len(skipped) == 19 == int(suite.get("skipped"))
+    assert len(skipped) == 29 == int(suite.get("skipped"))
     assert failed == {"FIN-ELIG-001", "FIN-CREDIT-001", "FIN-CREDIT-002", "FIN-DISC-001", "FIN-COLL-001",
-                      "FIN-COLL-002", "FIN-COLL-003", "FIN-COLL-004", "FIN-COVER-001", "FIN-MC-001", "FIN-VAL-001"}
+                      "FIN-COLL-002", "FIN-COLL-003", "FIN-COLL-004", "FIN-COVER-001", "FIN-MC-001", "FIN-VAL-001",
+                      "FIN-FRR-001"}
 
 
 def test_several_outputs_and_format_from_extension(cli, tmp_path) -> None:
@@ -128,7 +129,7 @@ def test_waivers_apply_expire_and_go_stale(cli, tmp_path) -> None:
     assert [w["rule_id"] for w in report["waivers"]["expired"]] == ["FIN-COLL-002"]
     assert [w["rule_id"] for w in report["waivers"]["stale"]] == ["FIN-COLL-001"]
     assert report["summary"]["waived"] == 1
-    assert report["summary"]["by_severity"]["critical"] == 17  # 18 critical less the waived one
+    assert report["summary"]["by_severity"]["critical"] == 22  # 23 critical less the waived one
     rule = next(r for r in report["rules"] if r["id"] == "PERP-ACCESS-001")
     assert rule["waived"] == 1 and rule["violations"] == 2
 
@@ -156,7 +157,7 @@ def test_baseline_marks_new_persisting_and_resolved(cli, tmp_path) -> None:
     # Tuesday: P015 fixed, a new ineligible position appears
     text = (data / "collateral.csv").read_text("utf-8").replace("P015,C012,ETH,virtual_asset,4,100000,59.99",
                                                                "P015,C012,ETH,virtual_asset,4,100000,60")
-    (data / "collateral.csv").write_text(text + "P022,C015,XRP,virtual_asset,100,1000,70,2026-06-30,N\n", "utf-8")
+    (data / "collateral.csv").write_text(text + "P022,C015,XRP,virtual_asset,100,1000,70,2026-06-30,N,100\n", "utf-8")
     report = cli("audit", data, *AS_OF, "--baseline", first, "--format", "json").json()
     new = {(v["rule_id"], list(v["key"].values())[0]) for v in report["violations"] if v["baseline"] == "new"}
     assert new == {("FIN-COLL-001", "P022")}
@@ -189,7 +190,7 @@ def test_as_of_selects_rules_in_force_and_dated_parameter_values(cli, tmp_path) 
     june = cli("audit", SAMPLES / "exports", "--rules", rules, "--as-of", "2026-06-30", "--format", "json").json()
     july = cli("audit", SAMPLES / "exports", "--rules", rules, "--as-of", "2026-07-01", "--format", "json").json()
     assert {k for r, k in pairs(june) if r == "FIN-COLL-002"} == {"P015"}
-    assert {k for r, k in pairs(july) if r == "FIN-COLL-002"} == {"P001", "P006", "P009", "P011", "P015", "P019"}
+    assert {k for r, k in pairs(july) if r == "FIN-COLL-002"} == {"P001", "P006", "P009", "P011", "P015", "P019", "P030"}
     june_rule = {r["id"]: r for r in june["rules"]}
     assert june_rule["FIN-COLL-001"]["status"] == "not_in_force" and "2026-06-29" in june_rule["FIN-COLL-001"]["reason"]
     assert june_rule["FIN-COLL-002"]["parameters"][0]["value"] == "60"
@@ -202,7 +203,7 @@ def test_manifest_and_identical_runs(cli, tmp_path) -> None:
     b = cli("audit", SAMPLES / "exports", *AS_OF, "--format", "json").json()
     assert json.dumps(a["violations"]) == json.dumps(b["violations"])
     m = a["manifest"]
-    assert m["rule_pack_sha256"] == b["manifest"]["rule_pack_sha256"] and len(m["rule_files"]) == 30
+    assert m["rule_pack_sha256"] == b["manifest"]["rule_pack_sha256"] and len(m["rule_files"]) == 41
     assert m["rule_files"][0]["path"] == "affiliated-market-makers/AMM-ACCESS-001.yaml"
     assert {i["path"] for i in m["inputs"]} == {f.name for f in (SAMPLES / "exports").iterdir()}
     assert m["parameters"]["FIN-COLL-002"] == {"min_va_haircut_pct": "60"}

@@ -9,7 +9,8 @@ from sfc_check.language.rulepack import load_rules
 PACK = load_rules()
 EVERY_RULE = load_rules(scope=None)
 
-# The contract: the rule ids of the SFC rule catalog (spec/rule-catalog.md), with severity and dataset.
+# The contract: the rule ids of the SFC rule catalog (spec/rule-catalog.md, amended by rule-pack-v2.md), with
+# severity and dataset.
 CATALOG = {
     "FIN-ELIG-001": ("critical", "va_financing_loans"), "FIN-CREDIT-001": ("high", "va_financing_loans"),
     "FIN-CREDIT-002": ("high", "va_financing_loans"), "FIN-DISC-001": ("high", "va_financing_loans"),
@@ -22,11 +23,18 @@ CATALOG = {
     "PERP-PROD-001": ("critical", "perp_trades"), "PERP-LEV-001": ("high", "perp_trades"),
     "PERP-PROD-002": ("high", "perp_instruments"), "PERP-PROD-003": ("high", "perp_instruments"),
     "PERP-PROD-004": ("medium", "perp_instruments"),
-    "AMM-COI-001": ("critical", "market_makers"), "AMM-AGR-001": ("high", "market_makers"),
+    "AMM-COI-001": ("critical", "market_makers"), "AMM-AGR-001": ("medium", "market_makers"),
     "AMM-IND-001": ("critical", "market_makers"), "AMM-IND-002": ("high", "market_makers"),
     "AMM-DISC-001": ("high", "market_makers"), "AMM-STAFF-001": ("critical", "staff_roles"),
     "AMM-ACCESS-001": ("critical", "access_log"), "AMM-KEY-001": ("high", "mm_api_keys"),
     "AMM-KEY-002": ("medium", "mm_api_keys"), "AMM-TRADE-001": ("critical", "perp_trades"),
+    # rule pack v2
+    "FIN-MC-002": ("high", "margin_calls"), "FIN-MC-003": ("critical", "va_financing_loans"),
+    "FIN-FRR-001": ("high", "collateral"), "SOB-RETAIL-001": ("critical", "broker_orders"),
+    "WDR-AUTH-001": ("high", "withdrawals"), "WDR-NEWADDR-001": ("medium", "withdrawals"),
+    "AMM-NOTIFY-001": ("critical", "market_makers"), "AMM-NOTIFY-002": ("high", "market_makers"),
+    "AMM-RO-001": ("high", "market_makers"), "AMM-PRIO-001": ("critical", "fills"),
+    "AMM-FLAG-001": ("high", "fills"),
 }
 CATALOG_PARAMETERS = {
     "FIN-CREDIT-001": {"credit_review_days": (365, "policy")},
@@ -42,8 +50,13 @@ CATALOG_PARAMETERS = {
     "AMM-ACCESS-001": {"confidential_systems": (["client_orders", "client_data", "surveillance",
                                                   "matching_engine_admin"], "policy")},
     "AMM-KEY-002": {"key_rotation_days": (90, "policy")},
+    "FIN-MC-002": {"poor_history_late_calls": (2, "policy"), "late_history_days": (365, "policy")},
+    "FIN-FRR-001": {"frr_va_haircut_pct": (100, "sfc")},
+    "WDR-AUTH-001": {"strong_auth_methods": (["mfa"], "policy")},
+    "WDR-NEWADDR-001": {"new_address_hours": (24, "policy"), "new_address_limit_hkd": (100000, "policy")},
 }
-FOLDER = {"FIN": "va-financing", "PERP": "perpetuals", "AMM": "affiliated-market-makers"}
+FOLDER = {"FIN": "va-financing", "PERP": "perpetuals", "AMM": "affiliated-market-makers",
+          "SOB": "shared-order-books", "WDR": "va-withdrawals"}
 
 
 def folder_of(rule) -> str:

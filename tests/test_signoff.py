@@ -14,7 +14,7 @@ CASES = {
     "va-financing-not-ready.yaml": ("not ready", {"FIN-SO-001", "FIN-SO-003", "FIN-COLL-001", "FIN-COLL-002",
                                                   "FIN-COLL-004", "FIN-ATT-004", "FIN-ATT-005"}),
     "amm-ready.yaml": ("ready", set()),
-    "amm-not-ready.yaml": ("not ready", {"AMM-COI-001", "AMM-IND-001", "AMM-DISC-001", "AMM-KEY-001", "AMM-SO-001",
+    "amm-not-ready.yaml": ("not ready", {"AMM-COI-001", "AMM-IND-001", "AMM-KEY-001", "AMM-SO-001",
                                          "AMM-SO-002", "AMM-ATT-002", "AMM-ATT-003", "AMM-ATT-004", "AMM-ATT-005"}),
 }
 
