@@ -173,8 +173,15 @@ class Reference:
         g, doc = rule.doc["group"], rule.doc
         types = {f: _enum_values(rule.dataset, f) for f in load_dictionary()[rule.dataset].by_name}
         rows = [r for r in self.data[rule.dataset] if "where" not in g or self.cond(g["where"], r, params, types)]
-        keys = sorted({tuple(r[f] for f in g["by"]) for r in rows if all(r[f] is not None for f in g["by"])},
-                      key=lambda k: tuple(map(str, k)))
+        found_keys = {tuple(r[f] for f in g["by"]) for r in rows if all(r[f] is not None for f in g["by"])}
+        for source in g.get("also", []):  # more groups: keys of another dataset's rows meeting its where
+            stypes = {f: _enum_values(source["dataset"], f) for f in load_dictionary()[source["dataset"]].by_name}
+            inverse = {v: k for k, v in source["on"].items()}
+            for r in self.data[source["dataset"]]:
+                key = tuple(r[inverse[f]] for f in g["by"])
+                if None not in key and ("where" not in source or self.cond(source["where"], r, params, stypes)):
+                    found_keys.add(key)
+        keys = sorted(found_keys, key=lambda k: tuple(map(str, k)))
         found = set()
         for key in keys:
             members = [r for r in rows if tuple(r[f] for f in g["by"]) == key]

@@ -26,6 +26,11 @@ def canonical_pairs(cli, prefixes: tuple[str, ...]) -> set[tuple[str, str]]:
     return {p for p in pairs(report) if p[0].startswith(prefixes)}
 
 
+# found in samples/exports through columns the firm layouts (written before rule pack v2) do not carry: C012's
+# securities margin balance
+V2_DATA_PAIRS = {("FIN-MC-001", "C012")}
+
+
 @pytest.mark.parametrize("folder,profile,prefixes", [
     ("broker-big5", "broker-backoffice-big5.yaml", ("FIN-",)),
     ("platform-xlsx", "platform-xlsx.yaml", ("PERP-", "AMM-")),
@@ -35,7 +40,7 @@ def test_firm_layouts_give_exactly_the_canonical_findings(cli, folder, profile, 
     report = result.json()
     assert result.code == 1 and report["rejected_rows"] == []
     ran = {r["id"] for r in report["rules"] if r["status"] in ("pass", "fail")}  # (a layout may lack v2 data)
-    assert pairs(report) == {p for p in canonical_pairs(cli, prefixes) if p[0] in ran}
+    assert pairs(report) == {p for p in canonical_pairs(cli, prefixes) if p[0] in ran} - V2_DATA_PAIRS
     assert report["run"]["profile"]["name"] and len(report["run"]["profile"]["sha256"]) == 64
     assert report["manifest"]["profile"] == report["run"]["profile"]
 

@@ -129,7 +129,7 @@ def test_waivers_apply_expire_and_go_stale(cli, tmp_path) -> None:
     assert [w["rule_id"] for w in report["waivers"]["expired"]] == ["FIN-COLL-002"]
     assert [w["rule_id"] for w in report["waivers"]["stale"]] == ["FIN-COLL-001"]
     assert report["summary"]["waived"] == 1
-    assert report["summary"]["by_severity"]["critical"] == 22  # 23 critical less the waived one
+    assert report["summary"]["by_severity"]["critical"] == 23  # 24 critical less the waived one
     rule = next(r for r in report["rules"] if r["id"] == "PERP-ACCESS-001")
     assert rule["waived"] == 1 and rule["violations"] == 2
 

@@ -414,12 +414,46 @@ class RuleSql:
         assert plan.group is not None
         g = plan.group
         query = self._aggregated(plan.dataset, [(f, f) for f in g.by], g.where, g.aggregates, "")
+        if g.also:
+            return self._with_more_keys(query, g)
         out = exp.select(*[col("p", f) for f in g.by], *[col("p", n) for n in self._agg_columns(g.aggregates, "")], copy=False)
         out = out.from_(query.subquery("p", copy=False), copy=False)
+        return self._related_blocks(out, g)
+
+    def _with_more_keys(self, primary: exp.Select, g: Any) -> exp.Select:
+        """Groups from the primary rows and from each `also` source: the union of their keys, the primary
+        aggregates of a key without primary rows at zero (sums, counts) or null (min, max)."""
+        keys: exp.Expr = exp.select(*[col("p0", f) for f in g.by], copy=False).from_(
+            primary.subquery("p0", copy=False), copy=False)
+        for source in g.also:
+            rows = RuleSql(self.plan, self.timezone, self.tables)
+            part = exp.select(*[exp.alias_(col(ROW_ALIAS, mine), by, quoted=True) for mine, by in source.on],
+                              copy=False).from_(exp.alias_(self.table(source.dataset), ROW_ALIAS, table=True),
+                                                copy=False)
+            filters: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(ROW_ALIAS, mine), expression=exp.null()))
+                                       for mine, _ in source.on]
+            if source.where is not None:
+                filters.append(rows.cond(source.where))
+            keys = exp.union(keys, part.where(exp.and_(*filters), copy=False), distinct=True)
+        columns: list[exp.Expr] = [exp.alias_(col("k", f), f, quoted=True) for f in g.by]
+        for a in g.aggregates:
+            names = [a.name] + ([exponent_column(a.name)] if _has_exponent(a) else [])
+            for n in names:
+                v: exp.Expr = col("p", n)
+                if a.kind in ("sum", "count"):
+                    v = exp.func("COALESCE", v, exp.Literal.number(0))
+                columns.append(exp.alias_(v, n, quoted=True))
+        on = exp.and_(*[exp.EQ(this=col("k", f), expression=col("p", f)) for f in g.by])
+        out = exp.select(*columns, copy=False).from_(exp.Subquery(this=keys, alias=exp.TableAlias(
+            this=exp.to_identifier("k"))), copy=False).join(primary.subquery("p", copy=False), on=on,
+                                                               join_type="LEFT", copy=False)
+        return self._related_blocks(out, g, "k")
+
+    def _related_blocks(self, out: exp.Select, g: Any, keys: str = "p") -> exp.Select:
         for rel in g.related:
             alias = "rel_" + rel.alias
             sub = self._aggregated(rel.dataset, list(rel.on), rel.where, rel.aggregates, "")
-            on = exp.and_(*[exp.EQ(this=col("p", f), expression=col(alias, f)) for f in g.by])
+            on = exp.and_(*[exp.EQ(this=col(keys, f), expression=col(alias, f)) for f in g.by])
             out = out.join(sub.subquery(alias, copy=False), on=on, join_type="LEFT", copy=False)
             for a in rel.aggregates:
                 names = [a.name] + ([exponent_column(a.name)] if _has_exponent(a) else [])

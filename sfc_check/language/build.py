@@ -32,7 +32,7 @@ from .expr import (
     Value,
 )
 from .messages import format_value
-from .plan import Aggregate, Group, Lookup, Message, Related, RulePlan
+from .plan import Aggregate, Group, KeySource, Lookup, Message, Related, RulePlan
 
 MAX_REGEX_LENGTH = 200
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
@@ -482,11 +482,25 @@ def _group_plan(rule: Any, doc: dict[str, Any], spec: DatasetSpec, params: dict[
         related.append(Related(alias, rspec.name, tuple((inverse[f], f) for f in by), rwhere, raggs))
         names.update({f"{alias}.{a.name}": Ref("related:" + alias, a.name, a.type) for a in raggs})
         reads |= rscope.reads
+    also = []
+    for i, source in enumerate(g.get("also") or []):
+        where_in = ("group", "also", i)
+        aspec = dataset_spec(source["dataset"], where_in + ("dataset",))
+        ascope = Scope(field_refs(aspec, "row"), params, ptypes, as_of, datasets={"row": aspec.name})
+        if sorted(source["on"].values()) != sorted(by):
+            raise CompileError(f"also: on must map a {aspec.name} field to each group field ({', '.join(by)})",
+                               where_in + ("on",))
+        inverse = {v: k for k, v in source["on"].items()}
+        for f in by:
+            ascope.name(inverse[f], where_in + ("on",))
+        awhere = condition(source["where"], ascope, where_in + ("where",), False) if "where" in source else None
+        also.append(KeySource(aspec.name, tuple((inverse[f], f) for f in by), awhere))
+        reads |= ascope.reads
     scope = Scope(names, params, ptypes, as_of)
     lets = _lets(doc, scope)
     applies = condition(doc["applies_when"], scope, ("applies_when",), False) if "applies_when" in doc else None
     cond = condition(doc["violation_when"], scope, ("violation_when",), False)
     msg = message(doc["message"], scope, ("message",))
-    group = Group(by, where, aggs, tuple(related))
+    group = Group(by, where, aggs, tuple(related), tuple(also))
     return RulePlan(rule.id, spec.name, "group", cond, msg, by, _evidence(scope, list(by)), lets, applies, (),
                     group, dict(params), frozenset(reads))

@@ -41,11 +41,21 @@ class Related:
 
 
 @dataclass(frozen=True)
+class KeySource:
+    """More groups: the keys of another dataset's rows meeting `where` (`on`: its field, the by-field)."""
+
+    dataset: str
+    on: tuple[tuple[str, str], ...]
+    where: Cond | None
+
+
+@dataclass(frozen=True)
 class Group:
     by: tuple[str, ...]
     where: Cond | None
     aggregates: tuple[Aggregate, ...]
     related: tuple[Related, ...] = ()
+    also: tuple[KeySource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,7 @@ class RulePlan:
         from .expr import Exists, RelatedAggregate  # (a local walk: plans are small)
         out = [self.dataset, *(lk.dataset for lk in self.lookups)]
         if self.group is not None:
-            out += [r.dataset for r in self.group.related]
+            out += [r.dataset for r in self.group.related] + [k.dataset for k in self.group.also]
         stack: list[Any] = [self.condition, self.applies, *(v for _, v in self.lets)]
         while stack:
             node = stack.pop()

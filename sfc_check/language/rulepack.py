@@ -107,6 +107,8 @@ class Rule:
             out.append(lk["dataset"])
         for rel in self.doc.get("group", {}).get("related", {}).values():
             out.append(rel["dataset"])
+        for source in self.doc.get("group", {}).get("also", []):
+            out.append(source["dataset"])
         for part in ("applies_when", "violation_when", "let"):
             _collect_exists(self.doc.get(part), out)
         return list(dict.fromkeys(out))
