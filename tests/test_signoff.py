@@ -15,7 +15,9 @@ CASES = {
                                                   "FIN-COLL-004", "FIN-ATT-004", "FIN-ATT-005"}),
     "amm-ready.yaml": ("ready", set()),
     "amm-not-ready.yaml": ("not ready", {"AMM-COI-001", "AMM-IND-001", "AMM-KEY-001", "AMM-SO-001",
-                                         "AMM-SO-002", "AMM-ATT-002", "AMM-ATT-003", "AMM-ATT-004", "AMM-ATT-005"}),
+                                         "AMM-SO-002", "AMM-ATT-002", "AMM-ATT-003", "AMM-ATT-004", "AMM-ATT-005",
+                                         "AMM-DISC-001", "AMM-NOTIFY-001", "AMM-NOTIFY-002", "AMM-RO-001",
+                                         "AMM-ATT-006", "AMM-ATT-007", "AMM-ATT-008"}),
 }
 
 

@@ -214,7 +214,9 @@ _TEMPLATE_HINTS = {
     "separate_legal_entity": "true", "info_barrier": "true", "separate_staff": "true", "shared_staff_count": "0",
     "separate_systems": "true", "confidential_system_access": "false", "api_keys_ip_allowlist": "true",
     "api_keys_mfa": "true", "disclosed_on": '""', "start_date": '"2026-09-01"',
-    "same_terms_as_other_market_makers": "true",
+    "same_terms_as_other_market_makers": "true", "preferential_treatment": "false", "preferential_disclosed_on": '""',
+    "sfc_notified_on": '""', "independent_report_on": '""', "notice_signer_role": "mic_omo",
+    "declaration_given": "true", "suspension_undertaking_given": "true", "coi_officer_role": "ro",
 }
 
 
