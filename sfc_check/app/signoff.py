@@ -217,6 +217,9 @@ _TEMPLATE_HINTS = {
     "same_terms_as_other_market_makers": "true", "preferential_treatment": "false", "preferential_disclosed_on": '""',
     "sfc_notified_on": '""', "independent_report_on": '""', "notice_signer_role": "mic_omo",
     "declaration_given": "true", "suspension_undertaking_given": "true", "coi_officer_role": "ro",
+    "frr_va_haircut_pct": "100", "oversight_mic": "Anna Chan (RO)", "risk_mic": "Mary Lau (MIC risk management)",
+    "book_operators": "the platform and its overseas affiliate's book", "retail_allowed": "false",
+    "retail_election_required": "true", "client_disclosure_document": "SOB-DISC-2026-01",
 }
 
 

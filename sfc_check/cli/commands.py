@@ -164,6 +164,7 @@ class ProductKind(str, Enum):
     VA_FINANCING = "va_financing"
     PERPETUAL_CONTRACT = "perpetual_contract"
     AFFILIATED_MARKET_MAKER = "affiliated_market_maker"
+    SHARED_ORDER_BOOK = "shared_order_book"
 
 
 SIGNOFF_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json"}
