@@ -345,3 +345,14 @@ def test_a_formatted_date_time_reads_as_strptime_reads_it(fmt, parts, sep) -> No
         except ValueError:
             got = ValueError
         assert got == expected, candidate
+
+
+def test_an_exchange_withdrawal_history_is_audited_through_its_profile(cli) -> None:
+    """Rule pack v2 on a firm's own layout: local times, its own status and verification words, '-' for nothing.
+    The password withdrawal, the unverified 2FA one and the large one to a one-hour-old address fail; the one to
+    an address exactly 24 hours old and the failed request do not."""
+    result = cli("audit", FIRM / "exchange-withdrawals", "--profile", PROFILES / "exchange-withdrawals.yaml",
+                 "--as-of", "2026-06-30", "--format", "json")
+    report = result.json()
+    assert result.code == 1 and report["rejected_rows"] == []
+    assert pairs(report) == {("WDR-AUTH-001", "WD-1002"), ("WDR-AUTH-001", "WD-1006"), ("WDR-NEWADDR-001", "WD-1003")}
