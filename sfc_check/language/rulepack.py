@@ -58,8 +58,10 @@ class Rule:
 
     @property
     def citation(self) -> str:
+        """Reference and paragraph, and what they rest on, as every report shows them."""
         c = self.doc["citation"]
-        return f"{c.get('reference') or c['document']}, {c['paragraph']}"
+        rests = "primary text" if c["basis"] == "primary" else "secondary: summaries only"
+        return f"{c.get('reference') or c['document']}, {c['paragraph']} ({rests})"
 
     @property
     def basis(self) -> str:

@@ -168,7 +168,8 @@ def _manifest(run: AuditRun, doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "tool_version": __version__,
         "rule_pack_sha256": run.fingerprint,
-        "rule_files": [{"id": r.id, "path": _relative(r.path, root), "sha256": r.sha256} for r in run.rules],
+        "rule_files": [{"id": r.id, "path": _relative(r.path, root), "sha256": r.sha256, "basis": r.basis}
+                       for r in run.rules],
         "inputs": [{"dataset": i["dataset"], "path": i["path"], "sha256": i["sha256"], "rows_read": i["rows_read"],
                     "rows_rejected": i["rows_rejected"]} for i in doc["inputs"]],
         "policy": doc["run"]["policy"],
