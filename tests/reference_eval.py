@@ -37,6 +37,25 @@ class Reference:
             if op == "days_between":
                 a, b = (self.to_date(self.value(x, env, params)) for x in arg)
                 return None if a is None or b is None else (b - a).days
+            if op == "seconds_between":
+                a, b = (self.value(x, env, params) for x in arg)
+                if not isinstance(a, datetime) or not isinstance(b, datetime):
+                    return None
+                d = b - a
+                return Decimal(d.days * 86400 + d.seconds) + Decimal(d.microseconds).scaleb(-6)
+            if op == "related":  # an aggregate over the joined records of another dataset
+                rows = []
+                for other in self.data[arg["dataset"]]:
+                    if all(env[local] is not None and env[local] == other[remote] for local, remote in arg["on"].items()):
+                        inner = dict(env)
+                        inner.update({f"{arg['as']}.{k}": v for k, v in other.items()})
+                        if "where" not in arg or self.cond(arg["where"], inner, params, {}):
+                            rows.append(inner)
+                if "count" in arg:
+                    return len(rows)
+                kind = "min" if "min" in arg else "max"
+                values = [v for v in (self.value(arg[kind], r, params) for r in rows) if v is not None]
+                return (min(values) if kind == "min" else max(values)) if values else None
             if op == "coalesce":
                 for x in arg:
                     v = self.value(x, env, params)

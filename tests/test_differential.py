@@ -18,8 +18,9 @@ from sfc_check.language.rulepack import load_rules
 from sfc_check.model import RejectedRow
 
 RULES = load_rules()
-# rules reading rule pack v2 fields without a default: not evaluable on these records, which lack the columns
-V2_FIELD_RULES = {"AMM-DISC-001", "AMM-NOTIFY-001", "AMM-NOTIFY-002", "AMM-RO-001", "FIN-FRR-001"}
+# rules reading rule pack v2 fields without a default are not evaluable where the column is absent: these
+# records carry every field, so every rule runs
+V2_FIELD_RULES: set[str] = set()
 AS_OF = date(2026, 6, 30)
 HK = ZoneInfo("Asia/Hong_Kong")
 
@@ -31,6 +32,7 @@ day = st.sampled_from(OFFSETS).map(lambda d: (AS_OF + timedelta(days=d)).isoform
 opt_day = st.one_of(st.none(), day)
 flag = st.sampled_from(["true", "false", None])
 money = st.sampled_from(["0", "1", "100", "400000", "1000000", "59.99", "60", "0.5"])
+opt_amount = st.sampled_from(["0", "100", "400000", None])
 stamp = st.tuples(st.sampled_from(OFFSETS), st.sampled_from([0, 15, 16, 23]), st.sampled_from(["+08:00", "Z"])).map(
     lambda t: f"{(AS_OF + timedelta(days=t[0])).isoformat()}T{t[1]:02d}:30:00{t[2]}")
 
@@ -46,7 +48,9 @@ DATA = st.fixed_dictionaries({
         "pi_assessed_on": opt_day, "derivatives_knowledge_on": opt_day,
         "has_securities_margin_account": st.sampled_from(["true", "false"]), "credit_assessed_on": opt_day,
         "credit_rating": st.sampled_from(["A", "B", "C", "D", None]), "va_risk_disclosure_on": opt_day,
-        "mm_id": mms, "status": st.sampled_from(["active", "suspended", "closed", None])}), max_size=4).map(
+        "mm_id": mms, "status": st.sampled_from(["active", "suspended", "closed", None]),
+        "securities_margin_outstanding_hkd": opt_amount, "sob_risk_explained_at": st.one_of(st.none(), stamp),
+        "sob_elected_at": st.one_of(st.none(), stamp)}), max_size=4).map(
         lambda rs: [{**r, "client_id": f"C{i + 1}"} for i, r in enumerate(rs)]),
     "va_financing_loans": records(st.fixed_dictionaries({
         "client_id": ids, "drawn_on": day, "outstanding_hkd": money, "status": st.sampled_from(["open", "closed"])}),
@@ -55,7 +59,8 @@ DATA = st.fixed_dictionaries({
         "client_id": ids, "asset": st.sampled_from(["BTC", "eth", "SOL", "0700.HK", "HKD"]),
         "asset_type": st.sampled_from(["virtual_asset", "security", "cash"]), "quantity": st.just("1"),
         "market_value_hkd": money, "haircut_pct": st.sampled_from(["0", "30", "59.99", "60", "100"]),
-        "valued_on": day, "repledged": flag}), "position_id", "P"),
+        "valued_on": day, "repledged": flag, "da_sector": flag,
+        "frr_haircut_pct": st.sampled_from(["100", "99.99", None])}), "position_id", "P"),
     "perp_instruments": st.lists(st.fixed_dictionaries({
         "reference_asset": st.just("BTC"), "reference_retail_spot": st.sampled_from(["true", "false"]),
         "funding_interval_hours": st.sampled_from(["8", "24", "24.5"]), "max_leverage": st.sampled_from(["10", "20", "21"]),
@@ -70,7 +75,11 @@ DATA = st.fixed_dictionaries({
         "legal_name": st.just("x"), "affiliated": st.sampled_from(["true", "false"]), "agreement_signed_on": opt_day,
         "coi_policy_approved_on": opt_day, "independence_reviewed_on": opt_day, "separate_legal_entity": flag,
         "info_barrier": flag, "disclosed_on": opt_day, "started_on": opt_day,
-        "status": st.sampled_from(["active", "inactive", None])}), max_size=2).map(
+        "status": st.sampled_from(["active", "inactive", None]), "preferential_treatment": flag,
+        "preferential_disclosed_on": opt_day, "sfc_notified_on": opt_day, "independent_report_on": opt_day,
+        "notice_signer_role": st.sampled_from(["mic_omo", "other", None]), "declaration_given": flag,
+        "suspension_undertaking_given": flag, "coi_officer_role": st.sampled_from(["ro", "mic", "none", None])}),
+        max_size=2).map(
         lambda rs: [{**r, "mm_id": f"MM{i + 1}"} for i, r in enumerate(rs)]),
     "staff_roles": records(st.fixed_dictionaries({
         "staff_id": st.sampled_from(["S1", "S2"]), "entity": st.sampled_from(["platform", "affiliated_mm", "platform", "other"]),
@@ -82,6 +91,25 @@ DATA = st.fixed_dictionaries({
         "mm_id": mms.filter(lambda m: m is not None), "ip_allowlist": st.sampled_from(["true", "false"]),
         "mfa": st.sampled_from(["true", "false"]), "created_on": day, "rotated_on": opt_day,
         "status": st.sampled_from(["active", "revoked"])}), "key_id", "K"),
+    # rule pack v2
+    "margin_calls": records(st.fixed_dictionaries({
+        "client_id": ids, "issued_on": day, "due_on": day, "settled_on": opt_day}), "call_id", "M"),
+    "broker_orders": records(st.fixed_dictionaries({
+        "client_id": ids, "venue": st.sampled_from(["local", "shared_order_book"]), "placed_at": stamp}),
+        "order_id", "B"),
+    "orders": records(st.fixed_dictionaries({
+        "account_id": ids, "mm_id": mms, "instrument": st.sampled_from(["BTC", "eth"]),
+        "side": st.sampled_from(["buy", "sell"]), "limit_price": st.sampled_from(["100", "101"]), "placed_at": stamp,
+        "closed_at": st.one_of(st.none(), stamp)}), "order_id", "O"),
+    "fills": records(st.fixed_dictionaries({
+        "order_id": st.sampled_from(["O0", "O1", "O2", "O9"]), "filled_at": stamp,
+        "price": st.sampled_from(["100", "101"]), "quantity": st.just("1"), "afmm_flag": flag}), "fill_id", "F"),
+    "withdrawals": records(st.fixed_dictionaries({
+        "client_id": ids, "asset": st.just("btc"), "amount": st.just("1"), "destination_address": st.just("x"),
+        "requested_at": stamp, "status": st.sampled_from(["requested", "submitted", "completed", "rejected"]),
+        "auth_method": st.sampled_from(["mfa", "password", "none", None]), "auth_passed": flag,
+        "address_whitelisted_at": st.one_of(st.none(), stamp),
+        "amount_hkd": st.sampled_from(["50000", "100000", "100000.01", None])}), "withdrawal_id", "W"),
 })
 
 

@@ -137,7 +137,8 @@ def typed_records(spec: DatasetSpec, records: list[dict[str, Any]], display: str
     typer = row_typer(spec, {n: i for i, n in enumerate(names)}, enforce_required=False,
                       extra=lambda cells: cells[len(names)])
     stats = InputStats(dataset=spec.name, path=display, format="inline")
-    stats.absent = {n for n in names if not any(n in rec for rec in records)}
+    # a field no record names is an absent column; with no records at all nothing can be said to be absent
+    stats.absent = {n for n in names if not any(n in rec for rec in records)} if records else set()
     rows: list[tuple[int, Row]] = []
     for i, rec in enumerate(records, 1):
         stats.rows_read += 1
