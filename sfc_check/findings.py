@@ -45,9 +45,6 @@ class FindingLog(Sequence[Violation]):
         self._offsets.append((append(self._file, data, "violations"), len(data)))
         self._pending = []
 
-    def close(self) -> None:
-        """Nothing more is appended (kept for symmetry with readers; the tail stays in memory)."""
-
     def __len__(self) -> int:
         return self._count
 

@@ -79,9 +79,6 @@ class Violation(NamedTuple):
     def evidence(self) -> dict[str, Any]:
         return dict(zip(self.evidence_fields, self.evidence_values))
 
-    def sort_key(self) -> tuple[Any, ...]:
-        return (self.severity.rank, self.rule_id, self.path or "", self.row or 0,
-                tuple(map(str, self.key_values)))
 
 
 class RejectedRow(NamedTuple):

@@ -89,20 +89,6 @@ class SortedRuns(ReadInOrder[T], Generic[T]):
         """How many sorted runs went to disk (for tests and the benchmark notes)."""
         return sum(len(runs) for _, runs in self._runs)
 
-    def to_disk(self) -> Runs:
-        """Write what is still in memory as a last run; returns every run of this store's own file, for a
-        store in another process that shares the file to `adopt` (a forked worker hands its results over)."""
-        if self._recent:
-            with gc_paused():
-                self._write_run()
-        return [run for file, runs in self._runs if file is self._file for run in runs]
-
-    def adopt(self, file: IO[bytes], runs: Runs, count: int) -> None:
-        """Take `count` items kept in sorted runs of another store's file (see to_disk)."""
-        if runs:
-            self._runs.append((file, runs))
-        self._count += count
-
     def __iter__(self) -> Iterator[T]:
         self._sort_recent()
         if self._runs:

@@ -156,3 +156,17 @@ def test_date_times_are_read_in_the_documented_iso_shapes_only(tmp_path, native,
     else:
         assert rows == [] and [(r.column, r.reason) for r in rejected] == [
             ("trade_time", "not an ISO 8601 date-time (e.g. 2026-03-01T09:30:00+08:00)")]
+
+
+@pytest.mark.parametrize("cut", range(1, 9))
+def test_the_byte_scan_sees_a_crlf_or_a_no_break_space_that_a_chunk_cuts_in_two(tmp_path, monkeypatch, cut) -> None:
+    """A lone CR sends the file to the Python reader; a no-break space makes the engine trim as str.strip() does.
+    Both are found wherever the file's chunks are cut, also through the middle of a CRLF or of U+00A0's bytes."""
+    from sfc_check.backends import duckdb_csv
+    monkeypatch.setattr(duckdb_csv, "SCAN_CHUNK", cut)
+    crlf = write(tmp_path / "a.csv", "a,b\r\n1,2\r\n3,4\r\n")
+    lone = write(tmp_path / "b.csv", "a,b\r\n1,2\r3,4\r\n")
+    nbsp = write(tmp_path / "c.csv", "a,b\n1,\u00a02\n")
+    assert duckdb_csv.scan(crlf).plain and not duckdb_csv.scan(crlf).odd_space
+    assert not duckdb_csv.scan(lone).plain
+    assert duckdb_csv.scan(nbsp).odd_space

@@ -7,10 +7,9 @@ records only.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -98,7 +97,6 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
             outcomes[rule.id] = RuleOutcome(rule.id, RuleStatus.FAIL if verdicts.failing else RuleStatus.PASS,
                                             checked=verdicts.checked, not_applicable=verdicts.not_applicable,
                                             violations=verdicts.failing)
-        findings.close()
     finally:
         backend.close()
     return AuditResult(outcomes=[outcomes[r.id] for r in rules], violations=findings,
@@ -190,7 +188,7 @@ def _batches(source: Source) -> Iterator[tuple[str, list[int], list[tuple[Any, .
 def _violation(rule: Rule, plan: RulePlan, row: tuple[Any, ...], shown: list[Any], tz: tzinfo) -> Violation:
     code, path, rowno = row[0], row[1], row[2]
     nkeys = len(plan.key_fields)
-    keys = tuple(_plain(v) for v in row[3:3 + nkeys])
+    keys = tuple(row[3:3 + nkeys])
     names = decode_shown(shown, row, 3 + nkeys)
     if is_missing(code):
         lookup = plan.lookups[code - MISSING]
@@ -205,11 +203,4 @@ def _violation(rule: Rule, plan: RulePlan, row: tuple[Any, ...], shown: list[Any
                      tuple(names.get(r.name) for r in plan.evidence), rule.citation)
 
 
-def _plain(v: Any) -> Any:
-    """A key value as the file's typing gives it (a DECIMAL key loses the engine's padding zeros)."""
-    if isinstance(v, Decimal):
-        return v.normalize() if v == v.to_integral_value() else v.normalize()
-    return v
-
-
-__all__ = ["evaluate", "RunSettings", "Source", "InlineSource", "plan_rule", "Sequence"]
+__all__ = ["evaluate", "RunSettings", "Source", "InlineSource", "plan_rule"]

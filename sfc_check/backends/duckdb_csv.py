@@ -24,10 +24,10 @@ from sqlglot import exp
 from ..data.dictionary import DatasetSpec, FieldSpec
 from ..data.rowtyping import header_positions, shown_value
 from ..data.textfiles import decode_error
-from ..data.values import FALSE_WORDS, TRUE_WORDS
+from ..data.values import DATETIME_SHAPE, FALSE_WORDS, NOT_FINITE, PLAIN_NUMBER, THOUSANDS, TRUE_WORDS
 from ..errors import DataError
 from ..model import InputStats, RejectedRow
-from .failures import engine_error
+from .failures import engine_error, first_line
 from .sql import SCALE, table_name
 
 EMPTY = 1000  # a row's problem code: field i's cell is bad (i) or required and empty (EMPTY + i)
@@ -67,12 +67,13 @@ def scan(path: Path) -> Scan:
             h.update(block)
             quotes = quotes or b'"' in block
             nul = nul or b"\0" in block
+            edge = tail + block[:2]  # a multi-byte space the chunk cut in two
             odd = odd or len(block.translate(None, _ODD_ASCII)) != len(block) or (
-                any(lead in block for lead in _ODD_LEADS) and any(c in block for c in _ODD_SPACES))
-            joined = tail + block
+                any(lead in block for lead in _ODD_LEADS) and any(c in block for c in _ODD_SPACES)) or (
+                any(c in edge for c in _ODD_SPACES))
             crs += block.count(b"\r")
-            crlfs += joined.count(b"\r\n") - tail.count(b"\r\n")
-            tail = block[-1:]
+            crlfs += block.count(b"\r\n") + (tail[-1:] == b"\r" and block[:1] == b"\n")  # a CRLF cut by the chunk
+            tail = block[-2:]
     return Scan(h.hexdigest(), quotes, not nul and crs == crlfs, odd)
 
 
@@ -154,10 +155,8 @@ class CsvLoad:
         options = {"columns": _t("{'line': 'VARCHAR'}"), "header": exp.false(), "delim": exp.Literal.string("\0"),
                    "quote": exp.Literal.string(""), "escape": exp.Literal.string(""), "auto_detect": exp.false(),
                    "strict_mode": exp.false(), "max_line_size": exp.Literal.number(MAX_LINE_BYTES)}
-        reader = exp.func("read_csv", exp.Literal.string(str(self.path)),
-                          *[exp.EQ(this=exp.var(k), expression=v) for k, v in options.items()])
         # WITH ORDINALITY numbers the lines as read: sqlglot has no node for it, so it follows the reader's SQL
-        sql = f'CREATE TABLE "{self.lines}" AS SELECT ordinality AS n, line FROM {reader.sql(_DIALECT, copy=False)} ' \
+        sql = f'CREATE TABLE "{self.lines}" AS SELECT ordinality AS n, line FROM {self._reader(options)} ' \
             "WITH ORDINALITY"
         try:
             self.con.execute(sql)
@@ -165,7 +164,7 @@ class CsvLoad:
             text = str(exc)
             if "unicode" in text.lower() or "utf-8" in text.lower():
                 raise decode_error(self.path, self.display, "utf-8") from None
-            raise DataError(f"unreadable CSV: {_first_line(text)} (a line may be at most {MAX_LINE_BYTES >> 20} "
+            raise DataError(f"unreadable CSV: {first_line(text)} (a line may be at most {MAX_LINE_BYTES >> 20} "
                             "MB)", self.display, _line_of(text)) from None
         except duckdb.Error as exc:
             raise engine_error(exc, "reading the file", self.display) from None
@@ -463,8 +462,8 @@ def _default_sql(spec: FieldSpec) -> exp.Expr:
 
 # Numbers: the usual cell takes the first branch; the rest is parsed from its text so that the exponent Python's
 # Decimal would give (the places evidence shows) and the range checks need no arithmetic on the value.
-_PLAIN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
-_GROUPED = r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?"
+_PLAIN = PLAIN_NUMBER.pattern  # the shapes Python's typing reads (values.py): one definition for both readers
+_GROUPED = THOUSANDS.pattern
 _PARTS = r"^[+-]?([0-9]*)\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?$"
 _NUMBER = f"CASE WHEN regexp_full_match(:t, '{_PLAIN}') THEN :t " \
           f"WHEN regexp_full_match(:t, '{_GROUPED}') THEN replace(:t, ',', '') END"
@@ -500,7 +499,7 @@ def _decimal(t: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
 def _decimal_reason(t: exp.Expr) -> exp.Expr:
     f = _decimal_facts(t)
     return _t(
-        "CASE WHEN regexp_full_match(lower(:t), '[+-]?(inf|infinity|s?nan[0-9]*)') THEN 'not a finite number' "
+        f"CASE WHEN regexp_full_match(lower(:t), '{NOT_FINITE.pattern}') THEN 'not a finite number' "
         "WHEN :n IS NULL AND contains(:t, ',') THEN 'not a number (misplaced thousands separator)' "
         "WHEN :n IS NULL THEN 'not a number' "
         "WHEN :d <> '' AND (:x IS NULL OR :a >= 18 OR :a < -30) "
@@ -510,8 +509,7 @@ def _decimal_reason(t: exp.Expr) -> exp.Expr:
 
 
 # Date-times: ISO 8601 as exports write it; no offset means UTC.
-_DATETIME = (r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ]([0-9]{2})(?::([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,6}))?)?)?)?"
-             r"(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+_DATETIME = DATETIME_SHAPE.pattern
 
 
 def _datetime_parts(t: exp.Expr) -> exp.Expr:
@@ -553,10 +551,6 @@ def _datetime_long(t: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
                 "(CAST(substr(:z, 2, 2) AS INTEGER) * 3600 + COALESCE(TRY_CAST(NULLIF(substr(:z, 4, 2), '') "
                 "AS INTEGER), 0) * 60) END", z=zone)
     return value, offset
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
 
 def _line_of(text: str) -> int | None:

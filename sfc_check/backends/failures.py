@@ -6,8 +6,9 @@ import duckdb
 from ..errors import DataError, UsageError
 
 
-def first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def first_line(exc: Exception | str) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else (type(exc).__name__ if isinstance(exc, Exception) else "unknown error")
 
 
 def engine_error(exc: duckdb.Error, what: str, path: str | None = None) -> Exception:

@@ -69,16 +69,6 @@ def exponent_column(name: str) -> str:
     return f"{name}__e"
 
 
-def offset_column(name: str) -> str:
-    """The UTC offset (seconds) a date-time was written with: evidence shows it as written."""
-    return f"{name}__o"
-
-
-def local_date_column(name: str) -> str:
-    """The date of a date-time in the audit time zone, computed once on load."""
-    return f"{name}__d"
-
-
 def constant(value: Any) -> exp.Expr:
     if value is None:
         return exp.null()

@@ -12,7 +12,7 @@ from ..errors import DataError
 from ..model import InputStats, RejectedRow
 from .dictionary import DatasetSpec
 from .jsonstream import RepeatedKeys
-from .values import BadValue, converter_for, scalar_text, text_converter_for
+from .values import BadValue, converter_for, text_converter_for
 
 Row = tuple[Any, ...]
 BATCH = 2048  # rows handed on together
@@ -116,10 +116,6 @@ def record_fields(obj: Any, names: AbstractSet[str]) -> dict[str, Any] | RowProb
 def line_problem(start: str, reason: str) -> RowProblem:
     """A JSON Lines line that is no record: the problem names the start of the line, not a column."""
     return RowProblem(None, start, reason)
-
-
-def cell_text(cell: Any) -> str:
-    return cell if type(cell) is str else "" if cell is None else scalar_text(cell)
 
 
 def shown_value(value: Any) -> str | None:
