@@ -146,7 +146,7 @@ def test_with_output_files_format_names_the_format_of_a_file_without_a_known_ext
     out = tmp_path / "report"
     result = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--format", "json", "--output", out)
     assert result.code == 1 and json.loads(out.read_text("utf-8"))["summary"]["violations"] == 53
-    assert result.out.strip().splitlines()[-1].startswith("FAIL: 53 violation(s)") and not result.out.startswith("{")
+    assert result.out.strip().splitlines()[-1].startswith("FAIL (critical 24; high 23): 53 violations") and not result.out.startswith("{")
 
 
 def test_table_output_names_rules_violations_and_verdict(cli) -> None:
@@ -154,7 +154,7 @@ def test_table_output_names_rules_violations_and_verdict(cli) -> None:
     assert result.code == 1
     assert "FIN-COLL-002" in result.out and "P015" in result.out and "26EC5, para 7(b)" in result.out
     assert "\x1b[" not in result.out  # no colour codes when stdout is not a terminal
-    assert result.out.strip().splitlines()[-1].startswith("FAIL: 53 violation(s)")
+    assert result.out.strip().splitlines()[-1].startswith("FAIL (critical 24; high 23): 53 violations")
 
 
 def test_quiet_prints_one_line(cli) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -305,9 +306,32 @@ examples:
     assert row[-1] == {"ticket": "42"}
 
 
-def test_an_empty_folder_warns_on_stderr(cli, tmp_path) -> None:
+def test_an_empty_folder_is_exit_2_never_a_pass(cli, tmp_path) -> None:
     result = cli("audit", tmp_path, "--quiet")
-    assert result.code == 0 and "no export files" in result.err
+    assert result.code == 2 and "no export file of a known dataset found" in result.err and not result.out
+
+
+def test_a_misnamed_export_is_exit_2_naming_it_with_the_dataset_it_resembles(cli, tmp_path) -> None:
+    (tmp_path / "Clients_20260630.csv").write_text("client_id\nC1\n")
+    result = cli("audit", tmp_path, "--quiet")
+    assert result.code == 2 and "Clients_20260630.csv" in result.err and "'clients'" in result.err
+
+
+@pytest.mark.parametrize("kind", ["dangling", "folder", "fifo"])
+def test_an_unreadable_export_is_exit_2_not_absent(cli, tmp_path, kind) -> None:
+    """A dataset file that cannot be read stops the run; taken as absent, its rules would be skipped and pass."""
+    import os
+    shutil.copytree(SAMPLES / "exports", tmp_path / "d")
+    target = tmp_path / "d" / "perp_trades.csv"
+    target.unlink()
+    if kind == "dangling":
+        target.symlink_to(tmp_path / "gone.csv")
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)
+    result = cli("audit", tmp_path / "d", "--as-of", "2026-06-30", "--quiet")
+    assert result.code == 2 and "perp_trades.csv" in result.err and "cannot read this export" in result.err
 
 
 @pytest.mark.parametrize("encoding", [None, "cp1252"])
@@ -322,7 +346,8 @@ def test_duplicates_are_found_near_and_far_apart(cli, tmp_path, encoding) -> Non
     out = tmp_path / "r.json"
     args = ["--encoding", encoding] if encoding else []
     result = cli("audit", tmp_path, "--as-of", "2026-06-30", "--output", out, "--quiet", *args)
-    assert result.code in (0, 1), result.err
+    # (no rule reads mm_api_keys alone: nothing was judged, which is exit 2, yet the report is written)
+    assert result.code == 2 and result.out.startswith("NOT CHECKED"), result.err
     report = json.loads(out.read_text("utf-8"))
     assert [(r["row"], r["value"], r["reason"]) for r in report["rejected_rows"]] == [
         (102, "K5", "duplicate key (first seen at row 7)"), (4503, "K17", "duplicate key (first seen at row 19)")]

@@ -168,7 +168,12 @@ def test_baseline_marks_new_persisting_and_resolved(cli, tmp_path) -> None:
     assert cli("audit", data, *AS_OF, "--baseline", first, "--fail-on-new", "--quiet").code == 1
     path = waiver_file(tmp_path, waiver("FIN-COLL-001", "{position_id: P022}", "2026-12-31"))
     assert cli("audit", data, *AS_OF, "--baseline", first, "--fail-on-new", "--waivers", path, "--quiet").code == 0
-    assert cli("audit", data, *AS_OF, "--baseline", tmp_path / "nope.json").code == 2
+    # the first night: no baseline yet is a warning, and every violation is new
+    first_night = cli("audit", data, *AS_OF, "--baseline", tmp_path / "nope.json", "--fail-on-new", "--quiet")
+    assert first_night.code == 1 and "nope.json does not exist yet" in first_night.err
+    assert first_night.out.startswith("FAIL (new critical 24; new high 23): 53 violations — 53 new, 0 resolved")
+    quiet = cli("audit", data, *AS_OF, "--baseline", tmp_path / "nope.json", "--baseline-optional", "--quiet")
+    assert quiet.code == 1 and not quiet.err
 
 
 def test_skipped_rules_do_not_resolve_baseline_violations(cli, tmp_path) -> None:

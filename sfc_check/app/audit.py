@@ -1,8 +1,10 @@
 """The audit use case: request in, result out — rules loaded, datasets found, one evaluation, exit code decided."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,11 +17,11 @@ from ..data.profilereader import profile_sources
 from ..data.profiles import Profile, load_profile
 from ..errors import DataError, UsageError, did_you_mean
 from ..findings import tally
-from ..governance.baseline import BaselineOutcome, compare, load_baseline
+from ..governance.baseline import Baseline, BaselineOutcome, compare, load_baseline
 from ..governance.policy import Policy, load_policy
 from ..governance.waivers import WaiverOutcome, apply_waivers, load_waivers
 from ..language.rulepack import Rule, load_rules, pack_fingerprint, refuse_secondary, select_rules
-from ..model import DEFAULT_TZ, AuditResult, FailOn
+from ..model import DEFAULT_TZ, AuditResult, FailOn, RuleStatus, Severity
 from ..rejectedrows import rejected_store
 from .evaluation import RunSettings, Source, evaluate
 
@@ -43,6 +45,10 @@ class AuditRequest:
     fail_on_new: bool = False
     profile: Path | None = None
     require_primary: bool = False   # refuse rules whose citation rests on secondary sources only
+    require_all: bool = False       # every dataset a selected rule in force reads must be present
+    fail_on_rejected: bool = False  # any rejected row makes the exit code 1
+    max_rejected: str | None = None  # "N" rows or "P%" of rows read: more makes the exit code 1
+    baseline_optional: bool = False  # a baseline file not there yet is the first night, said without a warning
     threads: int | None = None      # DuckDB threads (None: every core)
     memory_limit: str | None = None  # DuckDB memory cap, e.g. "2GB" (None: DuckDB's default)
 
@@ -64,6 +70,8 @@ class AuditRun:
     waivers: WaiverOutcome | None = None
     baseline: BaselineOutcome | None = None
     profile: Profile | None = None
+    decided_by: list[str] = field(default_factory=list)  # what made the exit code 1 (empty when 0)
+    warnings: list[str] = field(default_factory=list)    # what the reader must know besides the counts
 
 
 def resolve_zone(name: str) -> ZoneInfo:
@@ -75,9 +83,61 @@ def resolve_zone(name: str) -> ZoneInfo:
 
 def exit_code_for(result: AuditResult, fail_on: FailOn, only_new: bool = False) -> int:
     """1 when an unwaived violation (a new one, with --fail-on-new) is at or above the threshold, else 0."""
+    return 1 if failing_severities(result, fail_on, only_new) else 0
+
+
+def failing_severities(result: AuditResult, fail_on: FailOn, only_new: bool = False) -> list[str]:
+    """Each severity whose unwaived (new, with --fail-on-new) violations fail the run, e.g. 'new critical 1'."""
     counts = result.tally or tally(result.violations)
     by_severity = counts.unwaived_not_persisting if only_new else counts.unwaived
-    return 1 if any(n and fail_on.counts(severity) for severity, n in by_severity.items()) else 0
+    return [f"{'new ' if only_new else ''}{severity.value} {by_severity[severity]:,}"
+            for severity in Severity if by_severity.get(severity) and fail_on.counts(severity)]
+
+
+def parse_max_rejected(text: str) -> tuple[Decimal, bool]:
+    """`--max-rejected 100` (rows) or `0.5%` (of rows read) → (limit, is_percent)."""
+    body, percent = (text[:-1], True) if text.strip().endswith("%") else (text, False)
+    try:
+        limit = Decimal(body.strip())
+    except ArithmeticError:
+        limit = Decimal(-1)
+    if not limit.is_finite() or limit < 0 or (not percent and limit != limit.to_integral_value()) or \
+            (percent and limit > 100):
+        raise UsageError(f"--max-rejected {text!r}: give a whole number of rows (e.g. 100) or a percentage of the "
+                         "rows read (e.g. 0.5%)")
+    return limit, percent
+
+
+def rejected_verdict(request: AuditRequest, rows_read: int, rows_rejected: int) -> str | None:
+    """Why the rejected rows fail the run, or None."""
+    if request.fail_on_rejected and rows_rejected:
+        return f"rejected rows {rows_rejected:,} (--fail-on-rejected)"
+    if request.max_rejected is not None:
+        limit, percent = parse_max_rejected(request.max_rejected)
+        if percent and rows_rejected * 100 > limit * rows_read:
+            return f"rejected rows {rows_rejected:,} of {rows_read:,} > {request.max_rejected.strip()}"
+        if not percent and rows_rejected > limit:
+            return f"rejected rows {rows_rejected:,} > {limit:,} (--max-rejected)"
+    return None
+
+
+def input_warnings(result: AuditResult) -> list[str]:
+    """A dataset whose every row was rejected is said in words: its rules judged nothing."""
+    out = []
+    for i in result.inputs:
+        if i.rows_read and i.rows_rejected == i.rows_read:
+            out.append(f"every row of {i.path} ({i.rows_read:,}) was rejected: the rules reading {i.dataset} "
+                       "judged nothing (see rejected rows for the reason)")
+    return out
+
+
+def required_datasets(request: AuditRequest, rules: list[Rule], profile: Profile | None, as_of: date
+                      ) -> list[str]:
+    """--require, the profile's `require:` and, with --require-all, every dataset a selected rule in force reads."""
+    names = list(request.require) + list(profile.require if profile else ())
+    if request.require_all:
+        names += [d for r in rules if r.in_force(as_of) for d in r.datasets()]
+    return list(dict.fromkeys(names))
 
 
 def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
@@ -95,7 +155,8 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
         refuse_secondary(rules)
     policy = load_policy(request.policy, all_rules, as_of) if request.policy else None
     waivers = load_waivers(request.waivers) if request.waivers else None
-    previous = load_baseline(request.baseline) if request.baseline else None
+    warnings: list[str] = []
+    previous = _baseline(request, warnings)
     profile = load_profile(request.profile) if request.profile else None
     files, ignored = discover(request.data_dir)
     rejected = rejected_store()
@@ -106,7 +167,11 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
         files = {n: f for n, f in files.items() if n not in profile.datasets and f.path not in used}
         ignored = [name for name in ignored if request.data_dir / name not in used]
     sources.update({name: open_reader(f, rejected, request.encoding) for name, f in files.items()})
-    for name in (*request.require, *(profile.require if profile else ())):
+    if request.max_rejected is not None:
+        parse_max_rejected(request.max_rejected)
+    if not sources:
+        raise DataError(_nothing_found(ignored, profile is not None), str(request.data_dir))
+    for name in required_datasets(request, rules, profile, as_of):
         if name not in sources:
             where = (f"the profile's file pattern {profile.datasets[name]['file']!r}" if profile and
                      name in profile.datasets else f"{name}.csv/.json/.jsonl/.xlsx")
@@ -131,12 +196,54 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
         result.violations, baseline_outcome = compare(result.violations, result.outcomes, previous,
                                                       str(request.baseline))
     result.tally = tally(result.violations)
+    decided_by = failing_severities(result, request.fail_on, request.fail_on_new and previous is not None)
+    rejected_reason = rejected_verdict(request, sum(i.rows_read for i in result.inputs),
+                                       sum(i.rows_rejected for i in result.inputs))
+    if rejected_reason:
+        decided_by.append(rejected_reason)
+    warnings += input_warnings(result)
+    exit_code = 1 if decided_by else 0
+    if not any(o.status in (RuleStatus.PASS, RuleStatus.FAIL) for o in result.outcomes):
+        exit_code, decided_by = 2, [_nothing_checked(result)]
     return AuditRun(request=request, rules=rules, result=result, as_of=as_of, started_at=started,
                     finished_at=datetime.now(timezone.utc),
                     rules_location=str(request.rules_dir) if request.rules_dir else "bundled",
-                    fingerprint=pack_fingerprint(pack),
-                    exit_code=exit_code_for(result, request.fail_on, request.fail_on_new and previous is not None),
-                    policy=policy, waivers=waiver_outcome, baseline=baseline_outcome, profile=profile)
+                    fingerprint=pack_fingerprint(pack), exit_code=exit_code,
+                    policy=policy, waivers=waiver_outcome, baseline=baseline_outcome, profile=profile,
+                    decided_by=decided_by, warnings=warnings)
+
+
+def _baseline(request: AuditRequest, warnings: list[str]) -> Baseline | None:
+    """The previous report; on the first night (no file yet) an empty one, so every violation is new."""
+    if request.baseline is None:
+        return None
+    if not request.baseline.exists() and not request.baseline.is_symlink():
+        if not request.baseline_optional:
+            warnings.append(f"baseline {request.baseline} does not exist yet: every violation counts as new "
+                            "(first run; --baseline-optional says so without this warning)")
+        return Baseline(previous_as_of=None, before={}, missing=True)
+    return load_baseline(request.baseline)
+
+
+def _nothing_checked(result: AuditResult) -> str:
+    """An audit in which no rule judged a record says so and exits 2: it must never read as a pass."""
+    counts: dict[str, int] = {}
+    for o in result.outcomes:
+        counts[o.status.value] = counts.get(o.status.value, 0) + 1
+    said = ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in sorted(counts.items())) or "no rule selected"
+    return f"no selected rule could judge a record: {said}"
+
+
+def _nothing_found(ignored: list[str], profiled: bool) -> str:
+    """Exit 2 when no export was found: an audit of nothing must never pass."""
+    text = "no export file of a known dataset found, so nothing could be checked"
+    if ignored:
+        names = ", ".join(ignored[:5]) + (f" and {len(ignored) - 5} more" if len(ignored) > 5 else "")
+        text += f"; files present but not recognised: {names}"
+        hint = did_you_mean(re.sub(r"[\W_]*\d[\d\W_]*$", "", Path(ignored[0]).stem.lower()), load_dictionary())
+        text += f"{hint}. Files are named by dataset (clients.csv, perp_trades.jsonl, …)"
+        text += "" if profiled else "; a firm's own names and layouts need a profile (sfc-check init)"
+    return text
 
 
 __all__ = ["AuditRequest", "AuditRun", "run_audit", "exit_code_for", "__version__"]

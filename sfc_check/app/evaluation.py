@@ -96,7 +96,10 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
                 findings.append(_violation(rule, plan, row, verdicts.shown, settings.tz))
             outcomes[rule.id] = RuleOutcome(rule.id, RuleStatus.FAIL if verdicts.failing else RuleStatus.PASS,
                                             checked=verdicts.checked, not_applicable=verdicts.not_applicable,
-                                            violations=verdicts.failing)
+                                            violations=verdicts.failing,
+                                            reason=_checked_nothing(rule, verdicts.checked, sources))
+            if outcomes[rule.id].reason and not verdicts.failing:
+                outcomes[rule.id].status = RuleStatus.NOT_EVALUABLE
     finally:
         backend.close()
     return AuditResult(outcomes=[outcomes[r.id] for r in rules], violations=findings,
@@ -113,6 +116,22 @@ def _not_run(rule: Rule, sources: dict[str, Source], settings: RunSettings) -> R
     absent = [d for d in rule.datasets() if d not in sources]
     if absent:
         return RuleOutcome(rule.id, RuleStatus.SKIPPED, reason=f"dataset {', '.join(absent)} not found")
+    return None
+
+
+def _checked_nothing(rule: Rule, checked: int, sources: dict[str, Source]) -> str | None:
+    """Why a rule that judged no record cannot pass: its inputs' rows were all rejected, or there were none.
+    (Records all out of the rule's scope are a pass: each was read and found not to concern the rule.)"""
+    if checked:
+        return None
+    stats = [sources[d].stats for d in dict.fromkeys(rule.datasets()) if d in sources]
+    rejected = [s for s in stats if s.rows_rejected]
+    if rejected:
+        said = "; ".join(f"{s.rows_rejected:,} of {s.rows_read:,} {s.dataset} row(s) rejected" for s in rejected)
+        return f"checked no record: {said}"
+    main = sources[rule.dataset].stats
+    if not main.rows_evaluated:
+        return f"checked no record: the {rule.dataset} export holds no records"
     return None
 
 

@@ -104,6 +104,16 @@ def audit(
                                                                        "(default: UTF-8, BOM honoured).")] = None,
     require: Annotated[Optional[list[str]], typer.Option("--require", help="Fail (exit 2) if this dataset is "
                                                                            "absent (repeatable).")] = None,
+    require_all: Annotated[bool, typer.Option("--require-all", help="Fail (exit 2) if any dataset a selected rule "
+                                              "reads is absent.")] = False,
+    fail_on_rejected: Annotated[bool, typer.Option("--fail-on-rejected", help="Any rejected row makes the exit "
+                                                   "code 1.")] = False,
+    max_rejected: Annotated[Optional[str], typer.Option("--max-rejected", metavar="N|P%",
+                                                        help="More rejected rows than N (or P% of the rows read) "
+                                                             "make the exit code 1.")] = None,
+    baseline_optional: Annotated[bool, typer.Option("--baseline-optional", help="A --baseline file that does not "
+                                                    "exist yet is the first run: every violation is new, no "
+                                                    "warning.")] = False,
     policy: Annotated[Optional[Path], typer.Option("--policy", help="Firm policy file (YAML) overriding policy "
                                                                      "parameters; SFC values only stricter.")] = None,
     profile: Annotated[Optional[Path], typer.Option("--profile", help="Mapping of the firm's own export layout "
@@ -135,7 +145,9 @@ def audit(
     request = AuditRequest(data_dir=data_dir, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
                            fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
                            require=tuple(require or ()), policy=policy, waivers=waivers, baseline=baseline,
-                           fail_on_new=fail_on_new, profile=profile,
+                           fail_on_new=fail_on_new, profile=profile, require_all=require_all,
+                           fail_on_rejected=fail_on_rejected, max_rejected=max_rejected,
+                           baseline_optional=baseline_optional,
                            threads=threads, memory_limit=memory_limit, require_primary=require_primary)
     console = make_console(no_color=no_color)
     err = make_console(stderr=True, no_color=no_color)
@@ -145,9 +157,8 @@ def audit(
     else:
         run = run_audit(request)
     doc = build_document(run)
-    if not doc["inputs"]:
-        err.print(f"warning: no export files of a known dataset in {data_dir}; every rule was skipped",
-                  markup=False)
+    for warning in run.warnings:
+        err.print(f"warning: {warning}", markup=False)
     for path, target in targets:
         write_atomic(path, (STREAMERS.get(target) or RENDERERS[target])(doc))
     if quiet:

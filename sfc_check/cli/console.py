@@ -110,13 +110,30 @@ def _render_parameters(console: Console, doc: dict[str, Any]) -> None:
 
 
 def summary_line(doc: dict[str, Any]) -> str:
-    """One line for cron logs: verdict, counts by severity, rules and rows."""
-    s = doc["summary"]
-    sev = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items() if n) or "none"
-    verdict = "FAIL" if s["exit_code"] == 1 else "PASS"
-    return (f"{verdict}: {s['violations']} violation(s) ({sev}); {s['rules_failed']} of {s['rules_checked']} "
-            f"rules failed, {s['rules_skipped']} skipped; {s['rows_read']:,} rows read, {s['rows_rejected']:,} "
-            f"rejected; fail-on {doc['run']['fail_on']}, as of {doc['run']['as_of']}")
+    """One line for cron mail: the verdict and what decided it, then counts that add up.
+
+    e.g. `FAIL (new critical 1): 48 violations — 1 new, 1 resolved, 1 waived, 1 stale waiver; unwaived: 24 critical,
+    23 high; 2 of 113 rows rejected; 0 rules not evaluable, 0 skipped; fail-on high, new only; as of 2026-06-30`"""
+    s, run = doc["summary"], doc["run"]
+    verdict = {0: "PASS", 1: "FAIL"}.get(s["exit_code"], "NOT CHECKED")
+    head = f"{verdict} ({'; '.join(s['decided_by'])})" if s.get("decided_by") else verdict
+    marks = []
+    if doc.get("baseline"):
+        marks += [f"{s['new']:,} new", f"{s['resolved']:,} resolved"]
+    marks.append(f"{s['waived']:,} waived")
+    if doc.get("waivers"):
+        marks.append(plural(s["stale_waivers"], "stale waiver"))
+    unwaived = ", ".join(f"{n:,} {k}" for k, n in s["by_severity"].items() if n) or "none"
+    mode = f"fail-on {run['fail_on']}" + (", new only" if run.get("fail_on_new") and doc.get("baseline") else "")
+    line = (f"{head}: {plural(s['violations'], 'violation')} — {', '.join(marks)}; unwaived: {unwaived}; "
+            f"{s['rows_rejected']:,} of {plural(s['rows_read'], 'row')} rejected; "
+            f"{plural(s['rules_not_evaluable'], 'rule')} not evaluable, {s['rules_skipped']:,} skipped; "
+            f"{mode}; as of {run['as_of']}")
+    return line
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def render_rule_list(console: Console, rules: list[Rule]) -> None:

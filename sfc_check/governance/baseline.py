@@ -20,6 +20,7 @@ from .waivers import violation_identity
 class BaselineOutcome:
     path: str
     previous_as_of: str | None
+    missing: bool = False
     resolved: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -33,6 +34,7 @@ class Baseline:
 
     previous_as_of: str | None
     before: dict[Any, dict[str, Any]]
+    missing: bool = False   # no previous report yet (the first night): every violation is new
 
 
 def load_baseline(path: Path) -> Baseline:
@@ -86,7 +88,7 @@ def compare(violations: Sequence[Violation], outcomes: list[RuleOutcome], baseli
         return v._replace(baseline="persisting" if persisting else "new")
 
     ran = {o.rule_id for o in outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)}
-    outcome = BaselineOutcome(path=path, previous_as_of=baseline.previous_as_of)
+    outcome = BaselineOutcome(path=path, previous_as_of=baseline.previous_as_of, missing=baseline.missing)
     for ident, v in before.items():
         if ident not in still and v["rule_id"] in ran:
             outcome.resolved.append(dict(v))

@@ -106,7 +106,10 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         "by_severity": by_severity,
         "rows_read": sum(i.rows_read for i in result.inputs),
         "rows_rejected": sum(i.rows_rejected for i in result.inputs),
+        "stale_waivers": len(run.waivers.stale) if run.waivers else 0,
         "exit_code": run.exit_code,
+        "decided_by": run.decided_by,
+        "warnings": run.warnings,
     }
     doc: dict[str, Any] = {
         "tool": {"name": "sfc-check", "version": __version__},
@@ -115,6 +118,7 @@ def build_document(run: AuditRun) -> dict[str, Any]:
             "as_of": run.as_of.isoformat(), "timezone": run.request.timezone,
             "data_dir": str(run.request.data_dir), "rules": run.rules_location,
             "rule_pack_sha256": run.fingerprint, "fail_on": run.request.fail_on.value,
+            "fail_on_new": run.request.fail_on_new,
             "only": list(run.request.only), "skip": list(run.request.skip),
             "policy": ({"name": run.policy.name, "path": run.policy.path, "sha256": run.policy.sha256}
                        if run.policy else None),
@@ -134,7 +138,7 @@ def build_document(run: AuditRun) -> dict[str, Any]:
                           "expired": [x.entry() for x in w.expired], "stale": [x.entry() for x in w.stale]}
     if run.baseline:
         doc["baseline"] = {"path": run.baseline.path, "previous_as_of": run.baseline.previous_as_of,
-                           "resolved": run.baseline.resolved}
+                           "missing": run.baseline.missing, "resolved": run.baseline.resolved}
     doc["manifest"] = _manifest(run, doc)
     return doc
 
