@@ -5,6 +5,7 @@ with file, row, column and reason, per-rule status and counts, per-input counts 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,6 @@ def test_the_report_is_the_golden_one(name: str, cli, tmp_path: Path) -> None:
     expected = json.loads((GOLDEN / f"{name}.expected.json").read_text("utf-8"))
     for part in ("inputs", "rules", "violations", "rejected_rows", "summary", "ignored_files"):
         assert got[part] == expected[part], part
+    # a missing value reads "not recorded", a list as words: never Python's or JSON's spelling
+    shown = [v["message"] for v in got["violations"]] + [r.get("reason", "") for r in got["rules"]]
+    assert not [m for m in shown if re.search(r"\bnull\b|\bNone\b|\['", m)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -78,10 +79,34 @@ def test_junit_parses_with_one_testcase_per_rule(cli, tmp_path) -> None:
     assert len(cases) == 41 == int(suite.get("tests"))
     skipped = [c for c in cases if c.find("skipped") is not None]
     failed = {c.get("name").split()[0] for c in cases if c.find("failure") is not None}
-    assert len(skipped) == 29 == int(suite.get("skipped"))
+    assert len(skipped) == 30 == int(suite.get("skipped"))
     assert failed == {"FIN-ELIG-001", "FIN-CREDIT-001", "FIN-CREDIT-002", "FIN-DISC-001", "FIN-COLL-001",
-                      "FIN-COLL-002", "FIN-COLL-003", "FIN-COLL-004", "FIN-COVER-001", "FIN-MC-001", "FIN-VAL-001",
-                      "FIN-FRR-001"}
+                      "FIN-COLL-002", "FIN-COLL-003", "FIN-COLL-004", "FIN-COVER-001", "FIN-MC-001", "FIN-FRR-001"}
+    below = next(c for c in cases if c.get("name").startswith("FIN-VAL-001")).find("skipped")
+    assert below.get("message") == "1 violation(s) not failing the run: severity medium, below --fail-on high"
+
+
+def test_junit_agrees_with_the_exit_code(cli, tmp_path) -> None:
+    """--fail-on none exits 0, so no testcase fails; --fail-on low fails every rule with a violation."""
+    def failures(*args: str) -> tuple[int, int]:
+        out = tmp_path / "r.xml"
+        code = cli("audit", SAMPLES / "exports", *AS_OF, "--output", out, "--quiet", *args).code
+        suite = ET.parse(out).getroot()
+        assert int(suite.get("failures")) == len([c for c in suite if c.find("failure") is not None])
+        return code, int(suite.get("failures"))
+    assert failures("--fail-on", "none") == (0, 0)
+    assert failures("--fail-on", "low") == (1, 41)
+    assert failures("--fail-on", "critical") == (1, 16)
+
+
+def test_junit_stays_well_formed_with_control_characters_in_the_data(cli, tmp_path) -> None:
+    shutil.copytree(SAMPLES / "exports", tmp_path / "d")
+    trades = tmp_path / "d" / "perp_trades.csv"
+    trades.write_text(trades.read_text("utf-8").replace("T002,", "T002\x1b\x00X,"), "utf-8")
+    out = tmp_path / "r.xml"
+    cli("audit", tmp_path / "d", *AS_OF, "--output", out, "--quiet")
+    text = ET.tostring(ET.parse(out).getroot(), encoding="unicode")
+    assert "T002\\x1b\\x00X" in text
 
 
 def test_several_outputs_and_format_from_extension(cli, tmp_path) -> None:

@@ -18,11 +18,13 @@ def _source_label(spec: Any) -> str:
         return "unavailable: rules reading it are not evaluable"
     if isinstance(spec, str):
         return f"column {spec!r}"
-    for key, label in (("column", "column {!r}"), ("columns", "first of {}"), ("position", "column #{}"),
+    for key, label in (("column", "column {!r}"), ("columns", "the first filled of {}"), ("position", "column #{}"),
                        ("constant", "constant {!r}")):
         if key in spec:
             extras = [k for k in ("format", "map", "number", "timezone", "pad", "strip", "fill_down") if k in spec]
-            return label.format(spec[key]) + (f" ({', '.join(extras)})" if extras else "")
+            value = spec[key]
+            shown = " or ".join(map(repr, value)) if isinstance(value, list) else value
+            return label.format(shown) + (f" ({', '.join(extras)})" if extras else "")
     return "synthesised from file name and row"
 
 

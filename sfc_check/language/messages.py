@@ -14,7 +14,7 @@ def format_value(v: Any) -> str:
     if v.__class__ is int:
         return str(v)
     if v is None:
-        return "null"
+        return "not recorded"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, Decimal):

@@ -52,7 +52,7 @@ def explain_markdown(rule: Rule) -> str:
             unit = f" {p.unit}" if p.unit else ""
             lines.append(f"| `{p.name}` | {_param_value(p.values)}{unit} | {src} | {p.description} |")
     else:
-        lines.append("None.")
+        lines.append("No parameters.")
     lines += ["", "## Condition", "", "```yaml",
               yaml.safe_dump({k: doc[k] for k in ("lookups", "group", "let", "applies_when", "violation_when")
                               if k in doc}, sort_keys=False, allow_unicode=True).rstrip(), "```", "",

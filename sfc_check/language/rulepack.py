@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,6 +63,20 @@ class Rule:
         c = self.doc["citation"]
         rests = "primary text" if c["basis"] == "primary" else "secondary: summaries only"
         return f"{c.get('reference') or c['document']}, {c['paragraph']} ({rests})"
+
+    @property
+    def reference(self) -> str:
+        """Reference and paragraph only, short enough for a table column: `26EC5 para 7(a)`; `†` marks a citation
+        resting on summaries only (the full text is in every report and in `explain`)."""
+        c = self.doc["citation"]
+        mark = "" if c["basis"] == "primary" else " †"
+        if c.get("short"):
+            return str(c["short"]) + mark
+        ref = str(c.get("reference") or c["document"])
+        for prefix in ("SFC circular ", "SFC "):
+            ref = ref.removeprefix(prefix)
+        paragraph = re.sub(r"\s+\([^()]*\s[^()]*\)$", "", str(c["paragraph"]))  # (an explanation, not "(b)")
+        return f"{ref} {paragraph}" + mark
 
     @property
     def basis(self) -> str:
