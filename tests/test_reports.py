@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import os
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
