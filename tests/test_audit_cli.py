@@ -152,7 +152,7 @@ def test_with_output_files_format_names_the_format_of_a_file_without_a_known_ext
 def test_table_output_names_rules_violations_and_verdict(cli) -> None:
     result = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30")
     assert result.code == 1
-    assert "FIN-COLL-002" in result.out and "P015" in result.out and "26EC5, para 7(b)" in result.out
+    assert "FIN-COLL-002" in result.out and "P015" in result.out and "26EC5 para 7(b)" in result.out
     assert "\x1b[" not in result.out  # no colour codes when stdout is not a terminal
     assert result.out.strip().splitlines()[-1].startswith("FAIL (critical 24; high 23): 53 violations")
 

@@ -9,17 +9,18 @@ PRODUCTS = SAMPLES / "products"
 CASES = {
     "perp-btc-ready.yaml": ("ready", set()),
     "perp-doge-not-ready.yaml": ("not ready", {"PERP-SO-001", "PERP-SO-003", "PERP-PROD-002", "PERP-PROD-003",
-                                               "PERP-PROD-004", "PERP-ATT-004", "PERP-ATT-005", "PERP-ATT-006"}),
+                                               "PERP-PROD-004", "PERP-ATT-004", "PERP-ATT-005", "PERP-ATT-006",
+                                               "SIGNOFF"}),
     "va-financing-ready.yaml": ("ready", set()),
     "va-financing-not-ready.yaml": ("not ready", {"FIN-SO-001", "FIN-SO-003", "FIN-COLL-001", "FIN-COLL-002",
                                                   "FIN-COLL-004", "FIN-ATT-004", "FIN-ATT-005", "FIN-FRR-001",
-                                                  "FIN-SO-006"}),
+                                                  "FIN-SO-006", "SIGNOFF"}),
     "sob-ready.yaml": ("ready", set()),
     "amm-ready.yaml": ("ready", set()),
     "amm-not-ready.yaml": ("not ready", {"AMM-COI-001", "AMM-IND-001", "AMM-KEY-001", "AMM-SO-001",
                                          "AMM-SO-002", "AMM-ATT-002", "AMM-ATT-003", "AMM-ATT-004", "AMM-ATT-005",
                                          "AMM-DISC-001", "AMM-NOTIFY-001", "AMM-NOTIFY-002", "AMM-RO-001",
-                                         "AMM-ATT-006", "AMM-ATT-007", "AMM-ATT-008"}),
+                                         "AMM-ATT-006", "AMM-ATT-007", "AMM-ATT-008", "SIGNOFF"}),
 }
 
 

@@ -108,28 +108,39 @@ def run_signoff(request: SignoffRequest) -> dict[str, Any]:
     result = evaluate(rules, sources, RunSettings(as_of=as_of, tz=tz), rejected)
 
     by_rule: dict[str, list[str]] = {}
+    to_fill: dict[str, list[str]] = {}
     for v in result.violations:
         by_rule.setdefault(v.rule_id, []).append(v.message)
+        fields = to_fill.setdefault(v.rule_id, [])
+        for name in v.evidence_fields:
+            source = _field_source(kind, v.dataset, name) if "." not in name else None
+            if source and source not in fields:
+                fields.append(source)
     outcomes = {o.rule_id: o for o in result.outcomes}
     checks: list[dict[str, Any]] = []
     for r in rules:
         o = outcomes[r.id]
         state = ("fail" if o.violations else "pass" if o.checked else
                  "not applicable" if o.status in (RuleStatus.PASS, RuleStatus.FAIL) else o.status.value)
-        checks.append({"rule_id": r.id, "title": r.title, "severity": r.severity.value, "citation": r.citation,
+        checks.append({"rule_id": r.id, "title": str(r.doc.get("requirement") or r.title), "failure": r.title,
+                       "severity": r.severity.value, "citation": r.citation,
                        "kind": "sign-off rule" if r.scope == "signoff" else "audit rule", "result": state,
-                       "messages": by_rule.get(r.id, []), "reason": o.reason})
+                       "messages": by_rule.get(r.id, []), "fields": to_fill.get(r.id, []), "reason": o.reason})
     attestations, open_items = _attestations(kind, data, as_of, doc)
-    open_items = [{"id": c["rule_id"], "what": f"check failed: {c['title']}", "detail": "; ".join(c["messages"]),
+    open_items = [{"id": c["rule_id"], "what": f"check failed: {c['failure']}",
+                   "detail": "; ".join(c["messages"]) + (f" — fill or correct product field(s): "
+                                                         f"{', '.join(c['fields'])}" if c["fields"] else ""),
                    "citation": c["citation"]} for c in checks if c["result"] == "fail"] + open_items
+    open_items += _signoff_block(data.get("signoff") or {}, as_of)
     product = data["product"]
+    warnings = _launch_warnings(product, as_of)
     return {
         "tool": {"name": "sfc-check", "version": __version__},
         "kind": kind_name, "kind_title": kind["title"],
         "product": product.get("name") or product.get("instrument") or product.get("mm_id"),
         "as_of": as_of.isoformat(), "timezone": request.timezone,
         "verdict": "ready" if not open_items else "not ready",
-        "checks": checks, "attestations": attestations, "open_items": open_items,
+        "checks": checks, "attestations": attestations, "open_items": open_items, "warnings": warnings,
         "signoff": data.get("signoff") or {},
         "manifest": {
             "tool_version": __version__, "product_file": str(request.product_file),
@@ -152,7 +163,7 @@ def _attestations(kind: dict[str, Any], data: dict[str, Any], as_of: date,
     out, open_items = [], []
     for a in kind["attestations"]:
         g = given.get(a["id"]) or {}
-        missing = [k for k in ("attester", "date", "evidence") if not g.get(k)]
+        missing = [k for k in ("attester", "date", "evidence") if is_blank(g.get(k))]
         if not g:
             status, reason = "open", "not attested"
         elif missing:
@@ -170,6 +181,50 @@ def _attestations(kind: dict[str, Any], data: dict[str, Any], as_of: date,
     return out, open_items
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+def is_blank(value: Any) -> bool:
+    """Nothing, or text of only spaces (any Unicode space, NBSP included) and invisible characters: a name or
+    a reference that says nothing is not given."""
+    if value is None:
+        return True
+    return isinstance(value, str) and not value.translate(_INVISIBLE).strip()
+
+
+def _signoff_block(block: dict[str, Any], as_of: date) -> list[dict[str, Any]]:
+    """READY needs the approver and the approval date; a date after the sign-off date is not yet an approval."""
+    missing = [k for k in ("approver", "date") if is_blank(block.get(k))]
+    if missing:
+        return [{"id": "SIGNOFF", "what": f"sign-off block incomplete: no {' and no '.join(missing)}",
+                 "detail": "fill signoff.approver and signoff.date (YYYY-MM-DD) in the product file",
+                 "citation": "firm sign-off procedure"}]
+    try:
+        signed = date.fromisoformat(str(block["date"]).strip())
+    except ValueError:
+        return [{"id": "SIGNOFF", "what": f"sign-off date {str(block['date'])!r} is not a date (YYYY-MM-DD)",
+                 "detail": "correct signoff.date in the product file", "citation": "firm sign-off procedure"}]
+    if signed > as_of:
+        return [{"id": "SIGNOFF", "what": f"signed off {signed.isoformat()}, after the sign-off date "
+                 f"{as_of.isoformat()}", "detail": "correct signoff.date or run with --as-of",
+                 "citation": "firm sign-off procedure"}]
+    return []
+
+
+def _launch_warnings(product: dict[str, Any], as_of: date) -> list[str]:
+    out = []
+    for name in ("launch_date", "start_date"):
+        value = product.get(name)
+        try:
+            day = date.fromisoformat(str(value)) if value else None
+        except ValueError:
+            continue
+        if day is not None and day < as_of:
+            out.append(f"product {name} {day.isoformat()} has already passed (sign-off as of {as_of.isoformat()}): "
+                       "a sign-off is due before launch")
+    return out
+
+
 def template(kind_name: str) -> str:
     """A commented starting product file for KIND: every field, what it means, and the attestations to sign."""
     kind = product_kinds()[kind_name]
@@ -179,10 +234,11 @@ def template(kind_name: str) -> str:
     lines = [f"# sfc-check sign-off: {kind['title']}", "# Fill in every field; run `sfc-check signoff THIS_FILE`.",
              f"kind: {kind_name}", "product:"]
     for name, spec in props.items():
-        example = hints.get(name, "")
+        example = _NAMES.get(kind_name, "") if name == "name" else hints.get(name, "")
         need = "required" if name in required else "optional"
         shape = ("date YYYY-MM-DD" if "pattern" in spec else "one of " + ", ".join(spec["enum"]) if "enum" in spec
-                 else "number" if isinstance(spec.get("type"), list) else spec.get("type", ""))
+                 else "number > 0" if "oneOf" in spec else "number" if isinstance(spec.get("type"), list)
+                 else spec.get("type", ""))
         if example == '""':  # a date or reference only the user can give: left commented until known
             placeholder = '"YYYY-MM-DD"' if "pattern" in spec else "..."
             lines.append(f"  # {name}: {placeholder}   # {need}; {shape}")
@@ -196,8 +252,11 @@ def template(kind_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+_NAMES = {"va_financing": "VA margin financing", "perpetual_contract": "BTC-USD perpetual contract",
+          "affiliated_market_maker": "Group Liquidity Ltd market making",
+          "shared_order_book": "Shared order book with the overseas affiliate"}
 _TEMPLATE_HINTS = {
-    "name": "VA margin financing", "launch_date": '"2026-09-01"', "existing_securities_margin_clients_only": "true",
+    "launch_date": '"2026-09-01"', "existing_securities_margin_clients_only": "true",
     "credit_assessment_required": "true", "credit_review_days": "365", "min_credit_rating": "B",
     "max_va_collateral_share": "0.5", "risk_disclosure_document": "RD-VA-2026-01",
     "margin_call_process": "calls at 130 % cover, T+1 settlement", "stop_advance_when_loan_exceeds_collateral": "true",

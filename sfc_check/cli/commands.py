@@ -49,6 +49,7 @@ class Format(str, Enum):
     MARKDOWN = "markdown"
     HTML = "html"
     JUNIT = "junit"
+    SARIF = "sarif"
 
 
 def _version(value: bool) -> None:
@@ -91,7 +92,7 @@ def audit(
                                                           "files whose extension does not say).")] = Format.TABLE,
     output: Annotated[Optional[list[Path]], typer.Option("--output", help="Write the report to FILE, atomically "
                                                                           "(repeatable; format from the extension: "
-                                                                          ".json .csv .md .html .xml).")] = None,
+                                                                          ".json .csv .md .html .xml .sarif).")] = None,
     waivers: Annotated[Optional[Path], typer.Option("--waivers", help="Approved exceptions (YAML); waived "
                                                                        "violations do not fail the run.")] = None,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="A previous JSON report: mark violations "
@@ -134,7 +135,7 @@ def audit(
         target = EXTENSIONS.get(path.suffix.lower()) or (fmt.value if fmt is not Format.TABLE else None)
         if target is None:
             raise UsageError(f"cannot tell the report format from the extension of {path}; use .json .csv .md "
-                             ".html .xml or give --format")
+                             ".html .xml .sarif or give --format")
         targets.append((path, target))
     if encoding:
         import codecs

@@ -340,6 +340,8 @@ def render_signoff(console: Console, d: dict[str, Any]) -> None:
         att.add_row(a["id"], f"[{colour}]{a['status']}[/] {clean(a['reason'])}", clean(a["attester"] or ""),
                     a["date"] or "")
     console.print(att)
+    for warning in d.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {clean(warning)}")
     if d["open_items"]:
         console.print(f"[bold]{len(d['open_items'])} open item(s):[/]")
         for o in d["open_items"]:

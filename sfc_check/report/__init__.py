@@ -9,6 +9,7 @@ from .html_report import render_html
 from .json_report import render_json, stream_json
 from .junit_report import render_junit
 from .markdown_report import render_markdown
+from .sarif_report import render_sarif, stream_sarif
 
 RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "json": render_json,
@@ -16,10 +17,11 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "markdown": render_markdown,
     "html": render_html,
     "junit": render_junit,
+    "sarif": render_sarif,
 }
 
 # formats written piece by piece (the others are small enough to render whole)
-STREAMERS: dict[str, Callable[[dict[str, Any]], Iterable[str]]] = {"json": stream_json}
+STREAMERS: dict[str, Callable[[dict[str, Any]], Iterable[str]]] = {"json": stream_json, "sarif": stream_sarif}
 
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-              ".htm": "html", ".xml": "junit"}
+              ".htm": "html", ".xml": "junit", ".sarif": "sarif"}

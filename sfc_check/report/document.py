@@ -73,7 +73,7 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         o = outcomes[rule.id]
         entry: dict[str, Any] = {
             "id": rule.id, "title": rule.title, "severity": rule.severity.value, "citation": rule.citation,
-            "reference": rule.reference, "basis": rule.basis, "source": rule.source,
+            "reference": rule.reference, "url": rule.doc["citation"].get("url"), "basis": rule.basis, "source": rule.source,
             "status": o.status.value, "checked": o.checked, "not_applicable": o.not_applicable,
             "violations": o.violations, "waived": o.waived, "dataset": rule.dataset,
             "effective_from": rule.effective_from.isoformat(),

@@ -11,6 +11,7 @@ from .markdown_report import md
 def render_signoff_markdown(d: dict[str, Any]) -> str:
     lines = [f"# Pre-launch sign-off — {md(d['product'])} ({md(d['kind_title'])})", "",
              f"**Verdict: {d['verdict'].upper()}** · as of {d['as_of']} · sfc-check {d['tool']['version']}", ""]
+    lines += [f"> **Warning:** {md(w)}" for w in d.get("warnings", [])] + ([""] if d.get("warnings") else [])
     lines += ["## Open items", ""]
     lines += [f"- **{o['id']}** — {md(o['what'])}: {md(o['detail'])} ({md(o['citation'])})" for o in d["open_items"]] \
         or ["None."]
