@@ -61,16 +61,28 @@ def _error_path(error: jsonschema.ValidationError) -> list[Any]:
 
 def validate_document(doc: YamlDocument, schema: dict[str, Any], what: str) -> None:
     """Schema-validate one YAML document; the first (deepest, most relevant) error becomes a RuleFileError."""
+    errors = schema_errors(doc, schema, what)
+    if errors:
+        raise errors[0]
+
+
+def schema_errors(doc: YamlDocument, schema: dict[str, Any], what: str) -> list[RuleFileError]:
+    """Every schema error of one document, in line order, misspelt keys first (a misspelt key explains the
+    "required" error it causes); an error inside an oneOf/anyOf is worded by its deepest cause."""
     # formats checked: "date" (a real calendar day, not only the YYYY-MM-DD shape the pattern asks for)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    # a misspelt key explains the "required" error it causes, so unknown keys are reported first
     errors = sorted(validator.iter_errors(doc.data),
                     key=lambda e: (e.validator not in ("additionalProperties", "propertyNames"),
                                    doc.line_of(_error_path(e)) or 0))
-    if errors:
-        err = errors[0]
+    out: list[RuleFileError] = []
+    seen: set[str] = set()
+    for err in errors:
         if err.validator in ("oneOf", "anyOf") and err.context:
             deeper = jsonschema.exceptions.best_match(err.context)
             if list(deeper.absolute_path) and len(deeper.absolute_path) > len(err.absolute_path):
                 err = deeper
-        raise RuleFileError(f"invalid {what}: {_schema_message(err)}", doc.path, doc.line_of(_error_path(err)))
+        found = RuleFileError(f"invalid {what}: {_schema_message(err)}", doc.path, doc.line_of(_error_path(err)))
+        if str(found) not in seen:
+            seen.add(str(found))
+            out.append(found)
+    return out

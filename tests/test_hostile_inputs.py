@@ -52,7 +52,7 @@ def test_broken_json_file_is_exit_2_with_line(cli, tmp_path) -> None:
 def test_unexpected_errors_become_a_short_message_and_debug_shows_the_traceback(cli, monkeypatch) -> None:
     def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
-    monkeypatch.setattr("sfc_check.cli.commands.run_audit", boom)
+    monkeypatch.setattr("sfc_check.app.audit.run_audit", boom)
     result = cli("audit", SAMPLES / "clean")
     assert result.code == 2 and "internal error" in result.err and "kaboom" in result.err
     assert "Traceback" not in result.err

@@ -149,7 +149,8 @@ def _lacks_columns(rule: Rule, plan: RulePlan, sources: dict[str, Source], outco
 
 
 def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: Any, progress: Any) -> None:
-    tick = progress.start(spec.name, source.stats.path) if progress else None
+    total = getattr(source, "total_bytes", None)
+    tick = progress.start(spec.name, source.stats.path, total) if progress else None
     native = getattr(source, "native_csv", None)
     if native is not None and _large(native) and backend.load_csv(spec, native, source.stats, rejected):
         if progress:
@@ -160,7 +161,7 @@ def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: A
         for path, rownos, batch in _batches(source):
             yield from ((path, rowno, row) for rowno, row in zip(rownos, batch))
             if tick is not None:
-                tick(len(batch))
+                tick(len(batch), getattr(source, "bytes_read", None))
     backend.load_rows(spec, rows())
     if not isinstance(source, InlineSource):  # (a rule example's records are taken as they are written)
         for path, rowno, key, first_path, first_row in backend.remove_duplicates(spec):

@@ -6,33 +6,22 @@ import sys
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from .. import __version__
-from ..app.audit import AuditRequest, run_audit
-from ..app.profilecheck import check_profile
-from ..app.profileinit import init_profile
-from ..app.signoff import SignoffRequest, run_signoff
-from ..app.signoff import template as product_template
 from ..errors import SfcCheckError, UsageError
 from ..model import DEFAULT_TZ, FailOn
-from ..report import EXTENSIONS, RENDERERS, STREAMERS
-from ..report.document import build_document
-from ..report.signoff_report import render_signoff_html, render_signoff_markdown
-from .console import (
-    ProgressBars,
-    make_console,
-    render_audit,
-    render_profile_check,
-    render_signoff,
-    summary_line,
-)
 from .output import check_writable, write_atomic
 from .rules import RulesOption, explain, rules_app
 
-app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+# The engine, the schema validator and the report writers are imported by the command that runs them, so that
+# `--help`, completion and `explain` start quickly (measured with python -X importtime).
+REPORT_EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+                     ".htm": "html", ".xml": "junit", ".sarif": "sarif"}
+
+app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
                   help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "
                        "paragraph.")
 app.add_typer(rules_app, name="rules")
@@ -88,9 +77,9 @@ def audit(
     = None,
     skip: Annotated[Optional[list[str]], typer.Option("--skip", help="Skip this rule id or tag (repeatable).")]
     = None,
-    fmt: Annotated[Format, typer.Option("--format", help="What to print on stdout (and the format of --output "
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="What to print on stdout (and the format of --output "
                                                           "files whose extension does not say).")] = Format.TABLE,
-    output: Annotated[Optional[list[Path]], typer.Option("--output", help="Write the report to FILE, atomically "
+    output: Annotated[Optional[list[Path]], typer.Option("--output", "-o", help="Write the report to FILE, atomically "
                                                                           "(repeatable; format from the extension: "
                                                                           ".json .csv .md .html .xml .sarif).")] = None,
     waivers: Annotated[Optional[Path], typer.Option("--waivers", help="Approved exceptions (YAML); waived "
@@ -99,7 +88,7 @@ def audit(
                                                                          "new or persisting, list resolved.")] = None,
     fail_on_new: Annotated[bool, typer.Option("--fail-on-new", help="With --baseline, only new violations count "
                                                                      "for the exit code.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Print one summary line (for cron).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print one summary line (for cron).")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour even on a terminal.")] = False,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the input files "
                                                                        "(default: UTF-8, BOM honoured).")] = None,
@@ -128,11 +117,20 @@ def audit(
                                                         help="Memory the engine may use before it spills to TMPDIR, "
                                                              "e.g. 2GB (default: 80% of RAM).")] = None,
 ) -> None:
-    """Evaluate every applicable rule on the exports in DATA_DIR and report the violations."""
+    """Evaluate every applicable rule on the exports in DATA_DIR and report the violations.
+
+    Examples:
+
+      sfc-check audit exports/ --as-of 2026-06-30
+
+      sfc-check audit exports/ -q -o reports/today.json --baseline reports/yesterday.json --fail-on-new
+
+      sfc-check audit firm/ --profile firm.yaml --require-all --fail-on-rejected -o audit.sarif
+    """
     targets = []
     for path in output or []:
         check_writable(path)
-        target = EXTENSIONS.get(path.suffix.lower()) or (fmt.value if fmt is not Format.TABLE else None)
+        target = REPORT_EXTENSIONS.get(path.suffix.lower()) or (fmt.value if fmt is not Format.TABLE else None)
         if target is None:
             raise UsageError(f"cannot tell the report format from the extension of {path}; use .json .csv .md "
                              ".html .xml .sarif or give --format")
@@ -143,6 +141,10 @@ def audit(
             codecs.lookup(encoding)
         except LookupError:
             raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, big5hkscs, gb18030, cp1252)") from None
+    from ..app.audit import AuditRequest, run_audit
+    from ..report import RENDERERS, STREAMERS
+    from ..report.document import build_document
+    from .console import ProgressBars, make_console, render_audit, summary_line
     request = AuditRequest(data_dir=data_dir, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
                            fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
                            require=tuple(require or ()), policy=policy, waivers=waivers, baseline=baseline,
@@ -187,7 +189,7 @@ def signoff(
     product_file: Annotated[Optional[Path], typer.Argument(help="Product definition (YAML).")] = None,
     template_kind: Annotated[Optional[ProductKind], typer.Option("--template", help="Print a commented starting "
                                                                                     "file for KIND and exit.")] = None,
-    output: Annotated[Optional[list[Path]], typer.Option("--output", help="Write the sign-off report (.md, .html "
+    output: Annotated[Optional[list[Path]], typer.Option("--output", "-o", help="Write the sign-off report (.md, .html "
                                                                           "or .json; repeatable), atomically.")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Sign-off date (default: today).")] = None,
     rules: RulesOption = None,
@@ -195,7 +197,18 @@ def signoff(
                                                   "sources only (a summary, not the regulator's text).")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour even on a terminal.")] = False,
 ) -> None:
-    """Pre-launch check of a product definition and its attestations; exit 0 ready, 1 not ready."""
+    """Pre-launch check of a product definition and its attestations; exit 0 ready, 1 not ready.
+
+    Examples:
+
+      sfc-check signoff --template perpetual_contract > btc-perp.yaml
+
+      sfc-check signoff btc-perp.yaml -o signoff.html -o signoff.json
+    """
+    from ..app.signoff import SignoffRequest, run_signoff
+    from ..app.signoff import template as product_template
+    from ..report.signoff_report import render_signoff_html, render_signoff_markdown
+    from .console import make_console, render_signoff
     if template_kind is not None:
         sys.stdout.write(product_template(template_kind.value))
         raise typer.Exit(0)
@@ -224,7 +237,12 @@ def profile_check(
     rows: Annotated[int, typer.Option("--rows", help="How many rows to show per dataset.")] = 5,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Default encoding of the files.")] = None,
 ) -> None:
-    """Show, per dataset, the mapping, the first rows as they will be read, and every problem; no audit."""
+    """Show, per dataset, the mapping, the first rows as they will be read, and every problem; no audit.
+
+    Example: sfc-check profile check firm/ --profile firm.yaml
+    """
+    from ..app.profilecheck import check_profile
+    from .console import make_console, render_profile_check
     report = check_profile(profile, data_dir, rows, encoding)
     render_profile_check(make_console(), report)
     raise typer.Exit(1 if report["problems"] else 0)
@@ -233,11 +251,15 @@ def profile_check(
 @app.command()
 def init(
     data_dir: Annotated[Path, typer.Argument(help="Folder holding the firm's export files.")],
-    output: Annotated[Optional[Path], typer.Option("--output", help="Write the profile here (default: stdout).")]
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the profile here (default: stdout).")]
     = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Encoding of the files.")] = None,
 ) -> None:
-    """Write a starting profile from the headers of the files found, with TODOs where it cannot decide."""
+    """Write a starting profile from the headers of the files found, with TODOs where it cannot decide.
+
+    Example: sfc-check init firm/ -o firm.yaml
+    """
+    from ..app.profileinit import init_profile
     if not data_dir.is_dir():
         raise UsageError("not a folder", str(data_dir))
     text = init_profile(data_dir, encoding)
@@ -252,6 +274,59 @@ def init(
 
 app.command()(explain)  # `rules show` at the top level, registered here to keep its place in --help
 
+config_app = typer.Typer(no_args_is_help=True, help="The configuration file (sfc-check.yaml, .sfc-check.yaml or "
+                                                    "[tool.sfc-check] in pyproject.toml).")
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Every audit option's effective value and where it came from (the configuration file and line, or the
+    default); options given on a command line override these.
+
+    Example: sfc-check config show
+    """
+    from .config import bind_names, find_config, option_name
+    config = find_config(Path.cwd())
+    command = tidy_help(typer.main.get_command(app))
+    bind_names(config, command)
+    audit_command = command.commands["audit"]
+    values, origins = config.values.get("audit", {}), config.origins.get("audit", {})
+    print(f"configuration: {config.path or 'none found (sfc-check.yaml, .sfc-check.yaml, pyproject.toml)'}")
+    for param in audit_command.params:
+        name = param.name
+        if name in ("help",):
+            continue
+        value = values[name] if name in values else param.default
+        value = getattr(value, "value", value)
+        shown = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else ("" if value is None else
+                                                                                    str(value))
+        print(f"{option_name(param):20} {shown:40} {origins.get(name, 'default')}")
+
+
+# What each option's value is, as help shows it (typer's default is the Python type: <list[str]>, <bool>).
+METAVARS = {"data_dir": "DATA_DIR", "product_file": "PRODUCT.yaml", "rule_id": "RULE_ID", "path": "PATH",
+            "rules": "DIR", "as_of": "DATE", "tz": "ZONE", "only": "ID|TAG", "skip": "ID|TAG", "output": "FILE",
+            "waivers": "FILE", "baseline": "FILE", "policy": "FILE", "profile": "FILE", "encoding": "ENCODING",
+            "require": "DATASET", "rows": "N"}
+
+
+def tidy_help(command: Any) -> Any:
+    """Metavars that say what a value is (PATH, DATE, ID), none for flags, and choices without brackets."""
+    for param in getattr(command, "params", []):
+        if param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif param.name in METAVARS:
+            param.metavar = METAVARS[param.name]
+        elif getattr(getattr(param, "type_descriptor", None), "choices", None):
+            choices = param.type_descriptor.choices
+            param.metavar = "|".join(str(getattr(c, "value", c)) for c in choices)
+    for sub in getattr(command, "commands", {}).values():
+        tidy_help(sub)
+    return command
+
 
 def main() -> None:
     """Console entry point: every failure becomes a short message and exit 2, never a traceback.
@@ -260,7 +335,11 @@ def main() -> None:
     here is ours (SfcCheckError), the operating system's (OSError) or a bug.
     """
     try:
-        app()
+        from .config import bind_names, find_config
+        command = tidy_help(typer.main.get_command(app))
+        config = find_config(Path.cwd())
+        bind_names(config, command)
+        command(prog_name="sfc-check", default_map=config.default_map())
     except SfcCheckError as exc:
         print(f"sfc-check: error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -6,17 +6,17 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from ..app.selftest import ExampleResult
-from ..language.rulepack import Rule
+if TYPE_CHECKING:  # (types only: the terminal view starts without the engine)
+    from ..app.selftest import ExampleResult
+    from ..language.rulepack import Rule
 
 STATUS_STYLE = {"fail": "bold red", "pass": "green", "skipped": "yellow", "not_evaluable": "yellow",
                 "not_in_force": "dim"}
@@ -272,8 +272,8 @@ def render_rule_list(console: Console, rules: list[Rule]) -> None:
 
 
 def render_explain(console: Console, text: str) -> None:
-    from rich.markdown import Markdown
     if console.is_terminal:
+        from rich.markdown import Markdown
         console.print(Markdown(text))
     else:
         console.print(text, markup=False)
@@ -290,11 +290,23 @@ def render_example_results(console: Console, results: list[ExampleResult]) -> No
 
 
 class ProgressBars:
-    """A rich progress bar per dataset pass, shown only on a terminal (never in cron logs)."""
+    """A bar per dataset on a terminal (never in cron logs): percentage, MB/s and time left from the bytes read
+    out of the file's size, and the rows so far. A file the engine reads in one statement shows a pulse."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
-                                  TimeElapsedColumn(), console=console, transient=True)
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                  TextColumn("{task.fields[rows]:,} rows"), TransferSpeedColumn(),
+                                  TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+                                  console=console, transient=True)
         self._tasks: dict[str, Any] = {}
 
     def __enter__(self) -> ProgressBars:
@@ -304,15 +316,19 @@ class ProgressBars:
     def __exit__(self, *exc: Any) -> None:
         self._progress.stop()
 
-    def start(self, dataset: str, path: str) -> Callable[[int], None]:
-        task = self._progress.add_task(f"reading {path}", total=None)
+    def start(self, dataset: str, path: str, total_bytes: int | None = None) -> Callable[[int, int | None], None]:
+        """A bar for one dataset; the function returned takes (rows just read, bytes read so far)."""
+        task = self._progress.add_task(f"reading {clean(path)}", total=total_bytes or None, rows=0)
         self._tasks[dataset] = task
         count = [0]
         progress = self._progress
 
-        def tick(rows: int) -> None:
+        def tick(rows: int, bytes_read: int | None = None) -> None:
             count[0] += rows
-            progress.update(task, completed=count[0])
+            if bytes_read is not None:
+                progress.update(task, completed=bytes_read, rows=count[0])
+            else:
+                progress.update(task, rows=count[0])
         return tick
 
     def finish(self, dataset: str) -> None:

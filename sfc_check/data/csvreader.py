@@ -26,6 +26,7 @@ class CsvReader(RowReader):
 
     def _read(self) -> Batches:
         text, hashing, encoding = open_text(self.source.path, self.encoding)
+        self.reading(hashing)
         try:
             with text:
                 reader = csv.reader(text)

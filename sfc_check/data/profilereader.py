@@ -42,6 +42,13 @@ class ProfileReader(RowReader):
         if gone:
             self.stats.profile_notes.append(f"not in the export: {', '.join(gone)}")
 
+    @property
+    def total_bytes(self) -> int | None:
+        try:
+            return sum(f.stat().st_size for f in self.files)
+        except OSError:
+            return None
+
     def _read(self) -> Batches:
         yield from self._batches(self._all_files())
         self.stats.sha256 = (self.stats.files[0]["sha256"] if len(self.stats.files) == 1 else
@@ -108,6 +115,7 @@ class ProfileReader(RowReader):
         if self.fmt in ("json", "jsonl"):
             return self._json(path)
         text, hashing, encoding = open_text(path, self.encoding)
+        self.reading(hashing)
         display = self.current_path
         reader = csv.reader(text, delimiter=self.dspec.get("delimiter", ","))
         try:
@@ -154,6 +162,7 @@ class ProfileReader(RowReader):
                                                   for c in s.get("columns", [])} |
                        {f.name for f in self.source.dataset.fields} - {""})
         text, hashing, encoding = open_text(path, self.encoding)
+        self.reading(hashing)
         display = self.current_path
         lowered = [n.strip().lower() for n in names]
         columns = frozenset(lowered)

@@ -44,6 +44,7 @@ class RecordReader(RowReader):
 
     def _cells(self) -> Iterator[tuple[int, Any, Any]]:
         text, hashing, encoding = open_text(self.source.path, self.encoding)
+        self.reading(hashing)
         display = self.source.display
         try:
             with text:

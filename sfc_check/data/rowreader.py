@@ -16,6 +16,7 @@ from ..model import InputStats, RejectedRow
 from ..rejectedrows import RejectedSink
 from .dictionary import DatasetSpec
 from .rowtyping import Row, RowProblem, header_positions, in_batches, shown_value
+from .textfiles import HashingRaw
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,25 @@ class RowReader:
         self.encoding = encoding
         self.stats = InputStats(dataset=source.dataset.name, path=source.display, format=source.format)
         self.current_path = source.display  # the file the row being read comes from (profiles read several)
+        self.raw: HashingRaw | None = None   # the file being read, as bytes (for progress)
+        self.bytes_finished = 0              # bytes of the files already read (profiles read several)
+
+    @property
+    def total_bytes(self) -> int | None:
+        try:
+            return self.source.path.stat().st_size
+        except OSError:
+            return None
+
+    @property
+    def bytes_read(self) -> int:
+        return self.bytes_finished + (self.raw.consumed if self.raw else 0)
+
+    def reading(self, raw: HashingRaw) -> None:
+        """The next file's bytes are being read (the one before is finished)."""
+        if self.raw is not None:
+            self.bytes_finished += self.raw.consumed
+        self.raw = raw
 
     def __iter__(self) -> Iterator[tuple[int, Row]]:
         for _, rownos, rows in self.batches():

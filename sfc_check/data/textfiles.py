@@ -19,6 +19,7 @@ class HashingRaw(io.RawIOBase):
     def __init__(self, f: io.BufferedReader) -> None:
         self._f = f
         self.sha256 = hashlib.sha256()
+        self.consumed = 0  # bytes read so far (a progress bar's measure)
 
     def readable(self) -> bool:
         return True
@@ -27,6 +28,7 @@ class HashingRaw(io.RawIOBase):
         n = self._f.readinto(b)
         if n:
             self.sha256.update(memoryview(b)[:n])
+            self.consumed += n
         return n or 0
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from ..data.dictionary import load_dictionary
 from ..errors import RuleFileError, UsageError, did_you_mean
 from ..model import Severity
-from ..validation import validate_document
+from ..validation import schema_errors, validate_document
 from ..yamlsafe import YamlDocument, load_yaml_file
 from .build import CompileError, build_plan
 
@@ -306,6 +306,46 @@ def load_rules(path: Path | None = None, scope: str | None = "audit") -> list[Ru
                                 rule.yaml.line_of(["id"]))
         seen[rule.id] = rule
     return sorted((r for r in rules if scope is None or r.scope == scope), key=lambda r: r.id)
+
+
+def validate_rule_files(path: Path | None = None) -> tuple[int, list[RuleFileError]]:
+    """`rules validate`: every error of every file (all schema errors of a file; its first error of meaning
+    when its shape is right) and every duplicate id, instead of stopping at the first."""
+    errors: list[RuleFileError] = []
+    seen: dict[str, Rule] = {}
+    files = find_rule_files(path or bundled_rules_dir())
+    for file in files:
+        try:
+            doc = load_yaml_file(file)
+        except RuleFileError as exc:
+            errors.append(exc)
+            continue
+        shape = schema_errors(doc, rule_schema(), "rule") if isinstance(doc.data, dict) else []
+        if shape:
+            errors += shape
+            continue
+        try:
+            rule = load_rule_file(file)
+        except RuleFileError as exc:
+            errors.append(exc)
+            continue
+        if rule.id in seen:
+            errors.append(RuleFileError(f"duplicate rule id {rule.id} (also in {seen[rule.id].path})", rule.path,
+                                        rule.yaml.line_of(["id"])))
+        seen[rule.id] = rule
+    return len(files), errors
+
+
+def find_rule(rule_id: str, path: Path | None = None) -> Rule | None:
+    """One rule by id, reading only its own file (rule files are named by id) when there is one; else the pack."""
+    root = path or bundled_rules_dir()
+    wanted = rule_id.upper()
+    if root.is_dir():
+        for file in root.rglob(f"{wanted}.yaml"):
+            rule = load_rule_file(file)
+            if rule.id == wanted:
+                return rule
+    return next((r for r in load_rules(path, scope=None) if r.id == wanted), None)
 
 
 def pack_fingerprint(rules: list[Rule]) -> str:

@@ -24,4 +24,4 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
 STREAMERS: dict[str, Callable[[dict[str, Any]], Iterable[str]]] = {"json": stream_json, "sarif": stream_sarif}
 
 EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-              ".htm": "html", ".xml": "junit", ".sarif": "sarif"}
+              ".htm": "html", ".xml": "junit", ".sarif": "sarif"}  # (cli.commands keeps a copy: it starts without us)
