@@ -160,6 +160,7 @@ def audit(
     else:
         run = run_audit(request)
     doc = build_document(run)
+    doc["run"]["outputs_full"] = [str(path) for path, target in targets if target in ("json", "csv", "sarif")]
     for warning in run.warnings:
         err.print(f"warning: {warning}", markup=False)
     for path, target in targets:

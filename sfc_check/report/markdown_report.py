@@ -16,7 +16,7 @@ def md(value: Any) -> str:
 
 
 def render_markdown(document: dict[str, Any]) -> str:
-    view = ReportView(document)
+    view = ReportView(document, rows_per_rule=None)  # (Markdown lists every violation)
     run, s = document["run"], document["summary"]
     lines = [f"# sfc-check audit — {md(view.verdict)}", "",
              f"Data: `{md(run['data_dir'])}` · as of **{run['as_of']}** ({md(run['timezone'])}) · fail-on "
