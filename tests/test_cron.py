@@ -108,3 +108,31 @@ def test_without_fail_on_new_the_line_names_every_failing_severity(cli) -> None:
     assert result.out.startswith("FAIL (critical 24; high 23; medium 6): 53 violations — 0 waived; ")
     clean = cli("audit", SAMPLES / "clean", *AS_OF, "--quiet")
     assert clean.code == 0 and clean.out.startswith("PASS: 0 violations")
+
+
+def test_the_readme_nightly_script_runs_twice_from_an_empty_reports_folder(tmp_path) -> None:
+    """The README's nightly example, as written, with this machine's paths: the first night has no baseline
+    (every violation new: exit 1), the second night finds nothing new (exit 0) and rotates again."""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    readme = (ROOT / "README.md").read_text("utf-8")
+    script = readme.split("## Nightly runs")[1].split("```bash\n")[1].split("```")[0]
+    reports, exports = tmp_path / "reports", tmp_path / "exports"
+    reports.mkdir()
+    shutil.copytree(SAMPLES / "exports", exports)
+    waivers = write(tmp_path / "waivers.yaml", "waivers: []\n")
+    script = (script.replace("/reports", str(reports)).replace("/exports/today", str(exports))
+              .replace("--profile /etc/sfc-check/profile.yaml ", "")
+              .replace("/etc/sfc-check/policy.yaml", str(SAMPLES / "policies" / "kowloon-securities.yaml"))
+              .replace("/etc/sfc-check/waivers.yaml", str(waivers))
+              .replace("sfc-check audit", f"{sys.executable} -m sfc_check.cli audit --as-of 2026-06-30"))
+    first = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=False)
+    assert first.returncode == 1, first.stderr
+    assert first.stdout.startswith("FAIL (new critical") and "— 0 waived" not in first.stdout
+    assert (reports / "last.json").exists() and not first.stderr.startswith("warning")
+    second = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=False)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "— 0 new, 0 resolved" in second.stdout and second.stdout.startswith("PASS")
+    assert {p.name for p in reports.iterdir()} == {"last.json", "today.json", "today.html", "today.xml",
+                                                   "today.sarif"}
