@@ -115,6 +115,7 @@ def test_the_readme_nightly_script_runs_twice_from_an_empty_reports_folder(tmp_p
     (every violation new: exit 1), the second night finds nothing new (exit 0) and rotates again."""
     import subprocess
     import sys
+
     from conftest import ROOT
     readme = (ROOT / "README.md").read_text("utf-8")
     script = readme.split("## Nightly runs")[1].split("```bash\n")[1].split("```")[0]

@@ -13,7 +13,7 @@ import typer
 from .. import __version__
 from ..errors import SfcCheckError, UsageError
 from ..model import DEFAULT_TZ, FailOn
-from .output import check_writable, write_atomic
+from .output import check_writable, refuse_overwriting, write_atomic
 from .rules import RulesOption, explain, rules_app
 
 # The engine, the schema validator and the report writers are imported by the command that runs them, so that
@@ -135,6 +135,7 @@ def audit(
             raise UsageError(f"cannot tell the report format from the extension of {path}; use .json .csv .md "
                              ".html .xml .sarif or give --format")
         targets.append((path, target))
+    refuse_overwriting([p for p, _ in targets], [data_dir, rules, waivers, baseline, policy, profile], data_dir)
     if encoding:
         import codecs
         try:
@@ -221,6 +222,7 @@ def signoff(
         if path.suffix.lower() not in SIGNOFF_FORMATS:
             raise UsageError(f"sign-off reports are .md, .html or .json, not {path.name}")
         targets.append((path, SIGNOFF_FORMATS[path.suffix.lower()]))
+    refuse_overwriting([p for p, _ in targets], [product_file, rules])
     doc = run_signoff(SignoffRequest(product_file=product_file, rules_dir=rules, as_of=_parse_date(as_of),
                                      require_primary=require_primary))
     for path, fmt in targets:

@@ -22,6 +22,28 @@ def check_writable(path: Path) -> None:
         raise UsageError("cannot write report: folder is not writable", str(path))
 
 
+def refuse_overwriting(outputs: list[Path], protected: list[Path | None], data_dir: Path | None = None) -> None:
+    """An output that is (or resolves to) a file the run reads, or that would be read as data next time (a
+    dataset's name inside DATA_DIR), is exit 2: the audit must never overwrite its own evidence."""
+    from ..data.datasets import FORMATS
+    from ..data.dictionary import load_dictionary
+    read: list[Path] = []
+    for path in protected:
+        if path is None:
+            continue
+        read += [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    for out in outputs:
+        target = out.resolve()
+        for path in read:
+            if target == path.resolve() or (out.exists() and path.exists() and out.samefile(path)):
+                raise UsageError(f"--output would overwrite {path}, which this run reads; write reports "
+                                 "elsewhere", str(out))
+        if data_dir is not None and target.parent == data_dir.resolve() and \
+                target.stem.lower() in load_dictionary() and target.suffix.lower() in FORMATS:
+            raise UsageError(f"--output would write a file the next audit of {data_dir} reads as dataset "
+                             f"{target.stem.lower()!r}; write reports elsewhere", str(out))
+
+
 def _mode_for(path: Path) -> int:
     """Keep an existing report's permissions; a new one gets the usual 0666 less the umask (not mkstemp's 0600)."""
     try:

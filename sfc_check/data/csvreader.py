@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from .csvrecords import csv_records
 from .rowreader import Batches, Cells, RowReader
 from .rowtyping import RowProblem, extra_columns, row_typer
 from .textfiles import decode_error, open_text
-
-csv.field_size_limit(64 * 1024 * 1024)
 
 
 class CsvReader(RowReader):
@@ -52,17 +51,7 @@ class CsvReader(RowReader):
 
     def _cells(self, reader: Any, typer: Any, width: int) -> Cells:
         """(line where the record starts, typer or None, cells or the problem) of each record that is not blank."""
-        line = reader.line_num
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield line + 1, None, RowProblem(None, None, f"unreadable CSV record: {exc}")
-                line = reader.line_num
-                continue
-            start, line = line + 1, reader.line_num
+        for start, cells in csv_records(reader, width, self.source.display):
             if not any(c.strip() for c in cells):
                 self.stats.rows_blank += 1  # a blank line or a row of empty cells holds no record: counted apart
             elif len(cells) != width:

@@ -8,9 +8,10 @@ and one record. The array may be the whole document or, in a top-level object, t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any, NoReturn, TextIO
+from typing import Any, NamedTuple, NoReturn, TextIO
 
 from ..errors import DataError
 
@@ -41,6 +42,41 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_object)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")  # only such an escape can make a lone one
+
+
+class JsonProblem(NamedTuple):
+    """A record that decoded but cannot be data (it is rejected, the file read on): how it starts, and why."""
+
+    start: str
+    reason: str
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """The first lone UTF-16 surrogate in a decoded value (`"\\udcff"` decodes to one; no report can write it)."""
+    if isinstance(value, str):
+        return next((c for c in value if "\ud800" <= c <= "\udfff"), None)
+    if isinstance(value, dict):
+        return next((x for k, v in value.items() for x in (lone_surrogate(k), lone_surrogate(v)) if x), None)
+    if isinstance(value, list):
+        return next((x for v in value if (x := lone_surrogate(v))), None)
+    return None
+
+
+def undecodable(exc: Exception) -> str:
+    """Why json could not build a value that is valid JSON text: too deep, or a number too long for Python."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply (arrays or objects inside each other past Python's limit)"
+    return "a number with more than 4,300 digits (too long to read)" if "digits" in str(exc) else \
+        f"not readable: {str(exc).split(';')[0][:120]}"
+
+
+def _surrogate_problem(text: str, value: Any) -> JsonProblem | None:
+    char = lone_surrogate(value) if _SURROGATE_ESCAPE.search(text) else None
+    if char is None:
+        return None
+    return JsonProblem(text.strip()[:80], f"text holds a lone UTF-16 surrogate (\\u{ord(char):04x}), which is "
+                                          "not a character")
 _WHITESPACE = " \t\n\r"
 
 
@@ -106,10 +142,12 @@ class _Text:
                 if len(self.buf) - self.pos < LARGEST_VALUE and self.more():
                     continue  # the value may be cut at the end of the window: read on and try again
                 self.fail(exc.msg, exc.pos)
+            except (RecursionError, ValueError) as exc:  # valid JSON that Python cannot hold
+                self.fail(undecodable(exc))
             if end == len(self.buf) and not self.eof and self.more():
                 continue  # a number at the window's end may go on (12|34)
-            self.pos = end
-            return value
+            start, self.pos = self.pos, end
+            return _surrogate_problem(self.buf[start:end], value) or value
 
     def fail(self, msg: str, at: int | None = None) -> NoReturn:
         """Stop with json's message at the 1-based line and column of `at` (default: the current position)."""
@@ -203,8 +241,14 @@ def json_lines(text: TextIO, blank: Callable[[], None], problem: Callable[[str, 
             continue
         index += 1
         try:
-            yield index, decode(line)
+            value = decode(line)
         except json.JSONDecodeError as exc:
             column = min(exc.pos, len(line.rstrip("\r\n"))) + 1  # the line's own newline is not a column
             where = f"column {column}" if lineno == index else f"line {lineno}, column {column}"
             yield index, problem(line.strip()[:80], f"invalid JSON: {exc.msg} at {where}")
+            continue
+        except (RecursionError, ValueError) as exc:
+            yield index, problem(line.strip()[:80], undecodable(exc))
+            continue
+        bad = _surrogate_problem(line, value)
+        yield index, problem(bad.start, bad.reason) if bad else value

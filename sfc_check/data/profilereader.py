@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..rejectedrows import RejectedSink
+from .csvrecords import csv_records
 from .datasets import FORMATS, InputFile
 from .dictionary import DatasetSpec, load_dictionary
 from .jsonstream import json_lines, json_records
@@ -120,11 +121,16 @@ class ProfileReader(RowReader):
         reader = csv.reader(text, delimiter=self.dspec.get("delimiter", ","))
         try:
             header: list[str] | None = None
-            for _ in range(header_row):
+            for _ in range(header_row):  # (a header_row past the end stops at the end, however large)
                 header = next(reader, None)
+                if header is None:
+                    break
         except UnicodeDecodeError:
             text.close()
             raise decode_error(path, display, encoding) from None
+        except csv.Error as exc:
+            text.close()
+            raise DataError(f"unreadable CSV before the header: {exc}", display, reader.line_num + 1) from None
         if header is None:
             text.close()
             raise DataError(f"no header at line {header_row}", display, header_row)
@@ -133,9 +139,8 @@ class ProfileReader(RowReader):
             """Stream the records; the file's sha256 is known once the last byte is read."""
             try:
                 with text:
-                    line = reader.line_num
-                    for cells in reader:
-                        start, line = line + 1, reader.line_num
+                    for start, cells in csv_records(reader, len(header), display,
+                                                    self.dspec.get("delimiter", ",")):
                         if any(c.strip() for c in cells):
                             yield start, cells
                         else:

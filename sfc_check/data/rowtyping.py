@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import DataError
 from ..model import InputStats, RejectedRow
 from .dictionary import DatasetSpec
-from .jsonstream import RepeatedKeys
+from .jsonstream import JsonProblem, RepeatedKeys
 from .values import BadValue, converter_for, text_converter_for
 
 Row = tuple[Any, ...]
@@ -96,6 +96,8 @@ def record_fields(obj: Any, names: AbstractSet[str]) -> dict[str, Any] | RowProb
         return obj  # the usual record: every key is one of the names as it stands, so it is its own answer
     if isinstance(obj, RowProblem):
         return obj
+    if isinstance(obj, JsonProblem):
+        return RowProblem(None, obj.start, obj.reason)
     if not isinstance(obj, dict):
         return RowProblem(None, None, f"not a JSON object ({type(obj).__name__})")
     for key in obj.repeated if isinstance(obj, RepeatedKeys) else ():

@@ -30,9 +30,11 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
         raise DataError(f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})", display)
     values = ws.iter_rows(values_only=True)
     header: list[Any] | None = None
-    for _ in range(header_row):
+    for _ in range(header_row):  # (a header_row past the last row stops there, however large)
         first = next(values, None)
         header = list(first) if first else None
+        if first is None:
+            break
     if header is None:
         book.close()
         raise DataError(f"empty sheet: no header row at row {header_row}", display, header_row)

@@ -39,8 +39,12 @@ class HashingRaw(io.RawIOBase):
 def open_text(path: Path, encoding: str | None) -> tuple[io.TextIOWrapper, HashingRaw, str]:
     """Stream a text file once: decoded strictly (a BOM picks utf-8-sig) and hashed as its bytes are read."""
     raw_file = path.open("rb")
-    head = raw_file.peek(3)[:3]
-    chosen = encoding or ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8")
+    head = raw_file.peek(4)[:4]
+    chosen = encoding or bom_encoding(head) or "utf-8"
+    if chosen.lower().replace("_", "-") in ("utf-16", "utf-32") and bom_encoding(head) is None:
+        raw_file.close()
+        raise DataError(f"--encoding {chosen} needs a byte-order mark and this file has none: give "
+                        f"{chosen}-le or {chosen}-be", str(path))
     hashing = HashingRaw(raw_file)
     try:
         text = io.TextIOWrapper(io.BufferedReader(hashing, 1 << 20), encoding=chosen, errors="strict", newline="")
@@ -48,6 +52,16 @@ def open_text(path: Path, encoding: str | None) -> tuple[io.TextIOWrapper, Hashi
         hashing.close()
         raise DataError(f"unknown encoding {chosen!r}", str(path)) from None
     return text, hashing, chosen
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The encoding a byte-order mark names (UTF-32 before UTF-16: its little-endian mark starts with
+    UTF-16's), or None."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            return name
+    return None
 
 
 def file_sha256(path: Path) -> str:

@@ -1,0 +1,144 @@
+"""No input may shrink the audit silently, stop it with an internal error, or overwrite what it reads."""
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, write
+
+AS_OF = ("--as-of", "2026-06-30")
+
+
+def exports(tmp_path: Path) -> Path:
+    shutil.copytree(SAMPLES / "exports", tmp_path / "d")
+    return tmp_path / "d"
+
+
+def edit_lines(path: Path, edit) -> None:
+    lines = path.read_text("utf-8").splitlines()
+    edit(lines)
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+@pytest.mark.parametrize("rows", [13, 40_000])  # the Python reader, and a file large enough for the engine's
+def test_an_unterminated_quote_stops_the_run_at_the_line_it_opens(cli, tmp_path, rows) -> None:
+    data = exports(tmp_path)
+    trades = data / "perp_trades.csv"
+    header, *body = trades.read_text("utf-8").splitlines()
+    body = [line.replace("T0", f"X{i}_", 1) for i, line in enumerate(body * (rows // len(body)))]
+    body[3] = body[3].replace(",", ',"', 1)   # line 5 of the file
+    trades.write_text("\n".join([header, *body]) + "\n", "utf-8")
+    for only in ((), ("--only", "PERP-LEV-001")):
+        result = cli("audit", data, *AS_OF, "-q", *only)
+        assert result.code == 2 and "perp_trades.csv:5:" in result.err and not result.out, result.err
+
+
+def test_a_quote_closed_rows_later_cannot_hide_whole_rows(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+
+    def stray(lines: list[str]) -> None:   # the last cell of line 5 opens a quote that line 9 closes
+        head, tail = lines[4].rsplit(",", 1)
+        lines[4] = f'{head},"{tail}'
+        lines[8] += '"'
+    edit_lines(data / "perp_trades.csv", stray)
+    result = cli("audit", data, *AS_OF, "-q")
+    assert result.code == 2 and "perp_trades.csv:5: a quoted cell opened on line 5 runs to line 9" in result.err
+
+
+def test_a_quoted_note_with_a_line_break_is_still_one_record(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+    rows = list(csv.reader((data / "clients.csv").open(encoding="utf-8", newline="")))
+    rows[1][rows[0].index("name")] = "Chan Tai Man\nc/o Central, Hong Kong"
+    with (data / "clients.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    doc = cli("audit", data, *AS_OF, "-f", "json").json()
+    clients = next(i for i in doc["inputs"] if i["dataset"] == "clients")
+    assert clients["rows_read"] == 15 and clients["rows_rejected"] == 0
+
+
+@pytest.mark.parametrize("name", ["clients.csv", "CLIENTS.csv", "perp_trades.json"])
+def test_an_output_that_is_or_would_become_an_input_is_exit_2(cli, tmp_path, name) -> None:
+    data = exports(tmp_path)
+    before = (data / "clients.csv").read_bytes()
+    result = cli("audit", data, *AS_OF, "-q", "-o", data / name)
+    assert result.code == 2 and "--output would" in result.err
+    assert (data / "clients.csv").read_bytes() == before
+
+
+def test_an_output_through_a_link_to_the_waiver_file_is_exit_2(cli, tmp_path) -> None:
+    waivers = write(tmp_path / "w.yaml", "waivers: []\n")
+    (tmp_path / "report.json").symlink_to(waivers)
+    result = cli("audit", SAMPLES / "exports", *AS_OF, "--waivers", waivers, "-o", tmp_path / "report.json")
+    assert result.code == 2 and "w.yaml, which this run reads" in result.err
+
+
+@pytest.mark.parametrize("line,reason", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"event_id": ' + "9" * 5000 + "}", "a number with more than 4,300 digits"),
+    ('{"event_id": "E\\udcff", "staff_id": "S1", "system": "x", "accessed_at": "2026-06-01T10:00:00+08:00"}',
+     "lone UTF-16 surrogate (\\udcff)"),
+])
+def test_a_json_line_python_cannot_hold_is_a_rejected_row(cli, tmp_path, line, reason) -> None:
+    data = exports(tmp_path)
+    with (data / "access_log.jsonl").open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+    out = tmp_path / "r.json"
+    result = cli("audit", data, *AS_OF, "-q", "-o", out, "-o", tmp_path / "r.html", "-o", tmp_path / "r.xml")
+    assert result.code == 1, result.err
+    doc = json.loads(out.read_text("utf-8"))
+    assert [(r["path"], r["row"]) for r in doc["rejected_rows"]] == [("access_log.jsonl", 7)]
+    assert reason in doc["rejected_rows"][0]["reason"]
+
+
+def test_a_json_array_too_deep_is_exit_2_with_its_line(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+    (data / "market_makers.json").write_text('[\n{"mm_id": "M1", "x": ' + "[" * 100_000 + "]" * 100_000 + "}]",
+                                             "utf-8")
+    result = cli("audit", data, *AS_OF, "-q")
+    assert result.code == 2 and "market_makers.json:2" in result.err and "nested too deeply" in result.err
+
+
+def test_a_json_array_record_with_a_lone_surrogate_is_rejected(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+    makers = json.loads((data / "market_makers.json").read_text("utf-8"))
+    text = json.dumps(makers)[:-1] + ', {"mm_id": "M\\ud800", "legal_name": "x", "affiliated": false}]'
+    (data / "market_makers.json").write_text(text, "utf-8")
+    doc = cli("audit", data, *AS_OF, "-f", "json").json()
+    assert [(r["path"], r["reason"][:26]) for r in doc["rejected_rows"]] == [("market_makers.json",
+                                                                              "text holds a lone UTF-16 s")]
+
+
+def test_utf16_and_utf32_are_read_from_their_byte_order_mark(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+    for name, codec in (("clients.csv", "utf-16"), ("perp_trades.csv", "utf-32")):
+        text = (data / name).read_text("utf-8")
+        (data / name).write_bytes(text.encode(codec))
+    doc = cli("audit", data, *AS_OF, "-f", "json").json()
+    assert doc["summary"]["violations"] == 53 and doc["summary"]["rows_rejected"] == 0
+
+
+def test_utf16_without_a_byte_order_mark_is_exit_2_saying_which_to_give(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+    text = (data / "clients.csv").read_text("utf-8")
+    (data / "clients.csv").write_bytes(codecs.BOM_UTF16_LE[:0] + text.encode("utf-16-le"))
+    result = cli("audit", data, *AS_OF, "--encoding", "utf-16", "-q")
+    assert result.code == 2 and "needs a byte-order mark" in result.err and "utf-16-le" in result.err
+
+
+@pytest.mark.parametrize("profile", ["platform-xlsx", "binance-usdm"])
+def test_a_header_row_past_the_end_returns_at_once(cli, tmp_path, profile) -> None:
+    text = (SAMPLES / "profiles" / f"{profile}.yaml").read_text("utf-8")
+    if "header_row:" in text:
+        text = text.replace("header_row: 2", "header_row: 1000000000000")
+    else:
+        text = text.replace("    file:", "    header_row: 1000000000000\n    file:", 1)
+    path = write(tmp_path / "p.yaml", text)
+    folder = next((SAMPLES / "firm-exports").glob(profile.split("-")[0] + "*"))
+    result = cli("audit", folder, "--profile", path, *AS_OF, "-q")
+    assert result.code == 2 and "header" in result.err, result.err
+
+
