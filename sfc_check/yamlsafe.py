@@ -44,6 +44,18 @@ class _PurePythonLoader(yaml.SafeLoader):
 
 
 _PurePythonLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+MAX_INT_DIGITS = 100  # no parameter, key or count needs more; Python refuses to read past 4,300 digits anyway
+
+
+def _bounded_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    if len(str(node.value)) > MAX_INT_DIGITS:
+        raise yaml.constructor.ConstructorError(None, None, f"refused: a number of more than {MAX_INT_DIGITS} "
+                                                "digits", node.start_mark)
+    return int(yaml.SafeLoader.construct_yaml_int(loader, node))
+
+
+for _loader in (_Loader, _PurePythonLoader):
+    _loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 
 class YamlDocument:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, write
+from conftest import ROOT, SAMPLES, write
 
 AS_OF = ("--as-of", "2026-06-30")
 
@@ -142,3 +142,81 @@ def test_a_header_row_past_the_end_returns_at_once(cli, tmp_path, profile) -> No
     assert result.code == 2 and "header" in result.err, result.err
 
 
+
+
+def staff_workbook(target: Path, edit_sheet=None) -> None:
+    """A valid staff_roles workbook, its sheet XML passed through `edit_sheet` (bytes → bytes)."""
+    import zipfile
+
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(["role_id", "staff_id", "entity", "role", "started_on"])
+    book.active.append(["R1", "S1", "platform", "trader", "2026-01-01"])
+    plain = target.with_suffix(".plain")
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml" and edit_sheet:
+                body = edit_sheet(body)
+            dst.writestr(item, body)
+    plain.unlink()
+
+
+def test_a_workbook_that_inflates_a_hundredfold_is_refused_before_it_is_read(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+    (data / "staff_roles.csv").unlink()
+    staff_workbook(data / "staff_roles.xlsx", lambda body: body.replace(b"<sheetData>", b"<sheetData>" +
+                                                                        b" " * 50_000_000, 1))
+    assert (data / "staff_roles.xlsx").stat().st_size < 200_000
+    result = cli("audit", data, *AS_OF, "-q")
+    assert result.code == 2 and "staff_roles.xlsx" in result.err and "decompression bomb" in result.err
+
+
+def test_a_workbook_with_broken_sheet_xml_is_exit_2_naming_it(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+    (data / "staff_roles.csv").unlink()
+    staff_workbook(data / "staff_roles.xlsx", lambda body: body[: len(body) * 3 // 4])  # cut inside the rows
+    result = cli("audit", data, *AS_OF, "-q")
+    assert result.code == 2 and "staff_roles.xlsx" in result.err and "not a readable .xlsx" in result.err
+    assert "internal error" not in result.err
+
+
+def test_policy_values_and_keys_are_bounded(cli, tmp_path) -> None:
+    cases = {"parameters:\n  1: 2\n": "pol.yaml:2: invalid policy: parameters: 1 is not of type 'string'",
+             f"parameters:\n  max_va_collateral_share: {'1' * 5000}\n": "more than 100 digits",
+             "parameters:\n  max_va_collateral_share: '1e400'\n": "must be a decimal the engine holds exactly"}
+    for body, says in cases.items():
+        path = write(tmp_path / "pol.yaml", "policy: p\n" + body)
+        result = cli("audit", SAMPLES / "exports", *AS_OF, "-q", "--policy", path)
+        assert result.code == 2 and says in result.err, result.err
+
+
+@pytest.mark.parametrize("pattern,says", [("/etc/passwd", "must name files inside DATA_DIR"),
+                                          ("../../*.csv", "must name files inside DATA_DIR")])
+def test_a_profile_reads_only_inside_data_dir(cli, tmp_path, pattern, says) -> None:
+    text = (SAMPLES / "profiles" / "binance-usdm.yaml").read_text("utf-8")
+    path = write(tmp_path / "p.yaml", text.replace('file: "binance_usdm_trades_C001*.csv"', f'file: "{pattern}"'))
+    result = cli("audit", SAMPLES / "firm-exports" / "binance-usdm", "--profile", path, "-q")
+    assert result.code == 2 and says in result.err and "p.yaml:7" in result.err
+
+
+def test_an_impossible_zone_offset_is_exit_2_with_its_line(cli, tmp_path) -> None:
+    text = (SAMPLES / "profiles" / "binance-usdm.yaml").read_text("utf-8")
+    path = write(tmp_path / "p.yaml", text.replace("timezone: UTC", 'timezone: "+99:99"'))
+    result = cli("audit", SAMPLES / "firm-exports" / "binance-usdm", "--profile", path, "-q")
+    assert result.code == 2 and "p.yaml:15: time zone offset '+99:99' is not a real offset" in result.err
+
+
+@pytest.mark.parametrize("pattern", [r"^((\w)+)+$", r"(a|a)*b", r"(a)\1", r"(?=x)y"])
+def test_patterns_that_backtrack_or_that_re2_lacks_are_refused_at_validation(cli, tmp_path, pattern) -> None:
+    rule = next((ROOT / "rules").rglob("FIN-COLL-001.yaml")).read_text("utf-8").replace("FIN-COLL-001",
+                                                                                           "FIN-COLL-901")
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    import yaml
+    doc = yaml.safe_load(rule)
+    doc["violation_when"] = {"field": "position_id", "matches": pattern}
+    (folder / "FIN-COLL-901.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "utf-8")
+    result = cli("rules", "validate", folder)
+    assert result.code == 2 and "matches:" in result.err, result.err

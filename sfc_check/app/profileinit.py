@@ -220,6 +220,9 @@ def _read_sample(path: Path, encoding: str | None) -> tuple[list[str], list[list
     fmt = FORMATS[path.suffix.lower()]
     if fmt == "xlsx":
         from openpyxl import load_workbook
+
+        from ..data.sheets import check_workbook
+        check_workbook(path, path.name)
         book = load_workbook(path, read_only=True)
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows, ())]

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import DataError
 from ..rejectedrows import RejectedSink
 from .csvrecords import csv_records
-from .datasets import FORMATS, InputFile
+from .datasets import FORMATS, InputFile, refuse_unreadable
 from .dictionary import DatasetSpec, load_dictionary
 from .jsonstream import json_lines, json_records
 from .profiles import Profile, compile_field, parse_zone
@@ -218,7 +218,9 @@ def profile_sources(profile: Profile, data_dir: Path, rejected: RejectedSink,
     dictionary = load_dictionary()
     for name, dspec in profile.datasets.items():
         pattern = str(data_dir / dspec["file"])
-        files = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+        files = sorted(Path(p) for p in glob.glob(pattern))
+        for f in files:
+            refuse_unreadable(f)  # a match that cannot be read stops the run: never taken as absent
         if files:
             out[name] = ProfileReader(dictionary[name], dspec, files, data_dir, profile, rejected, encoding)
     return out

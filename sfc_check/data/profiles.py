@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,7 +53,11 @@ def parse_zone(text: str, where: str = "") -> tzinfo:
     m = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", text.strip())
     if m:
         sign = 1 if m.group(1) == "+" else -1
-        return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
+        hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+        if hours > 14 or minutes > 59 or (hours == 14 and minutes):  # (the world's offsets run -12:00 to +14:00)
+            raise RuleFileError(f"time zone offset {text!r}{where} is not a real offset (from -14:00 to +14:00, "
+                                "minutes 00–59)")
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
     if text.strip().upper() in ("UTC", "GMT", "Z"):
         return timezone.utc
     try:
@@ -73,6 +77,10 @@ def load_profile(path: Path) -> Profile:
         if ds not in dictionary:
             raise RuleFileError(f"unknown dataset {ds!r}{did_you_mean(ds, dictionary)}",
                                 str(path), doc.line_of(["datasets", ds]))
+        pattern = str(spec.get("file", ""))
+        if PurePath(pattern).is_absolute() or ".." in PurePath(pattern.replace("\\", "/")).parts:
+            raise RuleFileError(f"file pattern {pattern!r} must name files inside DATA_DIR (no absolute path, "
+                                "no '..')", str(path), doc.line_of(["datasets", ds, "file"]))
         for fname, fspec in spec["fields"].items():
             if fname not in dictionary[ds].by_name:
                 raise RuleFileError(f"{ds} has no field {fname!r}{did_you_mean(fname, dictionary[ds].by_name)}",

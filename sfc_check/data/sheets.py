@@ -10,11 +10,35 @@ from .rowreader import Batches, RowReader
 from .rowtyping import extra_columns, row_typer
 from .textfiles import file_sha256
 
+MAX_XLSX_UNZIPPED = 4 << 30   # bytes a workbook may hold once decompressed, in all
+MAX_XLSX_RATIO = 100          # how much larger than its compressed size one part may be (real sheets: 5–20×)
+MAX_CELL_CHARS = 1 << 20      # characters in one cell
+
+
+def check_workbook(path: Path, display: str) -> None:
+    """Refuse a decompression bomb before openpyxl inflates it: a workbook's parts, decompressed, may not pass
+    4 GB in all or 100 times their compressed size (a part of 1 MB or more)."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(f"not a readable .xlsx workbook: {exc}", display) from None
+    total = sum(p.file_size for p in parts)
+    if total > MAX_XLSX_UNZIPPED:
+        raise DataError(f"refused: the workbook decompresses to {total:,} bytes (limit {MAX_XLSX_UNZIPPED:,})",
+                        display)
+    for part in parts:
+        if part.file_size >= 1 << 20 and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1):
+            raise DataError(f"refused: part {part.filename} decompresses {part.file_size // max(part.compress_size, 1):,}"
+                            f" times larger than stored (limit {MAX_XLSX_RATIO}×): a decompression bomb?", display)
+
 
 def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_row: int = 1
                ) -> tuple[list[Any], Iterator[tuple[int, list[Any] | None]]]:
     """An Excel sheet's header and its rows as cell values (a blank row comes as None), read-only and streamed."""
     from openpyxl import load_workbook  # imported lazily: only Excel inputs pay for it
+    check_workbook(path, display)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt file
@@ -30,24 +54,47 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
         raise DataError(f"no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})", display)
     values = ws.iter_rows(values_only=True)
     header: list[Any] | None = None
-    for _ in range(header_row):  # (a header_row past the last row stops there, however large)
-        first = next(values, None)
-        header = list(first) if first else None
-        if first is None:
-            break
+    try:
+        for _ in range(header_row):  # (a header_row past the last row stops there, however large)
+            first = next(values, None)
+            header = list(first) if first else None
+            if first is None:
+                break
+    except Exception as exc:  # a part openpyxl cannot parse (truncated or inconsistent XML)
+        book.close()
+        raise DataError(f"not a readable .xlsx workbook: {type(exc).__name__}: {exc}", display) from None
     if header is None:
         book.close()
         raise DataError(f"empty sheet: no header row at row {header_row}", display, header_row)
 
     def rows() -> Iterator[tuple[int, list[Any] | None]]:
         try:
-            for rowno, row in enumerate(values, header_row + 1):
+            for rowno, row in _guarded(values, display, header_row + 1):
                 cells = list(row)
                 blank = all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
                 yield rowno, None if blank else cells
         finally:
             book.close()
     return header, rows()
+
+
+def _guarded(values: Iterator[Any], display: str, first: int) -> Iterator[tuple[int, Any]]:
+    """Rows numbered from `first`; a row openpyxl cannot parse, or a cell past the size limit, stops the run
+    with the row (an internal error would name nothing)."""
+    rowno = first
+    while True:
+        try:
+            row = next(values)
+        except StopIteration:
+            return
+        except Exception as exc:  # openpyxl raises many types for broken sheet XML
+            raise DataError(f"not a readable .xlsx workbook at row {rowno}: {type(exc).__name__}: {exc}",
+                            display, rowno) from None
+        if any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in row):
+            raise DataError(f"refused: a cell of more than {MAX_CELL_CHARS:,} characters in row {rowno}",
+                            display, rowno)
+        yield rowno, row
+        rowno += 1
 
 
 class SheetReader(RowReader):

@@ -296,15 +296,54 @@ def normalised(subject: Value, other: Value, where: Where) -> Value:
 
 
 def regex_problem(pattern: str) -> str | None:
-    """Why a pattern is refused: nested repetition (a catastrophic-backtracking shape even where the engine is
-    linear: the rule would mean the same on any engine), or a pattern Python cannot compile."""
-    if re.search(r"\([^)]*[+*][^)]*\)[+*{]", pattern):
-        return "nested repetition like (a+)+ can take exponential time; rewrite it"
+    """Why a pattern is refused. The engine matches with RE2 (DuckDB's regexp_matches: linear time, whatever
+    the pattern), but a rule must mean the same on every engine and some (Spark's Java regex) backtrack, so
+    shapes that backtrack exponentially are refused, and so are constructs RE2 lacks (backreferences,
+    lookaround, atomic groups) and patterns that do not compile."""
+    if re.search(r"\\[1-9]|\(\?<?[=!]|\(\?>|(?<!\\)[*+?}]\+", pattern):
+        return ("backreferences, lookaround, atomic groups and possessive quantifiers are not supported "
+                "(the engine matches with RE2)")
     try:
-        re.compile(pattern)
+        parsed = _sre_parse(pattern)
     except re.error as exc:
         return f"the regular expression does not compile: {exc}"
+    if _backtracks(parsed, inside_repeat=False):
+        return ("a repeated group that itself repeats or alternates, like (a+)+ or (a|a)*, can take "
+                "exponential time on a backtracking engine; rewrite it")
     return None
+
+
+def _sre_parse(pattern: str) -> Any:
+    try:
+        from re import _parser as sre  # type: ignore[attr-defined]  # Python 3.11+
+    except ImportError:  # pragma: no cover
+        import sre_parse as sre
+    return sre.parse(pattern)
+
+
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+
+
+def _backtracks(items: Any, inside_repeat: bool) -> bool:
+    """A repeat (upper bound > 1) inside a repeat, or an alternation inside one: the catastrophic shapes."""
+    for op, arg in items:
+        name = str(op)
+        if name in _REPEATS:
+            low, high, body = arg
+            unbounded = int(high) > 1 and int(high) != int(low)  # (a fixed count like {3} cannot backtrack)
+            if inside_repeat and unbounded:
+                return True
+            if _backtracks(body, inside_repeat or unbounded):
+                return True
+        elif name == "SUBPATTERN":
+            if _backtracks(arg[-1], inside_repeat):
+                return True
+        elif name == "BRANCH":
+            if inside_repeat and len(arg[1]) > 1:
+                return True
+            if any(_backtracks(branch, inside_repeat) for branch in arg[1]):
+                return True
+    return False
 
 
 def _exists(spec: Any, scope: Scope, where: Where) -> Exists:

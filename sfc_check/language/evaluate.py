@@ -1,11 +1,10 @@
-"""Values and conditions of the tree computed in Python over one record's names, with Python's exact decimals.
+"""Values of the tree computed in Python over one record's names, with Python's exact decimals.
 
 Backends decide which records break a rule; this module words the few that do (a `let` shown in a message is
-computed here exactly as the rule says), and tests use it as the reference the SQL backend is held to.
+computed here exactly as the rule says). Conditions are never judged here: only the engine judges.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, DivisionByZero, InvalidOperation
@@ -14,19 +13,10 @@ from typing import Any
 from .expr import (
     Arith,
     Coalesce,
-    Compare,
-    Cond,
     Const,
     DaysBetween,
-    Exists,
-    IsNull,
-    Logic,
-    Matches,
-    Member,
-    Not,
     Ref,
     RelatedAggregate,
-    Same,
     SecondsBetween,
     ToDate,
     Value,
@@ -35,15 +25,10 @@ from .messages import format_value
 from .plan import Message
 
 Names = Mapping[str, Any]
-MAX_MATCH_INPUT = 10_000
 
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
     "div": lambda x, y: Decimal(x) / Decimal(y),
-}
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": lambda x, y: x == y, "ne": lambda x, y: x != y, "lt": lambda x, y: x < y,
-    "le": lambda x, y: x <= y, "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y,
 }
 
 
@@ -87,39 +72,6 @@ def value_of(node: Value, names: Names, tz: tzinfo) -> Any:
         except (ZeroDivisionError, DivisionByZero, InvalidOperation):
             return None
     raise TypeError(f"not a value: {node!r}")
-
-
-ExistsFn = Callable[[Exists, Names], Iterable[Names]]
-
-
-def holds(cond: Cond, names: Names, tz: tzinfo, candidates: ExistsFn | None = None) -> bool:
-    """Whether `cond` holds; `candidates` gives an Exists' joined records as names (reference use only)."""
-    if isinstance(cond, Logic):
-        parts = (holds(p, names, tz, candidates) for p in cond.parts)
-        return all(parts) if cond.op == "and" else any(parts)
-    if isinstance(cond, Not):
-        return not holds(cond.part, names, tz, candidates)
-    if isinstance(cond, Exists):
-        assert candidates is not None, "exists needs the joined records"
-        return any(cond.where is None or holds(cond.where, {**names, **inner}, tz, candidates)
-                   for inner in candidates(cond, names))
-    if isinstance(cond, IsNull):
-        return (value_of(cond.subject, names, tz) is None) != cond.negate
-    if isinstance(cond, Same):
-        return (value_of(cond.left, names, tz) == value_of(cond.right, names, tz)) != cond.negate
-    if isinstance(cond, Member):
-        x, items = value_of(cond.subject, names, tz), value_of(cond.items, names, tz)
-        members = items if isinstance(items, list) else [items]
-        return x is not None and ((x not in members) if cond.negate else (x in members))
-    if isinstance(cond, Matches):
-        v = value_of(cond.subject, names, tz)
-        return v is not None and re.search(cond.pattern, str(v)[:MAX_MATCH_INPUT]) is not None
-    assert isinstance(cond, Compare)
-    x, y = value_of(cond.left, names, tz), value_of(cond.right, names, tz)
-    if cond.ranks:
-        rank = {v: i for i, v in enumerate(cond.ranks)}
-        x, y = rank.get(x), rank.get(y)
-    return x is not None and y is not None and _COMPARE[cond.op](x, y)
 
 
 def with_lets(names: dict[str, Any], lets: Iterable[tuple[str, Value]], tz: tzinfo) -> dict[str, Any]:

@@ -230,7 +230,18 @@ def parameter_value_problem(p: Parameter, raw: Any) -> str | None:
         return wrong
     if p.type == "decimal" and not value.is_finite():
         return wrong
+    if p.type in ("decimal", "integer") and not _fits_engine(Decimal(value)):
+        return (f"must be a {p.type} the engine holds exactly (at most 28 digits before the point and 10 after), "
+                f"got {shown if len(shown) <= 60 else shown[:57] + '...'}")
     return None
+
+
+def _fits_engine(value: Decimal) -> bool:
+    """Whether a number is exact in the engine's DECIMAL(38,10): below 10^28 and at most 10 decimal places."""
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return False
+    return abs(value) < Decimal(10) ** 28 and (exponent >= -10 or value == value.quantize(Decimal(1).scaleb(-10)))
 
 
 def _infer_type(value: Any) -> str:
