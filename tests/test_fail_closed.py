@@ -220,3 +220,19 @@ def test_patterns_that_backtrack_or_that_re2_lacks_are_refused_at_validation(cli
     (folder / "FIN-COLL-901.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "utf-8")
     result = cli("rules", "validate", folder)
     assert result.code == 2 and "matches:" in result.err, result.err
+
+
+def test_control_characters_reach_no_report_as_themselves(cli, tmp_path) -> None:
+    data = exports(tmp_path)
+    trades = data / "perp_trades.csv"
+    trades.write_text(trades.read_text("utf-8").replace("T002,", "T002\x1b[2J\x00\u202eX\x07,"), "utf-8")
+    outs = [tmp_path / f"r.{ext}" for ext in ("json", "csv", "md", "html", "xml", "sarif")]
+    result = cli("audit", data, *AS_OF, "-q", *[x for o in outs for x in ("-o", o)])
+    assert result.code == 1, result.err
+    for out in outs:
+        text = out.read_text("utf-8")
+        # (JSON and SARIF carry the value exactly: JSON escapes control characters itself, \u202e is valid there)
+        unsafe = "\x1b\x00\x07" + ("" if out.suffix in (".json", ".sarif") else "\u202e")
+        assert not any(c in text for c in unsafe), out.name
+        assert "T002" in text
+    assert "T002\\x1b[2J\\x00\\u202eX\\x07" in (tmp_path / "r.csv").read_text("utf-8")

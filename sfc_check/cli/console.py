@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+
+from ..report.text import visible
 
 if TYPE_CHECKING:  # (types only: the terminal view starts without the engine)
     from ..app.selftest import ExampleResult
@@ -46,14 +47,12 @@ def _columns(default: int) -> int:
 
 
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: Any) -> str:
     """Data as inert text: control characters (an ESC could clear the screen or retitle the terminal) and
     bidirectional overrides shown as escapes, rich markup escaped."""
-    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                               else f"\\u{ord(m.group()):04x}", str(text)))
+    return escape(visible(text))
 
 
 def shown_text(value: Any) -> str:

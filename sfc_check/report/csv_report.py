@@ -6,6 +6,8 @@ import io
 import json
 from typing import Any
 
+from .text import visible
+
 COLUMNS = ("rule_id", "severity", "dataset", "key_fields", "key", "path", "row", "message", "citation", "waived", "baseline",
            "evidence")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -13,7 +15,7 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: Any) -> str:
     """Text a spreadsheet shows as text: a leading = + - @ tab or CR is defused with a leading apostrophe."""
-    text = "" if value is None else str(value)
+    text = visible(value, keep_lines=True)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 

@@ -5,20 +5,16 @@ The dashboard agrees with the exit code: a rule fails only with unwaived violati
 saying how many and why they do not count. Rejected rows that fail the run are a testcase of their own."""
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..model import FailOn, Severity
+from .text import visible
 
 SKIPPED = ("skipped", "not_evaluable", "not_in_force")
-# characters XML 1.0 cannot carry at all (ESC, NUL, lone surrogates, U+FFFE/U+FFFF): shown as escapes
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 def xml_text(value: Any) -> str:
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else
-                        f"\\u{ord(m.group()):04x}", str(value))
+    """Text XML 1.0 can carry: control characters and lone surrogates shown as escapes."""
+    return visible(value)
 
 
 def _counts(v: dict[str, Any], fail_on: FailOn, only_new: bool) -> bool:

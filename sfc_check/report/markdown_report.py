@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .text import visible
 from .view import ReportView
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -11,8 +12,8 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 def md(value: Any) -> str:
     """Escape text so a client name cannot become markup, a link or a table cell break."""
-    text = "" if value is None else str(value)
-    return _SPECIAL.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+    text = visible(value).replace("\\x0d", " ").replace("\\x0a", " ")  # (a line break reads as a space)
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(document: dict[str, Any]) -> str:
