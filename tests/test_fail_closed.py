@@ -236,3 +236,46 @@ def test_control_characters_reach_no_report_as_themselves(cli, tmp_path) -> None
         assert not any(c in text for c in unsafe), out.name
         assert "T002" in text
     assert "T002\\x1b[2J\\x00\\u202eX\\x07" in (tmp_path / "r.csv").read_text("utf-8")
+
+
+def test_sigterm_while_writing_replaces_no_report_and_leaves_no_temporary_file(cli, tmp_path, monkeypatch) -> None:
+    import os
+    import signal
+
+    from sfc_check import report
+    page, data = tmp_path / "r.html", tmp_path / "r.json"
+    page.write_text("old page", "utf-8")
+    data.write_text("old data", "utf-8")
+
+    def killed_half_way(doc):
+        yield "{"
+        os.kill(os.getpid(), signal.SIGTERM)   # the signal arrives while the JSON is being written
+        yield "}"
+    monkeypatch.setitem(report.STREAMERS, "json", killed_half_way)
+    result = cli("audit", SAMPLES / "exports", *AS_OF, "-q", "-o", page, "-o", data)
+    assert result.code == 2 and "terminated (SIGTERM)" in result.err
+    assert page.read_text("utf-8") == "old page" and data.read_text("utf-8") == "old data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json"]
+
+
+def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(cli, tmp_path) -> None:
+    import os
+    orphan = tmp_path / ".r.json.sfc-check-99999999.abc.tmp"     # no such process
+    living = tmp_path / f".r.json.sfc-check-{os.getppid()}.abc.tmp"  # a run still writing
+    orphan.write_text("partial", "utf-8")
+    living.write_text("partial", "utf-8")
+    assert cli("audit", SAMPLES / "exports", *AS_OF, "-q", "-o", tmp_path / "r.json").code == 1
+    assert not orphan.exists() and living.exists()
+
+
+def test_a_full_disk_names_the_report(cli, tmp_path, monkeypatch) -> None:
+    import errno
+
+    from sfc_check.cli import output
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(output.os, "fsync", full)
+    result = cli("audit", SAMPLES / "exports", *AS_OF, "-q", "-o", tmp_path / "r.json")
+    assert result.code == 2 and f"{tmp_path / 'r.json'}: cannot write report: No space left on device" in result.err
+    assert list(tmp_path.iterdir()) == []

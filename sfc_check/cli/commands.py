@@ -13,7 +13,7 @@ import typer
 from .. import __version__
 from ..errors import SfcCheckError, UsageError
 from ..model import DEFAULT_TZ, FailOn
-from .output import check_writable, refuse_overwriting, write_atomic
+from .output import check_writable, refuse_overwriting, write_all, write_atomic
 from .rules import RulesOption, explain, rules_app
 
 # The engine, the schema validator and the report writers are imported by the command that runs them, so that
@@ -164,8 +164,7 @@ def audit(
     doc["run"]["outputs_full"] = [str(path) for path, target in targets if target in ("json", "csv", "sarif")]
     for warning in run.warnings:
         err.print(f"warning: {warning}", markup=False)
-    for path, target in targets:
-        write_atomic(path, (STREAMERS.get(target) or RENDERERS[target])(doc))
+    write_all([(path, (STREAMERS.get(target) or RENDERERS[target])(doc)) for path, target in targets])
     if quiet:
         print(summary_line(doc))
     elif fmt is not Format.TABLE and not targets:
@@ -225,10 +224,9 @@ def signoff(
     refuse_overwriting([p for p, _ in targets], [product_file, rules])
     doc = run_signoff(SignoffRequest(product_file=product_file, rules_dir=rules, as_of=_parse_date(as_of),
                                      require_primary=require_primary))
-    for path, fmt in targets:
-        text = {"markdown": render_signoff_markdown, "html": render_signoff_html,
-                "json": lambda d: json.dumps(d, indent=2, ensure_ascii=False) + "\n"}[fmt](doc)
-        write_atomic(path, text)
+    write_all([(path, {"markdown": render_signoff_markdown, "html": render_signoff_html,
+                        "json": lambda d: json.dumps(d, indent=2, ensure_ascii=False) + "\n"}[fmt](doc))
+               for path, fmt in targets])
     render_signoff(make_console(no_color=no_color), doc)
     raise typer.Exit(0 if doc["verdict"] == "ready" else 1)
 
@@ -331,12 +329,29 @@ def tidy_help(command: Any) -> Any:
     return command
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that every `finally` runs (a BaseException: no `except
+    Exception` swallows it)."""
+
+
 def main() -> None:
     """Console entry point: every failure becomes a short message and exit 2, never a traceback.
 
     typer runs in standalone mode, so usage errors already exit 2 with click's message; what reaches us
     here is ours (SfcCheckError), the operating system's (OSError) or a bug.
     """
+    import signal
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+    previous = signal.signal(signal.SIGTERM, terminated)  # cleanup runs: temporary reports, engine files
+    try:
+        _run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run() -> None:
     try:
         from .config import bind_names, find_config
         command = tidy_help(typer.main.get_command(app))
@@ -347,7 +362,10 @@ def main() -> None:
         print(f"sfc-check: error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        print("sfc-check: interrupted", file=sys.stderr)
+        print("sfc-check: interrupted; no report was replaced", file=sys.stderr)
+        sys.exit(2)
+    except Terminated:
+        print("sfc-check: terminated (SIGTERM); no report was replaced", file=sys.stderr)
         sys.exit(2)
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""

@@ -55,10 +55,70 @@ def _mode_for(path: Path) -> int:
 
 
 def write_atomic(path: Path, text: str | Iterable[str]) -> None:
-    """Write to a temporary file beside `path`, flush to disk, then rename over it in one step; `text` may come
-    in pieces (a report streamed entry by entry is never held whole in memory)."""
+    """One report file, atomically (see write_all)."""
+    write_all([(path, text)])
+
+
+def write_all(outputs: list[tuple[Path, str | Iterable[str]]]) -> None:
+    """Write every report to a temporary file beside its target, flushed to disk, and only when all are
+    written rename each over its target: a failure or a signal part-way leaves every previous report as it was
+    (never a new JSON beside an old HTML). Texts may come in pieces (a report streamed entry by entry is never
+    held whole). Errors and SIGTERM remove the temporary files; one left by a killed run (SIGKILL) carries
+    that run's process id and is removed by the next run that writes beside it."""
+    pending: list[tuple[Path, str]] = []
+    try:
+        for path, text in outputs:
+            _remove_orphans(path)
+            pending.append((path, _write_temporary(path, text)))
+        while pending:
+            path, tmp = pending[0]
+            os.replace(tmp, path)
+            pending.pop(0)
+    except OSError as exc:
+        where = exc.filename or (pending[-1][0] if pending else "")
+        raise UsageError(f"cannot write report: {exc.strerror or exc}", str(where)) from None
+    finally:
+        for _, tmp in pending:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}.sfc-check-"
+
+
+def _remove_orphans(path: Path) -> None:
+    """Temporary files of `path` whose run is gone (killed before it could clean up)."""
     parent = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    prefix = _temporary_prefix(path)
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            try:
+                os.unlink(parent / name)
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_temporary(path: Path, text: str | Iterable[str]) -> str:
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f"{_temporary_prefix(path)}{os.getpid()}.", suffix=".tmp", dir=parent)
     try:
         os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -68,10 +128,12 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
                 f.writelines(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
+    return tmp
