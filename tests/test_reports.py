@@ -323,3 +323,14 @@ def test_baseline_is_read_as_a_stream_keeping_only_identities(tmp_path) -> None:
     baseline = load_baseline(path)
     assert baseline.previous_as_of == "2026-06-29" and len(baseline.before) == 50
     assert all(set(v) == {"rule_id", "key", "message", "severity"} for v in baseline.before.values())
+
+
+def test_a_waiver_approved_after_the_audit_date_is_listed_as_not_yet_approved(cli, tmp_path) -> None:
+    path = waiver_file(tmp_path, waiver("FIN-COLL-002", "{position_id: P015}", "2026-12-31", approved="2026-07-15"))
+    result = cli("audit", SAMPLES / "exports", *AS_OF, "--waivers", path, "-f", "json")
+    report = result.json()
+    assert [w["key"] for w in report["waivers"]["not_yet_approved"]] == [{"position_id": "P015"}]
+    assert not report["waivers"]["stale"] and not report["waivers"]["applied"]
+    assert report["summary"]["waived"] == 0 and result.code == 1
+    assert "1 waiver(s) not yet approved on 2026-06-30" in cli("audit", SAMPLES / "exports", *AS_OF, "--waivers",
+                                                               path).out

@@ -204,6 +204,13 @@ def _render_governance(console: Console, doc: dict[str, Any]) -> None:
         for r in resolved[:10]:
             key = ", ".join(f"{k}={val}" for k, val in r["key"].items())
             console.print(f"  {r['rule_id']} [{clean(key)}]")
+    early = (doc.get("waivers") or {}).get("not_yet_approved", [])
+    if early:
+        console.print(f"\n[yellow]{len(early):,} waiver(s) not yet approved[/] on {doc['run']['as_of']} (approved "
+                      "later: they do not apply to this date):")
+        for w in early:
+            key = ", ".join(f"{k}={val}" for k, val in w["key"].items())
+            console.print(f"  {w['rule_id']} [{clean(key)}] approved {w['approved_on']}")
     stale = (doc.get("waivers") or {}).get("stale", [])
     if stale:
         console.print(f"\n[yellow]{len(stale):,} stale waiver(s)[/] (match no violation: remove or correct them):")

@@ -45,6 +45,7 @@ class WaiverOutcome:
     applied: list[Waiver] = field(default_factory=list)
     expired: list[Waiver] = field(default_factory=list)
     stale: list[Waiver] = field(default_factory=list)
+    not_yet_approved: list[Waiver] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -101,6 +102,8 @@ def apply_waivers(violations: Sequence[Violation], waivers: list[Waiver], as_of:
     for w in waivers:
         if w.expires_on < as_of and id(w) in matched:
             outcome.expired.append(w)
+        elif w.approved_on > as_of and id(w) in matched:
+            outcome.not_yet_approved.append(w)  # approved after the audit date: it did not apply on that date
         elif id(w) not in matched:
             outcome.stale.append(w)
     if not live:

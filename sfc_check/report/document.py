@@ -135,7 +135,8 @@ def build_document(run: AuditRun) -> dict[str, Any]:
     if run.waivers:
         w = run.waivers
         doc["waivers"] = {"path": w.path, "sha256": w.sha256, "applied": [x.entry() for x in w.applied],
-                          "expired": [x.entry() for x in w.expired], "stale": [x.entry() for x in w.stale]}
+                          "expired": [x.entry() for x in w.expired], "stale": [x.entry() for x in w.stale],
+                          "not_yet_approved": [x.entry() for x in w.not_yet_approved]}
     if run.baseline:
         doc["baseline"] = {"path": run.baseline.path, "previous_as_of": run.baseline.previous_as_of,
                            "missing": run.baseline.missing, "resolved": run.baseline.resolved}

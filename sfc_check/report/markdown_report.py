@@ -48,7 +48,7 @@ def render_markdown(document: dict[str, Any]) -> str:
     if document.get("waivers"):
         w = document["waivers"]
         lines += ["", "## Waivers", ""]
-        for label in ("applied", "expired", "stale"):
+        for label in ("applied", "expired", "not_yet_approved", "stale"):
             for x in w[label]:
                 lines.append(f"- {label}: {x['rule_id']} {md(view.key(x))} — {md(x['reason'])} (approved by "
                              f"{md(x['approved_by'])} on {x['approved_on']}, expires {x['expires_on']})")
