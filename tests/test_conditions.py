@@ -196,7 +196,7 @@ def test_dated_parameter_values_follow_as_of(tmp_path) -> None:
 def test_matches_is_a_bounded_regex(tmp_path) -> None:
     rule = make_rule(tmp_path, {"dataset": "collateral", "violation_when": {"field": "asset", "matches": r"^\d{4}\.HK$"}})
     assert keys(run(rule, [pos("P1", asset="0700.HK"), pos("P2", asset="BTC")])) == {"P1"}
-    with pytest.raises(RuleFileError, match="nested repetition"):
+    with pytest.raises(RuleFileError, match="repeated group that itself repeats"):
         make_rule(tmp_path, {"dataset": "collateral", "violation_when": {"field": "asset", "matches": "(a+)+$"}}, "TEST-RX-002")
     with pytest.raises(RuleFileError, match="does not compile"):
         make_rule(tmp_path, {"dataset": "collateral", "violation_when": {"field": "asset", "matches": "(unclosed"}}, "TEST-RX-003")

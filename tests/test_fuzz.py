@@ -15,6 +15,9 @@ from conftest import ROOT, SAMPLES, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+# every fuzz test runs in CI's thorough pass (-m "slow or property"), not in the README's quick command
+pytestmark = pytest.mark.slow
+
 AS_OF = ("--as-of", "2026-06-30")
 FUZZ = settings(max_examples=examples(15, 80), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -71,7 +74,7 @@ def _valid_workbook(path: Path) -> None:
 
 
 @pytest.mark.property
-@FUZZ
+@settings(FUZZ, max_examples=examples(6, 80))  # (each example inflates a workbook: fewer in the quick run)
 @given(part=st.sampled_from(["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/sharedStrings.xml",
                              "[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"]),
        cut=st.floats(0, 1), flip=st.binary(min_size=1, max_size=4), at=st.floats(0, 1))

@@ -224,6 +224,9 @@ def _read_sample(path: Path, encoding: str | None) -> tuple[list[str], list[list
         from ..data.sheets import check_workbook
         check_workbook(path, path.name)
         book = load_workbook(path, read_only=True)
+        if not book.worksheets:
+            book.close()
+            return [], []
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows, ())]
         sample = [["" if c is None else c.isoformat() if hasattr(c, "isoformat") else str(c) for c in r]

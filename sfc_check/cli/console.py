@@ -34,7 +34,8 @@ def make_console(stderr: bool = False, no_color: bool = False) -> Console:
     forced = bool(os.environ.get("FORCE_COLOR"))
     terminal = stream.isatty() or forced
     colour = terminal and not no_color and not os.environ.get("NO_COLOR")
-    width = None if stream.isatty() else _columns(160 if not forced else 120)
+    # piped output keeps one width (160) whatever COLUMNS says, so cron mail and logs read the same every night
+    width = None if stream.isatty() else (_columns(120) if forced else 160)
     return Console(file=stream, no_color=not colour, color_system="auto" if colour else None, highlight=False,
                    soft_wrap=not terminal, width=width, emoji=False, force_terminal=terminal)
 

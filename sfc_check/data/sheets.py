@@ -43,6 +43,9 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt file
         raise DataError(f"not a readable .xlsx workbook: {exc}", display) from None
+    if not book.worksheets:
+        book.close()
+        raise DataError("not a readable .xlsx workbook: it has no sheet", display)
     if sheet is None:
         ws = book.worksheets[0]
     elif isinstance(sheet, int) and 1 <= sheet <= len(book.worksheets):
