@@ -109,3 +109,53 @@ def test_no_color_flag_wins_over_force_color(cli, monkeypatch) -> None:
     assert "\x1b[" not in cli("audit", SAMPLES / "exports", *AS_OF, "--no-color").out
 
 
+
+
+def test_in_a_real_terminal_the_table_is_coloured_and_fits_80_columns(tmp_path) -> None:
+    """Run in a pseudo-terminal as a compliance officer would: colour, rounded borders, no line past 80."""
+    import os
+    import pty
+    import re
+    import subprocess
+    import sys
+    primary, secondary = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
+    proc = subprocess.Popen([sys.executable, "-m", "sfc_check.cli", "audit", str(SAMPLES / "exports"),
+                             "--as-of", "2026-06-30"], stdin=secondary, stdout=secondary, stderr=secondary,
+                            env=env, close_fds=True)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert proc.wait(timeout=60) == 1
+    text = b"".join(chunks).decode("utf-8", "replace")
+    assert "\x1b[" in text and "╭" in text
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    lines = [line for line in re.split(r"[\r\n]", plain) if line.strip()]  # (a progress bar redraws after \r)
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert any(line.startswith("AMM-ACCESS-001") for line in lines)
+
+
+def test_progress_bars_show_percentage_speed_and_time_left() -> None:
+    import io
+
+    from sfc_check.cli.console import ProgressBars
+    console = Console(file=io.StringIO(), force_terminal=True, width=120, record=True)
+    bars = ProgressBars(console)
+    tick = bars.start("perp_trades", "perp_trades.csv", total_bytes=1_000_000)
+    tick(2048, 250_000)
+    task = bars._progress.tasks[0]
+    assert task.total == 1_000_000 and task.completed == 250_000 and task.fields["rows"] == 2048
+    assert task.percentage == 25.0
+    columns = [type(c).__name__ for c in bars._progress.columns]
+    assert {"TaskProgressColumn", "TransferSpeedColumn", "TimeRemainingColumn"} <= set(columns)
