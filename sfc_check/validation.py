@@ -78,8 +78,10 @@ def schema_errors(doc: YamlDocument, schema: dict[str, Any], what: str) -> list[
     seen: set[str] = set()
     for err in errors:
         if err.validator in ("oneOf", "anyOf") and err.context:
-            deeper = jsonschema.exceptions.best_match(err.context)
-            if list(deeper.absolute_path) and len(deeper.absolute_path) > len(err.absolute_path):
+            misspelt = [e for e in err.context if e.validator in ("additionalProperties", "propertyNames")
+                        and isinstance(e.instance, dict) and e.instance is err.instance]
+            deeper = misspelt[0] if misspelt else jsonschema.exceptions.best_match(err.context)
+            if misspelt or (list(deeper.absolute_path) and len(deeper.absolute_path) > len(err.absolute_path)):
                 err = deeper
         found = RuleFileError(f"invalid {what}: {_schema_message(err)}", doc.path, doc.line_of(_error_path(err)))
         if str(found) not in seen:

@@ -78,11 +78,14 @@ class ProfileReader(RowReader):
                 elif isinstance(fspec, str) and fspec != "unavailable":
                     fspec = {"column": fspec}
                 get, label = compile_field(fs, fspec, header, spec.name, path.stem, zone, nulls)
-                if label is None and isinstance(fspec, dict) and ("column" in fspec or "columns" in fspec):
+                reads = isinstance(fspec, dict) and any(k in fspec for k in ("column", "columns", "join"))
+                if label is None and reads:
                     absent.add(fs.name)
-                if label is None and fs.required and isinstance(fspec, dict) and ("column" in fspec or
-                                                                                 "columns" in fspec):
-                    missing.append(f"{fs.name} (column {fspec.get('column') or ' / '.join(fspec['columns'])})")
+                if label is None and fs.required and reads:
+                    assert isinstance(fspec, dict)
+                    named = fspec.get("column") or " / ".join(fspec.get("columns") or []) or \
+                        " + ".join(fspec["join"])
+                    missing.append(f"{fs.name} (column {named})")
                 getters.append(get)
             if missing:
                 raise DataError(f"missing required column(s) for {spec.name}: {', '.join(missing)} "
@@ -162,10 +165,11 @@ class ProfileReader(RowReader):
         return ["" if h is None else str(h) for h in header], rows()
 
     def _json(self, path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-        names = sorted({(s if isinstance(s, str) else s.get("column", "")) for s in self.dspec["fields"].values()
-                        if s != "unavailable"} | {c for s in self.dspec["fields"].values() if isinstance(s, dict)
-                                                  for c in s.get("columns", [])} |
-                       {f.name for f in self.source.dataset.fields} - {""})
+        names = sorted(({(s if isinstance(s, str) else s.get("column", "")) for s in self.dspec["fields"].values()
+                         if s != "unavailable"} | {c for s in self.dspec["fields"].values() if isinstance(s, dict)
+                                                   for c in (*s.get("columns", []), *s.get("join", []))} |
+                        set(_where_columns(self.dspec.get("where"))) |
+                        {f.name for f in self.source.dataset.fields}) - {""})
         text, hashing, encoding = open_text(path, self.encoding)
         self.reading(hashing)
         display = self.current_path
@@ -174,7 +178,8 @@ class ProfileReader(RowReader):
 
         def records() -> Iterator[tuple[int, Any]]:
             if self.fmt == "json":
-                yield from json_records(text, display)
+                envelope = self.dspec.get("records")
+                yield from json_records(text, display, (envelope,) if envelope else ("records", "data"))
             else:
                 yield from json_lines(text, self._count_blank, line_problem)
 
@@ -184,15 +189,45 @@ class ProfileReader(RowReader):
                 with text:
                     for rowno, obj in records():
                         fields = record_fields(obj, columns)
-                        yield rowno, (fields if isinstance(fields, RowProblem) else
-                                      [fields.get(n) for n in lowered])
+                        if isinstance(fields, RowProblem):
+                            yield rowno, fields
+                            continue
+                        yield rowno, [fields[n] if n in fields else _at_path(fields, n) if "." in n else None
+                                      for n in lowered]
             except UnicodeDecodeError:
                 raise decode_error(path, display, encoding) from None
             self._hash = hashing.sha256.hexdigest()
         return names, rows()
 
 
+def _where_columns(spec: dict[str, Any] | None) -> list[str]:
+    if not spec:
+        return []
+    if "all" in spec or "any" in spec:
+        return [c for part in spec.get("all") or spec.get("any") or [] for c in _where_columns(part)]
+    return [spec["column"]]
+
+
+def _at_path(record: dict[str, Any], path: str) -> Any:
+    """A nested JSON value by a dotted path (`event.user.id`), keys matched as header names are: stripped and
+    without regard to case; None when a step is missing or not an object."""
+    value: Any = record
+    for step in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        keyed = {str(k).strip().lower(): v for k, v in value.items()}
+        value = keyed.get(step)
+    return value
+
+
 def _where(spec: dict[str, Any], header: list[str], path: str) -> Callable[[list[Any]], bool]:
+    """The profile's row filter: one column's test, or all: / any: of several."""
+    if "all" in spec:
+        parts = [_where(p, header, path) for p in spec["all"]]
+        return lambda cells: all(test(cells) for test in parts)
+    if "any" in spec:
+        parts = [_where(p, header, path) for p in spec["any"]]
+        return lambda cells: any(test(cells) for test in parts)
     index = {h.strip().lower(): i for i, h in enumerate(header) if h is not None}
     col = spec["column"].strip().lower()
     if col not in index:

@@ -86,9 +86,10 @@ def load_profile(path: Path) -> Profile:
                 raise RuleFileError(f"{ds} has no field {fname!r}{did_you_mean(fname, dictionary[ds].by_name)}",
                                     str(path), doc.line_of(["datasets", ds, "fields", fname]))
             if isinstance(fspec, dict):
-                sources = [k for k in ("column", "columns", "position", "constant", "synthesize") if k in fspec]
+                sources = [k for k in ("column", "columns", "join", "position", "constant", "synthesize")
+                           if k in fspec]
                 if len(sources) != 1:
-                    raise RuleFileError(f"{ds}.{fname}: give exactly one of column, columns, position, constant "
+                    raise RuleFileError(f"{ds}.{fname}: give exactly one of column, columns, join, position, constant "
                                         "or synthesize", str(path), doc.line_of(["datasets", ds, "fields", fname]))
                 if "timezone" in fspec:
                     _zone_in(doc, ["datasets", ds, "fields", fname, "timezone"])
@@ -152,7 +153,13 @@ def compile_field(fs: FieldSpec, spec: Any, header: list[str], dataset: str, fil
     if "synthesize" in spec:
         return (lambda cells, rowno: f"{file_stem}:{rowno}"), None
     index = {h.strip().lower(): i for i, h in reversed(list(enumerate(header))) if h is not None}
-    if "position" in spec:
+    joined: list[int] = []
+    if "join" in spec:  # several columns make one value (a date and a time): the first one names it
+        if any(n.strip().lower() not in index for n in spec["join"]):
+            return (lambda cells, rowno: None), None  # reported as a missing column by the caller
+        joined = [index[n.strip().lower()] for n in spec["join"]]
+        pos, label = joined[0], " + ".join(spec["join"])
+    elif "position" in spec:
         pos = spec["position"] - 1
         label = f"#{spec['position']}"
     else:
@@ -173,8 +180,14 @@ def compile_field(fs: FieldSpec, spec: Any, header: list[str], dataset: str, fil
     last = [None]
     kind = fs.type
 
+    separator = spec.get("separator", " ")
+
     def get(cells: list[Any], rowno: int) -> Any:
         raw = cells[pos] if pos < len(cells) else None
+        if joined:
+            parts = [cells[i] for i in joined if i < len(cells) and cells[i] is not None and str(cells[i]).strip()]
+            raw = separator.join(p.isoformat() if isinstance(p, (date, datetime)) else str(p).strip()
+                                 for p in parts) or None
         if isinstance(raw, datetime):
             value: Any = raw if raw.tzinfo else raw.replace(tzinfo=zone)
             out = value.date().isoformat() if kind == "date" else value.isoformat()
@@ -209,15 +222,17 @@ def compile_field(fs: FieldSpec, spec: Any, header: list[str], dataset: str, fil
             except ValueError as exc:
                 raise RowProblem(fs.name, raw, str(exc)) from None
         if formats and kind in ("date", "datetime") and not isinstance(raw, (date, datetime)):
+            why = ""
             for fmt in formats:
                 try:
                     parsed = parse_formatted(out, fmt)
                     break
-                except ValueError:
+                except ValueError as exc:
+                    why = f": {exc}" if fmt in EPOCH_UNITS else why
                     continue
             else:
                 raise RowProblem(fs.name, raw, f"does not match the format {' or '.join(formats)} "
-                                                f"(column {label!r})")
+                                                f"(column {label!r}){why}")
             if kind == "date":
                 out = parsed.date().isoformat()
             else:
@@ -241,8 +256,22 @@ _ISO_SHAPES = {
 }
 
 
+EPOCH_UNITS = {"epoch_s": 1, "epoch_ms": 1000}
+_EPOCH = re.compile(r"[0-9]{1,16}(\.[0-9]{1,6})?")
+_EPOCH_RANGE = (datetime(1990, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+
+
 def parse_formatted(text: str, fmt: str) -> datetime:
-    """`datetime.strptime(text, fmt)`, by the ISO parser when the text has the format's exact ISO shape."""
+    """`datetime.strptime(text, fmt)`, by the ISO parser when the text has the format's exact ISO shape;
+    `epoch_s` / `epoch_ms`: Unix time in seconds or milliseconds (UTC), between 1990 and 2100 (a number out
+    of that range is more likely the wrong unit than a trade)."""
+    if fmt in EPOCH_UNITS:
+        if not _EPOCH.fullmatch(text):
+            raise ValueError(f"not Unix time in {'seconds' if fmt == 'epoch_s' else 'milliseconds'}")
+        seconds = Decimal(text) / EPOCH_UNITS[fmt]
+        if not _EPOCH_RANGE[0].timestamp() <= seconds < _EPOCH_RANGE[1].timestamp():
+            raise ValueError("Unix time outside 1990–2100: the wrong unit (seconds or milliseconds)?")
+        return datetime.fromtimestamp(0, timezone.utc) + timedelta(seconds=float(seconds))
     shape = _ISO_SHAPES.get(fmt)
     if shape is not None and shape.fullmatch(text):
         return datetime.fromisoformat(text)
