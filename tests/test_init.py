@@ -128,3 +128,18 @@ def test_the_written_profile_is_valid_and_reads_the_folder(cli, profile, tmp_pat
     result = cli("profile", "check", data, "--profile", path)
     assert "Traceback" not in result.err and "internal error" not in result.err
     assert cli("init", data, "-o", tmp_path / "again.yaml").code == 0
+
+
+def test_two_columns_with_one_header_are_told_apart_by_position(tmp_path) -> None:
+    from sfc_check.app.profileinit import init_profile
+    data = tmp_path / "wd"
+    data.mkdir()
+    (data / "withdrawal_history.csv").write_text(
+        "Withdraw ID,Client,Coin,Amount,Address,Request Time,Status,Amount\n"
+        + "".join(f"W{n},C{n},BTC,0.{n + 1},bc1q{n},2026-06-0{n + 1}T10:00:00+08:00,completed,{(n + 1) * 5000}\n"
+                  for n in range(5)), "utf-8")
+    text = init_profile(data)
+    line = next(x for x in text.splitlines() if x.strip().startswith("amount:"))
+    assert "position: 4" in line and "TODO: two columns are headed 'Amount': position 4 chosen" in line
+    fields = yaml.safe_load(text)["datasets"]["withdrawals"]["fields"]
+    assert fields["withdrawal_id"] == "Withdraw ID" and fields["destination_address"] == "Address"

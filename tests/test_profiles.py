@@ -357,3 +357,17 @@ def test_an_exchange_withdrawal_history_is_audited_through_its_profile(cli) -> N
     report = result.json()
     assert result.code == 1 and report["rejected_rows"] == []
     assert pairs(report) == {("WDR-AUTH-001", "WD-1002"), ("WDR-AUTH-001", "WD-1006"), ("WDR-NEWADDR-001", "WD-1003")}
+
+
+def test_profile_check_puts_a_column_rejecting_every_row_first_and_lists_canonical_files(cli, tmp_path) -> None:
+    text = (PROFILES / "broker-backoffice-big5.yaml").read_text("utf-8")
+    broken = text.replace("map: {IND: individual, CORP: corporation, TRUST: trust, PTNR: partnership, "
+                          "INST: institution}", "map: {XX: individual}")
+    assert broken != text
+    path = write(tmp_path / "p.yaml", broken)
+    result = cli("profile", "check", FIRM / "broker-big5", "--profile", path)
+    problems = result.out.split("problem(s):")[1].strip().splitlines()
+    assert result.code == 1 and problems[0].startswith("- clients.client_type: 14 of 15 rows are rejected on this column")
+    listed = cli("profile", "check", FIRM / "binance-usdm", "--profile", PROFILES / "binance-usdm.yaml")
+    assert "Also read as canonical datasets: clients ← clients.csv, perp_instruments ← perp_instruments.csv" \
+        in listed.out

@@ -5,9 +5,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..data.datasets import discover
 from ..data.dictionary import load_dictionary
 from ..data.profilereader import profile_sources
 from ..data.profiles import load_profile
+from ..errors import SfcCheckError
 from ..model import RejectedRow, json_value
 
 
@@ -33,7 +35,7 @@ def check_profile(path: Path, data_dir: Path, show: int = 5, encoding: str | Non
     rejected: list[RejectedRow] = []
     sources = profile_sources(profile, data_dir, rejected, encoding)
     dictionary = load_dictionary()
-    datasets, problems = [], []
+    datasets, problems, urgent = [], [], []
     for name, dspec in profile.datasets.items():
         spec = dictionary[name]
         mapping = [{"field": f.name, "required": f.required, "source": _source_label(dspec["fields"].get(f.name))}
@@ -64,5 +66,21 @@ def check_profile(path: Path, data_dir: Path, show: int = 5, encoding: str | Non
             examples = [r for r in mine if (r.column or "(row)") == column and r.reason == reason][:3]
             where = ", ".join(f"{r.path}:{r.row} {r.value!r}" for r in examples)
             problems.append(f"{name}.{column}: {n} row(s) {reason} — e.g. {where}")
+        per_column = Counter(r.column or "(row)" for r in mine)
+        for column, n in per_column.items():
+            if n and n * 10 >= entry["rows_read"] * 9:  # one wrong code can reject a whole export: said first
+                urgent.append(f"{name}.{column}: {n:,} of {entry['rows_read']:,} rows are rejected on this column "
+                              "— the rules reading it judge almost nothing until the mapping is fixed")
         datasets.append(entry)
-    return {"profile": profile.name, "path": str(path), "datasets": datasets, "problems": problems}
+    canonical = _canonical_inputs(data_dir, profile)
+    return {"profile": profile.name, "path": str(path), "datasets": datasets, "problems": urgent + problems,
+            "urgent": urgent, "canonical": canonical}
+
+
+def _canonical_inputs(data_dir: Path, profile: Any) -> list[str]:
+    """Files the audit reads as canonical datasets beside the profiled ones (what `audit` adds to them)."""
+    try:
+        files, _ = discover(data_dir)
+    except SfcCheckError:
+        return []
+    return [f"{name} ← {f.display}" for name, f in sorted(files.items()) if name not in profile.datasets]

@@ -391,9 +391,12 @@ def render_profile_check(console: Console, report: dict[str, Any]) -> None:
             for r in ds["rows"]:
                 rows.add_row(*[clean("" if r[c] is None else str(r[c])) for c in cols])
             console.print(rows)
+    if report.get("canonical"):
+        console.print("\nAlso read as canonical datasets: " + clean(", ".join(report["canonical"])))
     if report["problems"]:
         console.print(f"\n[bold red]{len(report['problems'])} problem(s):[/]")
+        urgent = set(report.get("urgent", ()))
         for p in report["problems"]:
-            console.print(f"  - {clean(p)}")
+            console.print(f"  - [bold red]{clean(p)}[/]" if p in urgent else f"  - {clean(p)}")
     else:
         console.print("\n[green]no problems found[/]")
