@@ -371,3 +371,9 @@ def test_profile_check_puts_a_column_rejecting_every_row_first_and_lists_canonic
     listed = cli("profile", "check", FIRM / "binance-usdm", "--profile", PROFILES / "binance-usdm.yaml")
     assert "Also read as canonical datasets: clients ← clients.csv, perp_instruments ← perp_instruments.csv" \
         in listed.out
+
+
+def test_a_decode_error_under_a_profile_names_its_encoding_key(cli, tmp_path) -> None:
+    text = (PROFILES / "broker-backoffice-big5.yaml").read_text("utf-8").replace("    encoding: big5hkscs\n", "")
+    result = cli("audit", FIRM / "broker-big5", "--profile", write(tmp_path / "p.yaml", text), "-q")
+    assert result.code == 2 and "set `encoding: big5hkscs` under datasets: clients: in the profile" in result.err

@@ -130,7 +130,7 @@ class ProfileReader(RowReader):
                     break
         except UnicodeDecodeError:
             text.close()
-            raise decode_error(path, display, encoding) from None
+            raise decode_error(path, display, encoding, self.source.dataset.name) from None
         except csv.Error as exc:
             text.close()
             raise DataError(f"unreadable CSV before the header: {exc}", display, reader.line_num + 1) from None
@@ -149,7 +149,7 @@ class ProfileReader(RowReader):
                         else:
                             self.stats.rows_blank += 1
             except UnicodeDecodeError:
-                raise decode_error(path, display, encoding) from None
+                raise decode_error(path, display, encoding, self.source.dataset.name) from None
             self._hash = hashing.sha256.hexdigest()
         return header, rows()
 
@@ -195,7 +195,7 @@ class ProfileReader(RowReader):
                         yield rowno, [fields[n] if n in fields else _at_path(fields, n) if "." in n else None
                                       for n in lowered]
             except UnicodeDecodeError:
-                raise decode_error(path, display, encoding) from None
+                raise decode_error(path, display, encoding, self.source.dataset.name) from None
             self._hash = hashing.sha256.hexdigest()
         return names, rows()
 

@@ -72,8 +72,9 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def decode_error(path: Path, display: str, encoding: str) -> DataError:
-    """Name the byte offset where decoding fails and the encodings the whole file decodes in."""
+def decode_error(path: Path, display: str, encoding: str, profiled: str | None = None) -> DataError:
+    """Name the byte offset where decoding fails and the encodings the whole file decodes in; `profiled` names
+    the profile's dataset whose `encoding:` key is the fix."""
     raw = path.read_bytes()
     offset = 0
     decoder = codecs.getincrementaldecoder(encoding)()
@@ -92,6 +93,7 @@ def decode_error(path: Path, display: str, encoding: str) -> DataError:
         except UnicodeDecodeError:
             pass
     hint = f"it decodes as {', '.join(fits)}" if fits else "no common encoding decodes it"
-    return DataError(f"cannot decode as {encoding} at byte offset {offset} (line {line}); {hint}; "
-                     "give the file's encoding with --encoding (characters are never replaced silently)",
-                     display, line)
+    fix = (f"set `encoding: {fits[0] if fits else '...'}` under datasets: {profiled}: in the profile"
+           if profiled else "give the file's encoding with --encoding")
+    return DataError(f"cannot decode as {encoding} at byte offset {offset} (line {line}); {hint}; {fix} "
+                     "(characters are never replaced silently)", display, line)
