@@ -279,3 +279,20 @@ def test_a_full_disk_names_the_report(cli, tmp_path, monkeypatch) -> None:
     result = cli("audit", SAMPLES / "exports", *AS_OF, "-q", "-o", tmp_path / "r.json")
     assert result.code == 2 and f"{tmp_path / 'r.json'}: cannot write report: No space left on device" in result.err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_formulas_without_a_calculated_value_are_said_per_column(cli, tmp_path) -> None:
+    from openpyxl import Workbook
+    data = exports(tmp_path)
+    (data / "staff_roles.csv").unlink()
+    book = Workbook()
+    book.active.append(["role_id", "staff_id", "entity", "role", "started_on"])
+    book.active.append(["R1", "S1", "platform", "trader", "2026-01-01"])
+    book.active.append(["R2", "S2", "platform", '=CONCAT("tra","der")', "2026-01-01"])   # never calculated
+    book.active.append(["R3", "S3", "platform", '=CONCAT("sa","les")', "2026-01-01"])
+    book.save(data / "staff_roles.xlsx")
+    doc = cli("audit", data, *AS_OF, "-f", "json").json()
+    staff = next(i for i in doc["inputs"] if i["dataset"] == "staff_roles")
+    assert staff["notes"] == ["2 formula cell(s) in role have no calculated value (read as empty): open and save "
+                              "the workbook in Excel to calculate them"]
+    assert "note staff_roles.xlsx: 2 formula cell(s) in role" in cli("audit", data, *AS_OF).out

@@ -86,6 +86,9 @@ def render_audit(console: Console, doc: dict[str, Any]) -> None:
         inputs.add_row(i["dataset"], clean(i["path"]), f"{i['rows_read']:,}",
                        f"[bold red]{i['rows_rejected']:,}[/]" if i["rows_rejected"] else "0")
     console.print(inputs)
+    for i in doc["inputs"]:
+        for note in i.get("notes", []):
+            console.print(f"[yellow]note[/] {clean(i['path'])}: {clean(note)}")
     if doc.get("ignored_files"):
         console.print(f"Ignored files (no canonical dataset name): {clean(', '.join(doc['ignored_files']))}")
     shown, marks = _violations_by_rule(doc)

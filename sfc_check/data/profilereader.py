@@ -154,7 +154,8 @@ class ProfileReader(RowReader):
         return header, rows()
 
     def _xlsx(self, path: Path, header_row: int) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-        header, sheet_rows = open_sheet(path, self.current_path, self.dspec.get("sheet"), header_row)
+        header, sheet_rows = open_sheet(path, self.current_path, self.dspec.get("sheet"), header_row,
+                                        self.stats.profile_notes)
 
         def rows() -> Iterator[tuple[int, list[Any]]]:
             for rowno, cells in sheet_rows:

@@ -1,6 +1,7 @@
 """LOAD DATA, Excel: a sheet as a header and streamed rows of cell values (openpyxl, read-only)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,47 @@ def check_workbook(path: Path, display: str) -> None:
                             f" times larger than stored (limit {MAX_XLSX_RATIO}×): a decompression bomb?", display)
 
 
-def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_row: int = 1
-               ) -> tuple[list[Any], Iterator[tuple[int, list[Any] | None]]]:
+_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_VALUE = re.compile(rb"<v>[^<]")  # a cached value (an empty <v/> is none)
+
+
+def uncached_formulas(path: Path, part: str, header: list[Any], header_row: int) -> list[str]:
+    """Per column, how many cells hold a formula Excel never calculated (no cached value): openpyxl reads them
+    as empty, so the report says so rather than letting them pass as blanks."""
+    import zipfile
+    counts: dict[str, int] = {}
+    tail = b""
+    try:
+        with zipfile.ZipFile(path) as z, z.open(part.lstrip("/")) as f:
+            while chunk := f.read(1 << 20):
+                text = tail + chunk
+                cut = text.rfind(b"</c>") + 4 if b"</c>" in text else 0
+                for m in _CELL.finditer(text, 0, cut):
+                    body = m.group(3) or b""
+                    if int(m.group(2)) > header_row and b"<f" in body and not _VALUE.search(body):
+                        col = m.group(1).decode()
+                        counts[col] = counts.get(col, 0) + 1
+                tail = text[cut:]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
+    notes = []
+    for col, n in sorted(counts.items(), key=lambda kv: (len(kv[0]), kv[0])):
+        index = _column_index(col)
+        name = header[index] if index < len(header) and header[index] not in (None, "") else f"column {col}"
+        notes.append(f"{n:,} formula cell(s) in {name!s} have no calculated value (read as empty): open and save "
+                     "the workbook in Excel to calculate them")
+    return notes
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_row: int = 1,
+               notes: list[str] | None = None) -> tuple[list[Any], Iterator[tuple[int, list[Any] | None]]]:
     """An Excel sheet's header and its rows as cell values (a blank row comes as None), read-only and streamed."""
     from openpyxl import load_workbook  # imported lazily: only Excel inputs pay for it
     check_workbook(path, display)
@@ -69,6 +109,8 @@ def open_sheet(path: Path, display: str, sheet: str | int | None = None, header_
     if header is None:
         book.close()
         raise DataError(f"empty sheet: no header row at row {header_row}", display, header_row)
+    if notes is not None:
+        notes += uncached_formulas(path, getattr(ws, "_worksheet_path", ""), header, header_row)
 
     def rows() -> Iterator[tuple[int, list[Any] | None]]:
         try:
@@ -109,7 +151,7 @@ class SheetReader(RowReader):
 
     def _xlsx_cells(self) -> Iterator[tuple[int, Any, Any]]:
         self.stats.sha256 = file_sha256(self.source.path)
-        header, rows = open_sheet(self.source.path, self.source.display)
+        header, rows = open_sheet(self.source.path, self.source.display, notes=self.stats.profile_notes)
         positions = self._positions(header, "header row")
         self.stats.absent = {f.name for f in self.source.dataset.fields if f.name not in positions}
         typer = row_typer(self.source.dataset, positions, extra=extra_columns(header, self.source.dataset))
