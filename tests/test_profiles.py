@@ -377,3 +377,22 @@ def test_a_decode_error_under_a_profile_names_its_encoding_key(cli, tmp_path) ->
     text = (PROFILES / "broker-backoffice-big5.yaml").read_text("utf-8").replace("    encoding: big5hkscs\n", "")
     result = cli("audit", FIRM / "broker-big5", "--profile", write(tmp_path / "p.yaml", text), "-q")
     assert result.code == 2 and "set `encoding: big5hkscs` under datasets: clients: in the profile" in result.err
+
+
+def test_profile_check_lists_every_bad_cell_of_a_row_not_only_the_first(cli, tmp_path) -> None:
+    text = (PROFILES / "broker-backoffice-big5.yaml").read_text("utf-8")
+    broken = text.replace("map: {IND: individual, CORP: corporation, TRUST: trust, PTNR: partnership, "
+                          "INST: institution}", "map: {XX: individual}")
+    broken = broken.replace("map: {PI: professional, Prof: professional, Retail: retail, RTL: retail}",
+                            "map: {XX: retail}")
+    assert broken.count("map: {XX:") == 2
+    result = cli("profile", "check", FIRM / "broker-big5", "--profile", write(tmp_path / "p.yaml", broken))
+    problems = result.out.split("problem(s):")[1]
+    assert "clients.client_type: 14 row(s) not one of" in problems
+    # the second bad cell of rows rejected on client_type (PI, Prof are no longer mapped), in row order
+    assert "clients.investor_class: 8 row(s) not one of: retail, professional — e.g. CLIENT_MASTER.csv:2 'PI'" \
+        in problems
+    audit = cli("audit", FIRM / "broker-big5", "--profile", write(tmp_path / "p.yaml", broken), "--as-of",
+                "2026-06-30", "-f", "json").json()
+    clients = [r for r in audit["rejected_rows"] if r["dataset"] == "clients"]
+    assert len(clients) == 15   # the audit still rejects each row once, with its first bad cell

@@ -52,6 +52,7 @@ def check_profile(path: Path, data_dir: Path, show: int = 5, encoding: str | Non
             datasets.append(entry)
             continue
         before = len(rejected)
+        reader.every_problem = True
         try:
             for _, row in reader:
                 if len(entry["rows"]) < show:
@@ -60,13 +61,13 @@ def check_profile(path: Path, data_dir: Path, show: int = 5, encoding: str | Non
             problems.append(f"{name}: {exc}")
         entry.update(files=reader.stats.files, rows_read=reader.stats.rows_read,
                      rows_rejected=reader.stats.rows_rejected, rows_filtered=reader.stats.rows_filtered)
-        mine = rejected[before:]
+        mine = sorted([*rejected[before:], *reader.other_problems], key=lambda r: (r.path, r.row))  # every bad cell
         by_column = Counter((r.column or "(row)", r.reason) for r in mine)
         for (column, reason), n in by_column.most_common():
             examples = [r for r in mine if (r.column or "(row)") == column and r.reason == reason][:3]
             where = ", ".join(f"{r.path}:{r.row} {r.value!r}" for r in examples)
             problems.append(f"{name}.{column}: {n} row(s) {reason} — e.g. {where}")
-        per_column = Counter(r.column or "(row)" for r in mine)
+        per_column = Counter(r.column or "(row)" for r in mine)  # (a row's several bad cells: one per column)
         for column, n in per_column.items():
             if n and n * 10 >= entry["rows_read"] * 9:  # one wrong code can reject a whole export: said first
                 urgent.append(f"{name}.{column}: {n:,} of {entry['rows_read']:,} rows are rejected on this column "

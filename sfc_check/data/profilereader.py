@@ -59,7 +59,8 @@ class ProfileReader(RowReader):
         spec = self.source.dataset
         names = [f.name for f in spec.fields]
         gone = frozenset(f for f, s in self.dspec["fields"].items() if s == "unavailable")
-        typer = row_typer(spec, {n: i for i, n in enumerate(names)}, unavailable=gone)
+        typer = row_typer(spec, {n: i for i, n in enumerate(names)}, unavailable=gone,
+                          every_problem=self.every_problem)
         zone = parse_zone(self.dspec.get("timezone") or self.profile.timezone or "UTC")
         nulls = frozenset(self.profile.null_values)
         where = self.dspec.get("where")
@@ -103,6 +104,8 @@ class ProfileReader(RowReader):
                 try:
                     canonical = [g(cells, rowno) for g in getters]
                 except RowProblem as exc:
+                    if self.every_problem:
+                        exc.more = _other_problems(getters, cells, rowno, exc)
                     yield rowno, None, exc
                     continue
                 yield rowno, typer, canonical
@@ -199,6 +202,19 @@ class ProfileReader(RowReader):
                 raise decode_error(path, display, encoding, self.source.dataset.name) from None
             self._hash = hashing.sha256.hexdigest()
         return names, rows()
+
+
+def _other_problems(getters: list[Callable[[list[Any], int], Any]], cells: list[Any], rowno: int,
+                    first: RowProblem) -> list[RowProblem]:
+    """Every bad cell of a row after `first` (profile check lists them all, the audit only the first)."""
+    found = []
+    for get in getters:
+        try:
+            get(cells, rowno)
+        except RowProblem as exc:
+            if exc.column != first.column:
+                found.append(exc)
+    return found
 
 
 def _where_columns(spec: dict[str, Any] | None) -> list[str]:

@@ -45,6 +45,8 @@ class RowReader:
         self.encoding = encoding
         self.stats = InputStats(dataset=source.dataset.name, path=source.display, format=source.format)
         self.current_path = source.display  # the file the row being read comes from (profiles read several)
+        self.every_problem = False           # profile check: report every bad cell of a row, not the first
+        self.other_problems: list[RejectedRow] = []  # the bad cells after a rejected row's first
         self.raw: HashingRaw | None = None   # the file being read, as bytes (for progress)
         self.bytes_finished = 0              # bytes of the files already read (profiles read several)
 
@@ -106,6 +108,9 @@ class RowReader:
         self.stats.rows_rejected += 1
         self.rejected.append(RejectedRow(self.source.dataset.name, self.current_path, rowno, problem.column,
                                          shown_value(problem.value), problem.reason))
+        for other in problem.more:  # (profile check: every bad cell of the row, not counted as rows)
+            self.other_problems.append(RejectedRow(self.source.dataset.name, self.current_path, rowno,
+                                                   other.column, shown_value(other.value), other.reason))
 
     def _positions(self, header: list[Any], where: str) -> dict[str, int]:
         return header_positions(header, self.source.dataset, self.source.display, where)

@@ -24,13 +24,16 @@ class RowProblem(Exception):
     def __init__(self, column: str | None, value: Any, reason: str) -> None:
         super().__init__(reason)
         self.column, self.value, self.reason = column, value, reason
+        self.more: list[RowProblem] = []  # the row's other bad cells, when the reader was asked for all
 
 
 def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_required: bool = True,
               text: bool = False, unavailable: frozenset[str] = frozenset(),
-              extra: Callable[[list[Any]], dict[str, str] | None] | None = None) -> Callable[[list[Any]], Row]:
+              extra: Callable[[list[Any]], dict[str, str] | None] | None = None, every_problem: bool = False
+              ) -> Callable[[list[Any]], Row]:
     """Compile a function: raw cells (by position) → typed canonical row, raising RowProblem at the first bad
-    cell (in the dictionary's field order), then at the first empty required field."""
+    cell (in the dictionary's field order), then at the first empty required field; with `every_problem`
+    (profile check) the RowProblem carries the row's other bad cells too."""
     names = [f.name for f in spec.fields]
     convs = [(text_converter_for(f) if text and positions.get(f.name) is not None else converter_for(f))
              for f in spec.fields]
@@ -46,6 +49,8 @@ def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_re
             try:
                 out.append(conv(cells[pos]))
             except BadValue as exc:
+                if every_problem:
+                    raise every_bad_cell(cells) from None
                 raise RowProblem(name, cells[pos], str(exc)) from None
         for i in required:
             if out[i] is None:
@@ -53,6 +58,16 @@ def row_typer(spec: DatasetSpec, positions: Mapping[str, int | None], enforce_re
         # the last element holds the file's other columns (for custom rules: {field: extra.NAME}), or None
         out.append(extra(cells) if extra is not None else None)
         return tuple(out)
+
+    def every_bad_cell(cells: list[Any]) -> RowProblem:
+        found = []
+        for name, conv, pos in plan:
+            try:
+                conv(cells[pos])
+            except BadValue as exc:
+                found.append(RowProblem(name, cells[pos], str(exc)))
+        found[0].more = found[1:]
+        return found[0]
     return type_row
 
 
