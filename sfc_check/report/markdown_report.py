@@ -21,18 +21,23 @@ def render_markdown(document: dict[str, Any]) -> str:
     run, s = document["run"], document["summary"]
     lines = [f"# sfc-check audit — {md(view.verdict)}", "",
              f"Data: `{md(run['data_dir'])}` · as of **{run['as_of']}** ({md(run['timezone'])}) · fail-on "
-             f"{run['fail_on']} · exit code {s['exit_code']}", "",
-             "## Summary", "", "| severity | violations |", "|---|---|"]
-    lines += [f"| {sev} | {n} |" for sev, n in s["by_severity"].items()]
-    lines += ["", f"{s['violations']} violation(s), {s['waived']} waived, {s['new']} new, {s['resolved']} resolved; "
-              f"{s['rules_failed']} of {s['rules_checked']} rules failed, {s['rules_skipped']} skipped; "
-              f"{s['rows_read']} rows read, {s['rows_rejected']} rejected.", "",
-              "## Rules", "", "| rule | severity | status | checked | violations | waived | citation |",
+             f"{run['fail_on']}{' (new only)' if run.get('fail_on_new') else ''} · exit code {s['exit_code']}", ""]
+    if s.get("decided_by"):
+        lines += [f"**Decided by:** {md('; '.join(s['decided_by']))}", ""]
+    lines += [f"> **Warning:** {md(w)}" for w in s.get("warnings", [])]
+    lines += ([""] if lines[-1] else []) + ["## Summary", "", "| severity | unwaived violations |", "|---|---|"]
+    lines += [f"| {sev} | {n:,} |" for sev, n in s["by_severity"].items()]
+    stale = f", {s.get('stale_waivers', 0)} stale waiver(s)" if document.get("waivers") else ""
+    lines += ["", f"{s['violations']:,} violation(s), {s['waived']:,} waived{stale}, {s['new']:,} new, "
+              f"{s['resolved']:,} resolved; {s['rules_failed']} of {s['rules_checked']} rules failed, "
+              f"{s.get('rules_not_evaluable', 0)} not evaluable, {s['rules_skipped']} skipped; "
+              f"{s['rows_read']:,} rows read, {s['rows_rejected']:,} rejected.", "",
+              "## Rules", "", "| rule | severity | status | checked | violations | waived | reference |",
               "|---|---|---|---|---|---|---|"]
-    for r in document["rules"]:
-        status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
-        lines.append(f"| {r['id']} | {r['severity']} | {md(status)} | {r['checked']} | {r['violations']} | "
-                     f"{r['waived']} | {md(r['citation'])} |")
+    for r in view.rules_sorted():
+        status = r["status"].replace("_", " ") + (f" ({r['reason']})" if r.get("reason") else "")
+        lines.append(f"| {r['id']} | {r['severity']} | {md(status)} | {r['checked']:,} | {r['violations']:,} | "
+                     f"{r['waived']} | {md(r.get('reference') or r['citation'])} |")
     for section in view.failing_rules():
         rule = section["rule"]
         lines += ["", f"## {rule['id']} — {md(rule['title'])} ({rule['severity']})", "",
