@@ -143,3 +143,17 @@ def test_two_columns_with_one_header_are_told_apart_by_position(tmp_path) -> Non
     assert "position: 4" in line and "TODO: two columns are headed 'Amount': position 4 chosen" in line
     fields = yaml.safe_load(text)["datasets"]["withdrawals"]["fields"]
     assert fields["withdrawal_id"] == "Withdraw ID" and fields["destination_address"] == "Address"
+
+
+def test_a_date_and_a_time_in_two_columns_become_one_date_time(tmp_path) -> None:
+    from sfc_check.app.profileinit import init_profile
+    data = tmp_path / "wd"
+    data.mkdir()
+    (data / "withdrawals_june.csv").write_text(
+        "Withdraw ID,Client,Coin,Amount,Address,Request Date,Request Time,Status\n"
+        + "".join(f"W{n},C{n},BTC,0.{n + 1},bc1q{n},0{n + 1}/06/2026,1{n}:30:00,completed\n" for n in range(5)),
+        "utf-8")
+    text = init_profile(data)
+    fields = yaml.safe_load(text)["datasets"]["withdrawals"]["fields"]
+    assert fields["requested_at"] == {"join": ["Request Date", "Request Time"], "format": "%d/%m/%Y %H:%M:%S"}
+    assert "Request Time" not in text.split("columns not mapped")[-1] if "columns not mapped" in text else True

@@ -311,6 +311,37 @@ class FieldChoice:
     why: str = ""
     spec: dict[str, Any] = field(default_factory=dict)
     todo: str = ""
+    join: list[str] | None = None  # a date column and a time column read as one date-time
+
+
+_TIME = re.compile(r"[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?")
+
+
+def _with_time_column(choice: FieldChoice, sample: FileSample, used: set[int]) -> None:
+    """A date-time field matched to a column of dates only: join it with the table's column of times of day,
+    if there is one (exports often split the two)."""
+    at = sample.header.index(choice.column) if choice.column in sample.header else -1
+    dates = [v.strip() for v in sample.column(at) if v.strip()] if at >= 0 else []
+    if not dates or any(_TIME.search(v) for v in dates):
+        return
+    fmt = "%Y-%m-%d" if all(_reads(parse_date, v) for v in dates) else next(iter(guess_formats(dates, "date") or []),
+                                                                                None)
+    if fmt is None:
+        return
+    candidates = []
+    for i, header in enumerate(sample.header):
+        values = [v.strip() for v in sample.column(i) if v.strip()]
+        if i != at and i not in used and values and all(_TIME.fullmatch(v) for v in values):
+            candidates.append((0 if "time" in words(header) else 1, i))
+    if not candidates:
+        return
+    i = min(candidates)[1]
+    seconds = all(v.count(":") == 2 for v in sample.column(i) if v.strip())
+    used.add(i)
+    choice.join = [str(choice.column), sample.header[i]]
+    choice.spec = {"format": f"{fmt} %H:%M" + (":%S" if seconds else "")}
+    choice.todo = ""
+    choice.why, choice.confidence = "", max(choice.confidence, SURE)
 
 
 def match_fields(sample: FileSample, spec: DatasetSpec) -> list[FieldChoice]:
@@ -340,6 +371,9 @@ def match_fields(sample: FileSample, spec: DatasetSpec) -> list[FieldChoice]:
         why = ev.why if ev.why else ("the header only resembles the field's name" if confidence < SURE else "")
         chosen[name] = FieldChoice(spec.by_name[name], column, i + 1 if counts[column] > 1 else None, confidence,
                                    why, ev.spec, ev.todo)
+    for choice in chosen.values():
+        if choice.target.type == "datetime" and choice.position is None:
+            _with_time_column(choice, sample, used)
     return [chosen.get(f.name) or FieldChoice(f) for f in spec.fields]
 
 

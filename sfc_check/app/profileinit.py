@@ -108,7 +108,7 @@ def _dataset_lines(name: str, group: list[FileSample], spec: Any, data_dir: Path
         line = _field_line(c, tuple(spec.key))
         if line:
             out.append(line)
-    taken = {c.column for c in choices if c.column}
+    taken = {c.column for c in choices if c.column} | {name for c in choices for name in (c.join or [])}
     unmatched = [h for h in first.header if h and h not in taken]
     if unmatched:
         out.append(f"      # columns not mapped (kept as extra.COLUMN for custom rules): "
@@ -126,7 +126,8 @@ def _field_line(c: FieldChoice, key_fields: tuple[str, ...]) -> str | None:
             return (f"      {f.name}: unavailable   # TODO: required and no column matched: give its column, a "
                     "constant, or leave unavailable (its rules are then not evaluable)")
         return None
-    source: dict[str, Any] = {"position": c.position} if c.position else {"column": c.column}
+    source: dict[str, Any] = ({"join": c.join} if c.join else {"position": c.position} if c.position
+                              else {"column": c.column})
     body = {**source, **c.spec}
     todos = []
     if c.position:
