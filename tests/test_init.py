@@ -157,3 +157,21 @@ def test_a_date_and_a_time_in_two_columns_become_one_date_time(tmp_path) -> None
     fields = yaml.safe_load(text)["datasets"]["withdrawals"]["fields"]
     assert fields["requested_at"] == {"join": ["Request Date", "Request Time"], "format": "%d/%m/%Y %H:%M:%S"}
     assert "Request Time" not in text.split("columns not mapped")[-1] if "columns not mapped" in text else True
+
+
+def test_init_writes_no_invalid_profile_when_nothing_needs_a_mapping(cli, tmp_path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli("init", empty).code == 2
+    canonical = tmp_path / "canonical"
+    canonical.mkdir()
+    (canonical / "clients.csv").write_text("client_id,client_type,investor_class,has_securities_margin_account\n"
+                                           "C1,individual,retail,Y\n", "utf-8")
+    result = cli("init", canonical, "-o", tmp_path / "p.yaml")
+    assert result.code == 0 and "clients.csv: the canonical clients layout" in result.err
+    assert not (tmp_path / "p.yaml").exists()
+    unknown = tmp_path / "unknown"
+    unknown.mkdir()
+    (unknown / "x.csv").write_text("foo,bar\n1,2\n", "utf-8")
+    result = cli("init", unknown)
+    assert result.code == 1 and "x.csv: which dataset is this?" in result.err and not result.out

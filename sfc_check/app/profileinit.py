@@ -13,10 +13,15 @@ from typing import Any
 import yaml
 
 from ..data.dictionary import load_dictionary
+from ..errors import UsageError
 from .columnmatch import LIKELY, SURE, FieldChoice, dataset_scores, match_fields
 from .samplefiles import FileSample, sample_folder
 
 AMBIGUOUS = 0.1   # two datasets closer than this are both offered
+
+
+class NothingToMap(Exception):
+    """No file needs (or could get) a mapping: a profile of no dataset would not be valid, so none is written."""
 
 
 def init_profile(data_dir: Path, encoding: str | None = None) -> str:
@@ -27,6 +32,9 @@ def init_profile(data_dir: Path, encoding: str | None = None) -> str:
              f"profile: {json.dumps(data_dir.name + ' exports', ensure_ascii=False)}",
              "timezone: Asia/Hong_Kong   # zone of timestamps without an offset; TODO confirm", "datasets:"]
     tables = sample_folder(data_dir, encoding)
+    if not tables:
+        raise UsageError("no export files here (.csv .txt .tsv .json .jsonl .ndjson .xlsx): nothing to profile",
+                         str(data_dir))
     assigned: dict[str, list[tuple[float, FileSample]]] = defaultdict(list)
     for sample in tables:
         if _canonical(sample, datasets):
@@ -46,6 +54,9 @@ def init_profile(data_dir: Path, encoding: str | None = None) -> str:
         if best - second < AMBIGUOUS:
             sample.notes.append(f"TODO: {name} or {other}? (the headers fit both; keep one)")
         assigned[name].append((best, sample))
+    if not assigned:
+        raise NothingToMap("\n".join(line.strip().lstrip("# ") for line in lines[5:]) or
+                           "no file could be placed in a dataset")
     for name, scored in assigned.items():
         groups = sorted(_by_layout(scored), key=lambda g: -max(score for score, _ in g))
         lines += _dataset_lines(name, [s for _, s in groups[0]], datasets[name], data_dir)

@@ -260,10 +260,14 @@ def init(
 
     Example: sfc-check init firm/ -o firm.yaml
     """
-    from ..app.profileinit import init_profile
+    from ..app.profileinit import NothingToMap, init_profile
     if not data_dir.is_dir():
         raise UsageError("not a folder", str(data_dir))
-    text = init_profile(data_dir, encoding)
+    try:
+        text = init_profile(data_dir, encoding)
+    except NothingToMap as exc:  # every file canonical (audit it as it is), or none placed: no profile written
+        print(f"sfc-check: no profile written:\n{exc}", file=sys.stderr)
+        raise typer.Exit(0 if "canonical" in str(exc) and "TODO" not in str(exc) else 1) from None
     if output:
         check_writable(output)
         write_atomic(output, text)
