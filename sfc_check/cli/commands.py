@@ -328,6 +328,12 @@ def tidy_help(command: Any) -> Any:
         elif getattr(getattr(param, "type_descriptor", None), "choices", None):
             choices = param.type_descriptor.choices
             param.metavar = "|".join(str(getattr(c, "value", c)) for c in choices)
+    try:  # click makes --help itself when help is asked for: make it now, to give it no metavar either
+        help_option = command.get_help_option(typer.Context(command))
+        if help_option is not None:
+            help_option.metavar = ""
+    except (AttributeError, TypeError):  # (another click or typer may build it differently: then it shows <bool>)
+        pass
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub)
     return command
