@@ -148,8 +148,9 @@ class RuleSql:
         if isinstance(node, DaysBetween):
             return exp.DateDiff(this=self.value(node.end), expression=self.value(node.start), unit=exp.var("DAY"))
         if isinstance(node, SecondsBetween):
-            micros = exp.Sub(this=exp.func("EPOCH_US", self.value(node.end)),
-                             expression=exp.func("EPOCH_US", self.value(node.start)))
+            # (UnixMicros is EPOCH_US in DuckDB and UNIX_MICROS in Spark: the tree stays dialect-neutral)
+            micros = exp.Sub(this=exp.UnixMicros(this=self.value(node.end)),
+                             expression=exp.UnixMicros(this=self.value(node.start)))
             return exp.paren(exp.Mul(this=exp.cast(exp.paren(micros), "DECIMAL(38, 0)"),
                                      expression=constant(Decimal("0.000001"))))
         if isinstance(node, RelatedAggregate):
