@@ -81,11 +81,6 @@ def resolve_zone(name: str) -> ZoneInfo:
         raise UsageError(f"unknown time zone {name!r} (use an IANA name such as Asia/Hong_Kong)") from None
 
 
-def exit_code_for(result: AuditResult, fail_on: FailOn, only_new: bool = False) -> int:
-    """1 when an unwaived violation (a new one, with --fail-on-new) is at or above the threshold, else 0."""
-    return 1 if failing_severities(result, fail_on, only_new) else 0
-
-
 def failing_severities(result: AuditResult, fail_on: FailOn, only_new: bool = False) -> list[str]:
     """Each severity whose unwaived (new, with --fail-on-new) violations fail the run, e.g. 'new critical 1'."""
     counts = result.tally or tally(result.violations)
@@ -246,4 +241,4 @@ def _nothing_found(ignored: list[str], profiled: bool) -> str:
     return text
 
 
-__all__ = ["AuditRequest", "AuditRun", "run_audit", "exit_code_for", "__version__"]
+__all__ = ["AuditRequest", "AuditRun", "run_audit", "failing_severities", "__version__"]

@@ -59,7 +59,7 @@ def init_profile(data_dir: Path, encoding: str | None = None) -> str:
                            "no file could be placed in a dataset")
     for name, scored in assigned.items():
         groups = sorted(_by_layout(scored), key=lambda g: -max(score for score, _ in g))
-        lines += _dataset_lines(name, [s for _, s in groups[0]], datasets[name], data_dir)
+        lines += _dataset_lines(name, [s for _, s in groups[0]], datasets[name])
         for group in groups[1:]:  # a dataset is one layout: another one is the user's to place
             names = ", ".join(s.path.name + (f" sheet {s.sheet!r}" if s.sheet else "") for _, s in group)
             lines.append(f"  # TODO: {names} also resemble {name} but in another layout: map by hand "
@@ -98,7 +98,7 @@ def file_pattern(files: list[Path]) -> str:
     return (prefix or "") + "*" + Path(names[0]).suffix
 
 
-def _dataset_lines(name: str, group: list[FileSample], spec: Any, data_dir: Path) -> list[str]:
+def _dataset_lines(name: str, group: list[FileSample], spec: Any) -> list[str]:
     first = group[0]
     out = [f"  {name}:", f"    file: {json.dumps(file_pattern([s.path for s in group]), ensure_ascii=False)}"]
     if first.fmt != (Path(first.path).suffix.lower().lstrip(".") or "csv") or first.path.suffix.lower() == ".txt":

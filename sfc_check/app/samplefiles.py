@@ -5,6 +5,7 @@ Nothing here stops at a file it cannot read: the problem becomes a note on that 
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -20,6 +21,7 @@ from ..data.textfiles import bom_encoding
 from ..errors import SfcCheckError
 
 SAMPLE_ROWS = 2000       # rows read per file: enough to see every code of a column and repeated keys
+SAMPLE_BYTES = 8 << 20   # bytes read from the head of a text file (far more than SAMPLE_ROWS rows need)
 BANNER_SEARCH = 30       # lines searched for the header below title and blank lines
 TEXT_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "jsonl",
                    ".ndjson": "jsonl", ".xlsx": "xlsx"}
@@ -68,25 +70,16 @@ def detect_encoding(raw: bytes) -> tuple[str, str]:
     bom = bom_encoding(raw[:4])
     if bom:
         return bom, ""
-    try:
-        raw.decode("utf-8")
+    if _decodes(raw, "utf-8"):
         return "utf-8", ""
-    except UnicodeDecodeError:
-        pass
-    fits = []
-    for name in ("big5hkscs", "gb18030", "cp1252"):
-        try:
-            raw.decode(name)
-            fits.append(name)
-        except UnicodeDecodeError:
-            continue
+    fits = [name for name in ("big5hkscs", "gb18030", "cp1252") if _decodes(raw, name)]
     from charset_normalizer import from_bytes
     best = from_bytes(raw[:200_000]).best()
     family = {"big5": "big5hkscs", "big5hkscs": "big5hkscs", "cp950": "big5hkscs", "gb2312": "gb18030",
               "gbk": "gb18030", "gb18030": "gb18030", "cp1252": "cp1252", "latin_1": "cp1252"}
     guess = family.get(best.encoding) if best else None
     if "big5hkscs" in fits and (guess in (None, "big5hkscs") or re.search(r"[\u4e00-\u9fff]",
-                                                                           raw.decode("big5hkscs"))):
+                                                                           raw.decode("big5hkscs", "ignore"))):
         guess = "big5hkscs"  # Hong Kong exports are Traditional Chinese; GB18030 decodes most Big5 bytes too
     guess = guess if guess in fits else (fits[0] if fits else (best.encoding if best else "utf-8"))
     others = [f for f in fits if f != guess]
@@ -95,8 +88,18 @@ def detect_encoding(raw: bytes) -> tuple[str, str]:
     return guess, note
 
 
+def _decodes(raw: bytes, encoding: str) -> bool:
+    """Whether the bytes decode, a character cut at the end of the sample (`raw` may be a file's head) aside."""
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(raw, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def _sample_text(path: Path, fmt: str, encoding: str | None) -> FileSample:
-    raw = path.read_bytes()[: 64 << 20]
+    with path.open("rb") as f:
+        raw = f.read(SAMPLE_BYTES)  # (the head: SAMPLE_ROWS rows, not the whole of a large export)
     chosen, note = (encoding, "") if encoding else detect_encoding(raw)
     text = raw.decode(chosen, errors="replace")
     if text.startswith("\ufeff"):
@@ -132,11 +135,15 @@ def _json_sample(sample: FileSample, text: str) -> None:
     else:
         records = json_records(stream, sample.path.name)
     rows: list[dict[str, Any]] = []
-    for _, obj in records:
-        if isinstance(obj, dict):
-            rows.append(flatten(obj))
-        if len(rows) >= SAMPLE_ROWS:
-            break
+    try:
+        for _, obj in records:
+            if isinstance(obj, dict):
+                rows.append(flatten(obj))
+            if len(rows) >= SAMPLE_ROWS:
+                break
+    except SfcCheckError:
+        if not rows or len(text) < SAMPLE_BYTES // 4:  # (a broken file, not a head cut inside a record)
+            raise
     sample.header = list(dict.fromkeys(k for r in rows for k in r))
     sample.rows = [["" if r.get(h) is None else str(r.get(h)) for h in sample.header] for r in rows]
 

@@ -27,17 +27,26 @@ def refuse_overwriting(outputs: list[Path], protected: list[Path | None], data_d
     dataset's name inside DATA_DIR), is exit 2: the audit must never overwrite its own evidence."""
     from ..data.datasets import FORMATS
     from ..data.dictionary import load_dictionary
-    read: list[Path] = []
+    read: dict[tuple[int, int], Path] = {}  # (device, inode) of every file the run reads: links resolve to it
     for path in protected:
         if path is None:
             continue
-        read += [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+        for p in (path.rglob("*") if path.is_dir() else [path]):
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            read.setdefault((st.st_dev, st.st_ino), p)
     for out in outputs:
         target = out.resolve()
-        for path in read:
-            if target == path.resolve() or (out.exists() and path.exists() and out.samefile(path)):
-                raise UsageError(f"--output would overwrite {path}, which this run reads; write reports "
-                                 "elsewhere", str(out))
+        try:
+            st = out.stat()
+            hit = read.get((st.st_dev, st.st_ino))
+        except OSError:
+            hit = None  # (a new file is nobody's input)
+        if hit is not None:
+            raise UsageError(f"--output would overwrite {hit}, which this run reads; write reports elsewhere",
+                             str(out))
         if data_dir is not None and target.parent == data_dir.resolve() and \
                 target.stem.lower() in load_dictionary() and target.suffix.lower() in FORMATS:
             raise UsageError(f"--output would write a file the next audit of {data_dir} reads as dataset "
