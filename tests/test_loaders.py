@@ -236,10 +236,12 @@ def test_every_known_format_has_its_reader(tmp_path) -> None:
 
     from sfc_check.data.csvreader import CsvReader
     from sfc_check.data.datasets import FORMATS
+    from sfc_check.data.parquetfile import ParquetSource
     from sfc_check.data.recordreader import RecordReader
     from sfc_check.data.sheets import SheetReader
 
-    expected = {"csv": CsvReader, "json": RecordReader, "jsonl": RecordReader, "xlsx": SheetReader}
+    expected = {"csv": CsvReader, "json": RecordReader, "jsonl": RecordReader, "xlsx": SheetReader,
+                "parquet": ParquetSource}
     assert set(FORMATS.values()) == set(expected)
     record = {"event_id": "E1", "staff_id": "S1", "system": "x", "accessed_at": "2026-01-01T00:00:00Z"}
     for ext, fmt in FORMATS.items():
@@ -252,6 +254,10 @@ def test_every_known_format_has_its_reader(tmp_path) -> None:
             write(path, json.dumps([record]))
         elif fmt == "jsonl":
             write(path, json.dumps(record) + "\n")
+        elif fmt == "parquet":
+            import duckdb
+            columns = ", ".join(f"'{v}' AS {k}" for k, v in record.items())
+            duckdb.connect().execute(f"COPY (SELECT {columns}) TO '{path}' (FORMAT parquet)")
         else:
             book = Workbook()
             book.active.append(list(record))
@@ -259,7 +265,10 @@ def test_every_known_format_has_its_reader(tmp_path) -> None:
             book.save(path)
         reader = open_reader(discover(folder)[0]["access_log"], [])
         assert type(reader) is expected[fmt]
-        assert [row[0] for _, row in reader] == ["E1"]
+        if fmt == "parquet":  # (the engine reads it: tests/test_parquet.py)
+            assert reader.native_parquet == path
+        else:
+            assert [row[0] for _, row in reader] == ["E1"]
 
 
 def test_xlsx_input_keeps_ids_as_text_and_reads_date_cells(tmp_path) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .. import __version__
-from ..backends.duckdb_backend import Settings as EngineSettings
+from ..backends.base import Settings as EngineSettings
+from ..backends.base import SparkSettings
 from ..data.datasets import discover, open_reader
 from ..data.dictionary import load_dictionary
 from ..data.profilereader import profile_sources
@@ -51,6 +52,10 @@ class AuditRequest:
     baseline_optional: bool = False  # a baseline file not there yet is the first night, said without a warning
     threads: int | None = None      # DuckDB threads (None: every core)
     memory_limit: str | None = None  # DuckDB memory cap, e.g. "2GB" (None: DuckDB's default)
+    engine: str = "duckdb"          # where rules are judged: duckdb or spark
+    spark_master: str = "local[*]"
+    spark_remote: str | None = None
+    spark_staging: str | None = None
 
 
 @dataclass
@@ -173,7 +178,9 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
             raise DataError(f"required dataset {name!r} not found (looked for {where})", str(request.data_dir))
     settings = RunSettings(as_of=as_of, tz=tz, overrides=policy.overrides if policy else {},
                            unavailable=profile.unavailable() if profile else {},
-                           engine=EngineSettings(threads=request.threads, memory_limit=request.memory_limit))
+                           engine=EngineSettings(threads=request.threads, memory_limit=request.memory_limit),
+                           spark=SparkSettings(request.spark_master, request.spark_remote, request.spark_staging)
+                           if request.engine == "spark" else None)
     result = evaluate(rules, sources, settings, rejected, progress)
     result.ignored_files = ignored
     waiver_outcome = baseline_outcome = None

@@ -13,7 +13,8 @@ from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..backends.duckdb_backend import DuckDBBackend, Settings, decode_shown, is_missing
+from ..backends.base import Backend, Settings, SparkSettings
+from ..backends.duckdb_backend import DuckDBBackend, decode_shown, is_missing
 from ..backends.sql import MISSING
 from ..data.dictionary import DatasetSpec, load_dictionary
 from ..data.rowtyping import shown_value
@@ -54,6 +55,7 @@ class RunSettings:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     unavailable: dict[str, set[str]] = field(default_factory=dict)  # dataset → fields the export lacks
     engine: Settings = field(default_factory=Settings)
+    spark: SparkSettings | None = None  # judge on Spark (loading stays DuckDB's); None: DuckDB judges
 
 
 def plan_rule(rule: Rule, settings: RunSettings) -> RulePlan:
@@ -82,7 +84,7 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
             continue
         plans.append((rule, plan))
     zone = getattr(settings.tz, "key", None) or str(settings.tz)
-    backend = DuckDBBackend(zone, settings.engine)
+    backend = make_backend(zone, settings)
     try:
         dictionary = load_dictionary()
         for name in sorted(sources):
@@ -105,6 +107,13 @@ def evaluate(rules: list[Rule], sources: dict[str, Source], settings: RunSetting
     return AuditResult(outcomes=[outcomes[r.id] for r in rules], violations=findings,
                        inputs=[sources[d].stats for d in sorted(sources)], rejected=rejected,
                        parameters={rule.id: plan.parameters for rule, plan in plans})
+
+
+def make_backend(zone: str, settings: RunSettings) -> Backend:
+    if settings.spark is not None:
+        from ..backends.spark_backend import SparkBackend
+        return SparkBackend(zone, settings.engine, settings.spark)
+    return DuckDBBackend(zone, settings.engine)
 
 
 def _not_run(rule: Rule, sources: dict[str, Source], settings: RunSettings) -> RuleOutcome | None:
@@ -148,9 +157,15 @@ def _lacks_columns(rule: Rule, plan: RulePlan, sources: dict[str, Source], outco
     return bool(lacking)
 
 
-def _load(backend: DuckDBBackend, spec: DatasetSpec, source: Source, rejected: Any, progress: Any) -> None:
+def _load(backend: Backend, spec: DatasetSpec, source: Source, rejected: Any, progress: Any) -> None:
     total = getattr(source, "total_bytes", None)
     tick = progress.start(spec.name, source.stats.path, total) if progress else None
+    parquet = getattr(source, "native_parquet", None)
+    if parquet is not None:
+        backend.load_parquet(spec, parquet, source.stats, rejected)
+        if progress:
+            progress.finish(spec.name)
+        return
     native = getattr(source, "native_csv", None)
     if native is not None and _large(native) and backend.load_csv(spec, native, source.stats, rejected):
         if progress:

@@ -8,7 +8,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -21,31 +20,12 @@ from sqlglot import exp
 from ..data.dictionary import DatasetSpec
 from ..errors import DataError, UsageError
 from ..language.plan import RulePlan
+from .base import Settings, Verdicts
 from .failures import engine_error, first_line
-from .sql import MISSING, NOT_APPLICABLE, PASS, SCALE, RuleSql, Shown, table_name
+from .sql import MISSING, SCALE, Shown, VerdictQueries, table_name
 
 FETCH = 2048  # failing rows fetched from DuckDB at a time
 DIALECT = "duckdb"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How DuckDB may use the machine: threads (None: all cores), a memory cap, where it spills."""
-
-    threads: int | None = None
-    memory_limit: str | None = None
-    temp_directory: str | None = None
-
-
-@dataclass
-class Verdicts:
-    """What one rule found: counts, and the failing records as raw rows (decoded by `decode`)."""
-
-    checked: int
-    not_applicable: int
-    failing: int
-    rows: Iterator[tuple[Any, ...]]
-    shown: list[Shown]
 
 
 class DuckDBBackend:
@@ -131,28 +111,18 @@ class DuckDBBackend:
             self.tables[spec.name] = table_name(spec.name)
         return loaded
 
+    def load_parquet(self, spec: DatasetSpec, path: Path, stats: Any, rejected: Any) -> None:
+        """A Parquet export typed by DuckDB itself (every row typed or rejected, keys deduplicated)."""
+        from .duckdb_parquet import ParquetLoad
+        ParquetLoad(self.con, spec, path, stats.path, stats, rejected, self.timezone).load()
+        self.tables[spec.name] = table_name(spec.name)
+
     # --- judging --------------------------------------------------------------------------------------
     def judge(self, plan: RulePlan, group_path: str | None) -> Verdicts:
-        sql = RuleSql(plan, self.timezone, self.tables)
-        judged = sql.judged()
-        if plan.kind == "group":
-            judged.expressions[1] = exp.alias_(exp.Literal.string(group_path or ""), "__path", quoted=True)
-        base = judged.subquery("j", copy=False)
-        v = exp.column("__v", "j", quoted=True)
-        counts = exp.select(
-            exp.Count(this=exp.Star()),
-            exp.Count(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)),
-                                                true=exp.Literal.number(1))])),
-            exp.Count(this=exp.Case(ifs=[exp.If(this=_failing(v), true=exp.Literal.number(1))])), copy=False).from_(base, copy=False)
-        counts_sql = counts.sql(DIALECT, copy=False)
-        total, not_applicable, failing = self._fetch_one(counts_sql, plan.rule_id)
-        order = [exp.Ordered(this=exp.column("__path", "j", quoted=True)),
-                 exp.Ordered(this=exp.column("__row", "j", quoted=True), nulls_first=True)]
-        order += [exp.Ordered(this=exp.cast(exp.column(f"__k{i}", "j", quoted=True), "VARCHAR"))
-                  for i in range(len(plan.key_fields))]
-        query = exp.select(exp.Star(), copy=False).from_(base, copy=False).where(_failing(v), copy=False).order_by(*order, copy=False)
-        rows = self._stream(query.sql(DIALECT, copy=False), plan.rule_id) if failing else iter(())
-        return Verdicts(total - not_applicable, not_applicable, failing, rows, sql.shown())
+        queries = VerdictQueries(plan, self.timezone, self.tables, group_path)
+        total, not_applicable, failing = self._fetch_one(queries.counts.sql(DIALECT, copy=False), plan.rule_id)
+        rows = self._stream(queries.failing.sql(DIALECT, copy=False), plan.rule_id) if failing else iter(())
+        return Verdicts(total - not_applicable, not_applicable, failing, rows, queries.shown)
 
     def _fetch_one(self, sql: str, rule_id: str) -> tuple[Any, ...]:
         try:
@@ -171,11 +141,6 @@ class DuckDBBackend:
             cursor.close()
         except duckdb.Error as exc:
             raise engine_error(exc, f"rule {rule_id}") from None
-
-
-def _failing(v: exp.Expr) -> exp.Expr:
-    return exp.and_(exp.NEQ(this=v, expression=exp.Literal.number(PASS)),
-                    exp.NEQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)))
 
 
 def decode_shown(shown: list[Shown], row: tuple[Any, ...], start: int) -> dict[str, Any]:

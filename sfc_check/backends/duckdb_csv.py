@@ -191,18 +191,11 @@ class CsvLoad:
         """Lines → cells → trimmed text → typed values → the first problem, one stage per subquery (a stage's
         columns are computed once)."""
         width = len(header)
-        if quotes:
-            cells = self._quoted_cells()
-        else:
-            cells = exp.select("n", "line", exp.alias_(_t("string_split(line, ',')"), "c"), copy=False).from_(
-                self.lines, copy=False).where(_t("n > 1 AND line IS NOT NULL"), copy=False)
+        cells = self._cell_rows(quotes)
         fields = [_FieldSql(f, positions.get(f.name), self.timezone, self.trim) for f in self.spec.fields]
         extras = [(str(h).strip(), i) for i, h in enumerate(header)
                   if h is not None and str(h).strip() and str(h).strip().lower() not in self.spec.by_name]
-        # a line of nothing but separators and spaces holds no record (counted apart, as blank lines are)
-        blank = _t("CASE WHEN contains(line, '\"') THEN len(list_filter(c, x -> :cell <> '')) = 0 "
-                   "ELSE :line = '' END", cell=self.trim(exp.column("x")),
-                   line=self.trim(_t("replace(line, ',', '')")))
+        blank = self._blank()
         texts = exp.select("n", exp.alias_(exp.Length(this=exp.column("c")), "width"),
                            exp.alias_(_extra_json(extras, self.trim), "__extra", quoted=True),
                            *[c for fs in fields for c in fs.texts()], copy=False).from_(cells.subquery("s1", copy=False), copy=False).where(
@@ -232,13 +225,29 @@ class CsvLoad:
         final = exp.select(*kept, copy=False).from_(judged.subquery("s4", copy=False), copy=False)
         self._run(f'CREATE TABLE "typed_{self.spec.name}" AS {final.sql(_DIALECT, copy=False)}')
         counts = self._sql(
-            f'SELECT (SELECT count(*) FROM "{self.lines}" WHERE n > 1), count(*) FROM "typed_{self.spec.name}"'
-        ).fetchone()
+            f'SELECT ({self._records_counted()}), count(*) FROM "typed_{self.spec.name}"').fetchone()
         assert counts is not None
         self.stats.rows_blank += counts[0] - counts[1]
         self.stats.rows_read += counts[1]
         self._reject_bad(fields, width)
         self._keep_unique(fields)
+
+    def _cell_rows(self, quotes: bool) -> exp.Select:
+        """(n, line, c): each record's line number, its text and its cells as a list of text."""
+        if quotes:
+            return self._quoted_cells()
+        return exp.select("n", "line", exp.alias_(_t("string_split(line, ',')"), "c"), copy=False).from_(
+            self.lines, copy=False).where(_t("n > 1 AND line IS NOT NULL"), copy=False)
+
+    def _blank(self) -> exp.Expr:
+        """A line of nothing but separators and spaces holds no record (counted apart, as blank lines are)."""
+        return _t("CASE WHEN contains(line, '\"') THEN len(list_filter(c, x -> :cell <> '')) = 0 "
+                  "ELSE :line = '' END", cell=self.trim(exp.column("x")),
+                  line=self.trim(_t("replace(line, ',', '')")))
+
+    def _records_counted(self) -> str:
+        """SQL counting the lines after the header (records and blank lines)."""
+        return f'SELECT count(*) FROM "{self.lines}" WHERE n > 1'
 
     def _run(self, sql: str) -> None:
         self._sql(sql)

@@ -75,9 +75,12 @@ def constant(value: Any) -> exp.Expr:
     if isinstance(value, bool):
         return exp.true() if value else exp.false()
     if isinstance(value, Decimal):
-        places = max(0, -int(value.as_tuple().exponent)) if value.is_finite() else 0
+        # the narrowest type that holds it: a comparison with a DECIMAL(38, 10) column then widens without loss
+        # in every engine (Spark widens DECIMAL(38, 10) against DECIMAL(38, 0) by dropping the places)
+        places = min(max(0, -int(value.as_tuple().exponent)), 37) if value.is_finite() else 0
+        whole = max(1, value.adjusted() + 1) if value.is_finite() and value else 1
         text = format(value, "f")
-        return exp.cast(exp.Literal.string(text), exp.DataType.build(f"DECIMAL(38, {min(places, 37)})"))
+        return exp.cast(exp.Literal.string(text), exp.DataType.build(f"DECIMAL({min(38, whole + places)}, {places})"))
     if isinstance(value, int):
         return exp.Literal.number(value)
     if isinstance(value, date):
@@ -117,9 +120,9 @@ class RuleSql:
     def ref(self, r: Ref, suffix: str = "") -> exp.Expr:
         if r.source == "let":
             raise AssertionError("lets are inlined")
-        if r.source == "extra":
-            path = '$."' + r.field.replace("\\", "\\\\").replace('"', '\\"') + '"'
-            return exp.JSONExtractScalar(this=col(ROW_ALIAS, "__extra"), expression=exp.Literal.string(path))
+        if r.source == "extra":  # (a JSONPath node: each dialect spells the key its own way)
+            path = exp.JSONPath(expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this=r.field)])
+            return exp.JSONExtractScalar(this=col(ROW_ALIAS, "__extra"), expression=path)
         if r.source == "agg":
             return col(GROUPS_ALIAS, r.field + suffix)
         if r.source.startswith("related:"):
@@ -519,3 +522,34 @@ def _has_exponent(a: Aggregate) -> bool:
 
 def _is_division(node: Value) -> bool:
     return isinstance(node, Arith) and node.op == "div"
+
+
+class VerdictQueries:
+    """A rule's two queries over its judged records: the counts (records, not applicable, failing), and the
+    failing records in report order (file, row, key) with the values they show."""
+
+    def __init__(self, plan: RulePlan, timezone: str, tables: dict[str, str], group_path: str | None) -> None:
+        sql = RuleSql(plan, timezone, tables)
+        judged = sql.judged()
+        if plan.kind == "group":
+            judged.expressions[1] = exp.alias_(exp.Literal.string(group_path or ""), "__path", quoted=True)
+        self.shown = sql.shown()
+        base = judged.subquery("j", copy=False)
+        v = exp.column("__v", "j", quoted=True)
+        self.counts = exp.select(
+            exp.Count(this=exp.Star()),
+            exp.Count(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)),
+                                                true=exp.Literal.number(1))])),
+            exp.Count(this=exp.Case(ifs=[exp.If(this=_failing(v), true=exp.Literal.number(1))])),
+            copy=False).from_(base, copy=False)
+        order = [exp.Ordered(this=exp.column("__path", "j", quoted=True)),
+                 exp.Ordered(this=exp.column("__row", "j", quoted=True), nulls_first=True)]
+        order += [exp.Ordered(this=exp.cast(exp.column(f"__k{i}", "j", quoted=True), "VARCHAR"))
+                  for i in range(len(plan.key_fields))]
+        self.failing = exp.select(exp.Star(), copy=False).from_(base.copy(), copy=False).where(
+            _failing(v), copy=False).order_by(*order, copy=False)
+
+
+def _failing(v: exp.Expr) -> exp.Expr:
+    return exp.and_(exp.NEQ(this=v, expression=exp.Literal.number(PASS)),
+                    exp.NEQ(this=v, expression=exp.Literal.number(NOT_APPLICABLE)))

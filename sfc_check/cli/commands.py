@@ -19,7 +19,7 @@ from .rules import RulesOption, explain, rules_app
 # The engine, the schema validator and the report writers are imported by the command that runs them, so that
 # `--help`, completion and `explain` start quickly (measured with python -X importtime).
 REPORT_EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-                     ".htm": "html", ".xml": "junit", ".sarif": "sarif"}
+                     ".htm": "html", ".xml": "junit", ".sarif": "sarif", ".parquet": "parquet"}
 
 app = typer.Typer(name="sfc-check", no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
                   help="Audit exported records against the SFC's virtual-asset rules (11 Feb 2026), citing the "
@@ -29,6 +29,11 @@ profile_app = typer.Typer(no_args_is_help=True, help="Check a profile (the mappi
 app.add_typer(profile_app, name="profile")
 
 _state = {"debug": False}
+
+
+class Engine(str, Enum):
+    DUCKDB = "duckdb"
+    SPARK = "spark"
 
 
 class Format(str, Enum):
@@ -116,6 +121,17 @@ def audit(
     memory_limit: Annotated[Optional[str], typer.Option("--memory-limit", metavar="SIZE",
                                                         help="Memory the engine may use before it spills to TMPDIR, "
                                                              "e.g. 2GB (default: 80% of RAM).")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="Where rules are judged: DuckDB on this machine, or "
+                                           "Apache Spark (loading and typing stay DuckDB's).")] = Engine.DUCKDB,
+    spark_master: Annotated[str, typer.Option("--spark-master", metavar="URL", help="Spark master for --engine "
+                                              "spark: local[*], spark://host:7077, yarn…")] = "local[*]",
+    spark_remote: Annotated[Optional[str], typer.Option("--spark-remote", metavar="URL", envvar="SPARK_REMOTE",
+                                                        help="A Spark Connect server (sc://host:15002) instead of "
+                                                             "a master.")] = None,
+    spark_staging: Annotated[Optional[Path], typer.Option("--spark-staging", metavar="DIR",
+                                                          help="Folder where typed tables are handed to Spark as "
+                                                               "Parquet; the cluster must read it (default: a "
+                                                               "temporary folder, right for local[*]).")] = None,
 ) -> None:
     """Evaluate every applicable rule on the exports in DATA_DIR and report the violations.
 
@@ -133,7 +149,7 @@ def audit(
         target = REPORT_EXTENSIONS.get(path.suffix.lower()) or (fmt.value if fmt is not Format.TABLE else None)
         if target is None:
             raise UsageError(f"cannot tell the report format from the extension of {path}; use .json .csv .md "
-                             ".html .xml .sarif or give --format")
+                             ".html .xml .sarif .parquet or give --format")
         targets.append((path, target))
     refuse_overwriting([p for p, _ in targets], [data_dir, rules, waivers, baseline, policy, profile], data_dir)
     if encoding:
@@ -143,7 +159,7 @@ def audit(
         except LookupError:
             raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, big5hkscs, gb18030, cp1252)") from None
     from ..app.audit import AuditRequest, run_audit
-    from ..report import RENDERERS, STREAMERS
+    from ..report import RENDERERS, STREAMERS, WRITERS
     from ..report.document import build_document
     from .console import ProgressBars, make_console, render_audit, summary_line
     request = AuditRequest(data_dir=data_dir, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
@@ -152,7 +168,9 @@ def audit(
                            fail_on_new=fail_on_new, profile=profile, require_all=require_all,
                            fail_on_rejected=fail_on_rejected, max_rejected=max_rejected,
                            baseline_optional=baseline_optional,
-                           threads=threads, memory_limit=memory_limit, require_primary=require_primary)
+                           threads=threads, memory_limit=memory_limit, require_primary=require_primary,
+                           engine=engine.value, spark_master=spark_master, spark_remote=spark_remote,
+                           spark_staging=str(spark_staging) if spark_staging else None)
     console = make_console(no_color=no_color)
     err = make_console(stderr=True, no_color=no_color)
     if err.is_terminal and not quiet:
@@ -161,10 +179,11 @@ def audit(
     else:
         run = run_audit(request)
     doc = build_document(run)
-    doc["run"]["outputs_full"] = [str(path) for path, target in targets if target in ("json", "csv", "sarif")]
+    doc["run"]["outputs_full"] = [str(path) for path, target in targets if target in ("json", "csv", "sarif", "parquet")]
     for warning in run.warnings:
         err.print(f"warning: {warning}", markup=False)
-    write_all([(path, (STREAMERS.get(target) or RENDERERS[target])(doc)) for path, target in targets])
+    write_all([(path, (STREAMERS.get(target) or WRITERS.get(target) or RENDERERS[target])(doc))
+               for path, target in targets])
     if quiet:
         print(summary_line(doc))
     elif fmt is not Format.TABLE and not targets:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import UsageError
@@ -63,12 +63,15 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+Content = str | Iterable[str] | Callable[[Path], None]  # text, text in pieces, or a writer of a binary file
+
+
+def write_atomic(path: Path, text: Content) -> None:
     """One report file, atomically (see write_all)."""
     write_all([(path, text)])
 
 
-def write_all(outputs: list[tuple[Path, str | Iterable[str]]]) -> None:
+def write_all(outputs: list[tuple[Path, Content]]) -> None:
     """Write every report to a temporary file beside its target, flushed to disk, and only when all are
     written rename each over its target: a failure or a signal part-way leaves every previous report as it was
     (never a new JSON beside an old HTML). Texts may come in pieces (a report streamed entry by entry is never
@@ -125,11 +128,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _write_temporary(path: Path, text: str | Iterable[str]) -> str:
+def _write_temporary(path: Path, text: Content) -> str:
     parent = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f"{_temporary_prefix(path)}{os.getpid()}.", suffix=".tmp", dir=parent)
     try:
         os.chmod(tmp, _mode_for(path))
+        if callable(text):  # a binary format that writes its own file (Parquet)
+            os.close(fd)
+            text(Path(tmp))
+            with open(tmp, "rb") as done:
+                os.fsync(done.fileno())
+            return tmp
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             if isinstance(text, str):
                 f.write(text)

@@ -8,11 +8,13 @@ from ..errors import DataError
 from ..rejectedrows import RejectedSink
 from .csvreader import CsvReader
 from .dictionary import load_dictionary
+from .parquetfile import ParquetSource
 from .recordreader import RecordReader
 from .rowreader import InputFile, RowReader
 from .sheets import SheetReader
 
-FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx",
+           ".parquet": "parquet"}
 
 
 def discover(data_dir: Path) -> tuple[dict[str, InputFile], list[str]]:
@@ -60,7 +62,11 @@ def refuse_unreadable(path: Path) -> None:
                         f"cannot read this export: {what}", str(path))
 
 
-def open_reader(source: InputFile, rejected: RejectedSink, encoding: str | None = None) -> RowReader:
-    """The reader of the file's format; its rows stream from `batches()` (or iteration), bad ones to `rejected`."""
+def open_reader(source: InputFile, rejected: RejectedSink, encoding: str | None = None
+                ) -> RowReader | ParquetSource:
+    """The reader of the file's format; its rows stream from `batches()` (or iteration), bad ones to `rejected`.
+    (A Parquet file is read by the engine itself.)"""
+    if source.format == "parquet":
+        return ParquetSource(source, rejected, encoding)
     reader = {"csv": CsvReader, "json": RecordReader, "jsonl": RecordReader, "xlsx": SheetReader}[source.format]
     return reader(source, rejected, encoding)

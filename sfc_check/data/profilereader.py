@@ -31,6 +31,10 @@ class ProfileReader(RowReader):
     def __init__(self, dataset: DatasetSpec, dspec: dict[str, Any], files: list[Path], data_dir: Path,
                  profile: Profile, rejected: RejectedSink, encoding: str | None = None) -> None:
         fmt = dspec.get("format") or FORMATS.get(files[0].suffix.lower(), "csv")
+        if fmt == "parquet":
+            raise DataError(f"profile dataset {dataset.name!r}: a profile maps CSV, JSON and Excel layouts; a "
+                            f"Parquet export is read as {dataset.name}.parquet with the dictionary's column names",
+                            str(files[0]))
         display = ", ".join(str(f.relative_to(data_dir)) for f in files)
         super().__init__(InputFile(dataset, files[0], display, fmt), rejected, dspec.get("encoding") or encoding)
         self.dspec, self.files, self.data_dir, self.profile = dspec, files, data_dir, profile
