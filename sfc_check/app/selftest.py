@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..backends.base import SparkSettings
 from ..data.dictionary import load_dictionary
 from ..data.rowtyping import typed_records
 from ..language.rulepack import Rule
@@ -46,7 +47,8 @@ def example_sources(rule: Rule, example: dict[str, Any], rejected: list[Rejected
     return sources
 
 
-def run_example(rule: Rule, example: dict[str, Any], tz_name: str = DEFAULT_TZ) -> ExampleResult:
+def run_example(rule: Rule, example: dict[str, Any], tz_name: str = DEFAULT_TZ,
+                spark: SparkSettings | None = None) -> ExampleResult:
     rejected: list[RejectedRow] = []
     name, expect = example["name"], example["expect"]
     try:
@@ -59,8 +61,8 @@ def run_example(rule: Rule, example: dict[str, Any], tz_name: str = DEFAULT_TZ) 
                              f"{r.dataset} record {r.row} rejected: {r.column} {r.value!r}: {r.reason}")
     as_of = date.fromisoformat(example["as_of"]) if "as_of" in example else rule.effective_from
     overrides = {rule.id: dict(example["parameters"])} if example.get("parameters") else {}
-    result = evaluate([rule], sources, RunSettings(as_of=as_of, tz=ZoneInfo(tz_name), overrides=overrides),
-                      rejected)
+    result = evaluate([rule], sources, RunSettings(as_of=as_of, tz=ZoneInfo(tz_name), overrides=overrides,
+                                                   spark=spark), rejected)
     outcome = result.outcomes[0]
     if outcome.violations:
         got = "violation"
@@ -74,5 +76,6 @@ def run_example(rule: Rule, example: dict[str, Any], tz_name: str = DEFAULT_TZ) 
     return ExampleResult(rule.id, name, expect, got, got == expect, detail)
 
 
-def run_examples(rules: list[Rule]) -> list[ExampleResult]:
-    return [run_example(rule, ex) for rule in rules for ex in rule.doc.get("examples", [])]
+def run_examples(rules: list[Rule], spark: SparkSettings | None = None) -> list[ExampleResult]:
+    """Every example of every rule, on DuckDB or (with `spark`) judged by Spark."""
+    return [run_example(rule, ex, spark=spark) for rule in rules for ex in rule.doc.get("examples", [])]

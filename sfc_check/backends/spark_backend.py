@@ -14,6 +14,7 @@ DuckDB, not a rounded value).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -54,6 +55,8 @@ def spark_session(settings: SparkSettings) -> Any:
         from pyspark.sql import SparkSession
     except ImportError:
         raise UsageError("the Spark engine needs PySpark: pip install 'sfc-check[spark]' (and Java 17 or 21)") from None
+    # PySpark logs each failed query to stderr as JSON: the failure is worded by spark_error instead
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     builder = SparkSession.builder.appName("sfc-check")
     if settings.remote:
         builder = builder.remote(settings.remote)
@@ -166,7 +169,11 @@ class SparkBackend:
     def judge(self, plan: RulePlan, group_path: str | None) -> Verdicts:
         self._stage()
         queries = VerdictQueries(plan, self.timezone, self.loader.tables, group_path)
-        counts = self._run(lower_for_spark(queries.counts).sql(DIALECT), plan.rule_id).collect()[0]
+        frame = self._run(lower_for_spark(queries.counts).sql(DIALECT), plan.rule_id)
+        try:
+            counts = frame.collect()[0]
+        except Exception as exc:
+            raise spark_error(exc, f"rule {plan.rule_id}") from None
         total, not_applicable, failing = (int(x) for x in counts)
         rows = self._rows(lower_for_spark(queries.failing).sql(DIALECT), plan.rule_id) if failing else iter(())
         return Verdicts(total - not_applicable, not_applicable, failing, rows, queries.shown)
@@ -201,7 +208,7 @@ class SparkBackend:
 def spark_error(exc: Exception, what: str) -> Exception:
     """A Spark failure as the error a user can act on (exit 2), naming what was being done."""
     text = first_line(exc)
-    if "overflow" in text.lower() or "NUMERIC_VALUE_OUT_OF_RANGE" in text:
+    if "OVERFLOW" in text.upper() or "NUMERIC_VALUE_OUT_OF_RANGE" in text:
         return DataError(f"{what}: a number outgrew exact decimal arithmetic ({text}); sfc-check never rounds "
                          "silently, so the run stops")
     return UsageError(f"{what}: Spark refused the query: {text}")

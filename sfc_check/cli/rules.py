@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -99,15 +100,23 @@ def rules_validate(path: Annotated[Optional[Path], typer.Argument(help="Rule fil
 
 @rules_app.command("test")
 def rules_test(path: Annotated[Optional[Path], typer.Argument(help="Rule file or folder (default: bundled).")]
-               = None) -> None:
+               = None,
+               engine: Annotated[str, typer.Option("--engine", metavar="duckdb|spark",
+                                                   help="Run the examples on DuckDB or on Spark (local[*] or "
+                                                        "SPARK_REMOTE).")] = "duckdb") -> None:
     """Run every rule's own examples on the real engine; a failing example names the rule and the example.
 
     Example: sfc-check rules test my-rules/
     """
     from ..app.selftest import run_examples
+    from ..backends.base import SparkSettings
     from ..language.rulepack import load_rules
     from .console import make_console, render_example_results
+    if engine not in ("duckdb", "spark"):
+        raise UsageError(f"--engine {engine!r}: use duckdb or spark")
     pack = load_rules(path, scope=None)
-    results = run_examples(pack)
+    results = run_examples(pack, SparkSettings(remote=os.environ.get("SPARK_REMOTE"),
+                                               staging=os.environ.get("SFC_CHECK_SPARK_STAGING"))
+                           if engine == "spark" else None)
     render_example_results(make_console(), results)
     raise typer.Exit(0 if all(r.ok for r in results) else 1)
