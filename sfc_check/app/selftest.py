@@ -1,6 +1,7 @@
 """Run every rule's own examples through the real engine (`sfc-check rules test` and the pytest suite)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -79,3 +80,9 @@ def run_example(rule: Rule, example: dict[str, Any], tz_name: str = DEFAULT_TZ,
 def run_examples(rules: list[Rule], spark: SparkSettings | None = None) -> list[ExampleResult]:
     """Every example of every rule, on DuckDB or (with `spark`) judged by Spark."""
     return [run_example(rule, ex, spark=spark) for rule in rules for ex in rule.doc.get("examples", [])]
+
+
+def spark_from_environment() -> SparkSettings:
+    """Spark for `rules test --engine spark`: local[*], or the Spark Connect server SPARK_REMOTE names (with the
+    staging folder SFC_CHECK_SPARK_STAGING names)."""
+    return SparkSettings(remote=os.environ.get("SPARK_REMOTE"), staging=os.environ.get("SFC_CHECK_SPARK_STAGING"))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -108,15 +107,12 @@ def rules_test(path: Annotated[Optional[Path], typer.Argument(help="Rule file or
 
     Example: sfc-check rules test my-rules/
     """
-    from ..app.selftest import run_examples
-    from ..backends.base import SparkSettings
+    from ..app.selftest import run_examples, spark_from_environment
     from ..language.rulepack import load_rules
     from .console import make_console, render_example_results
     if engine not in ("duckdb", "spark"):
         raise UsageError(f"--engine {engine!r}: use duckdb or spark")
     pack = load_rules(path, scope=None)
-    results = run_examples(pack, SparkSettings(remote=os.environ.get("SPARK_REMOTE"),
-                                               staging=os.environ.get("SFC_CHECK_SPARK_STAGING"))
-                           if engine == "spark" else None)
+    results = run_examples(pack, spark_from_environment() if engine == "spark" else None)
     render_example_results(make_console(), results)
     raise typer.Exit(0 if all(r.ok for r in results) else 1)
