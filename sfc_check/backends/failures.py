@@ -7,8 +7,15 @@ from ..errors import DataError, UsageError
 
 
 def first_line(exc: Exception | str) -> str:
+    """The line of an engine's message that says what went wrong (for a Java exception relayed by Py4J, the
+    exception's own line, not 'An error occurred while calling o123.collect')."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else (type(exc).__name__ if isinstance(exc, Exception) else "unknown error")
+    lines = text.splitlines()
+    if lines and lines[0].startswith("An error occurred while calling"):
+        said = [line.strip().lstrip(": ") for line in lines[1:] if "Exception" in line or "Error" in line]
+        if said:
+            return said[0]
+    return lines[0] if text else (type(exc).__name__ if isinstance(exc, Exception) else "unknown error")
 
 
 def engine_error(exc: duckdb.Error, what: str, path: str | None = None) -> Exception:

@@ -26,12 +26,13 @@ from typing import Any
 from sqlglot import exp
 
 from ..data.dictionary import DatasetSpec
-from ..errors import DataError, UsageError
+from ..data.textfiles import file_sha256
+from ..errors import DataError, SfcCheckError, UsageError
 from ..language.plan import RulePlan
 from .base import Settings, SparkSettings, Verdicts
 from .duckdb_backend import DuckDBBackend
 from .failures import first_line
-from .sql import VerdictQueries
+from .sql import VerdictQueries, table_name
 
 DIALECT = "spark"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -147,7 +148,18 @@ class SparkBackend:
         return self.loader.load_csv(spec, path, stats, rejected)
 
     def load_parquet(self, spec: DatasetSpec, path: Path, stats: Any, rejected: Any) -> None:
-        self.loader.load_parquet(spec, path, stats, rejected)
+        """A Parquet export is read and typed by Spark itself (spark_typing): it never passes through here."""
+        from .spark_typing import SparkParquetLoad
+        table = table_name(spec.name)
+        try:
+            stats.sha256 = file_sha256(path)
+            SparkParquetLoad(self.session, spec, path, stats.path, stats, rejected, self.timezone, table).load()
+        except SfcCheckError:
+            raise
+        except Exception as exc:
+            raise spark_error(exc, f"reading {spec.name} on Spark", stats.path) from None
+        self.loader.tables[spec.name] = table
+        self.staged[spec.name] = table
 
     def _stage(self) -> None:
         """Each typed table not yet handed to Spark: written as Parquet, read back as a temporary view."""
@@ -205,13 +217,13 @@ class SparkBackend:
             raise spark_error(exc, f"rule {rule_id}") from None
 
 
-def spark_error(exc: Exception, what: str) -> Exception:
+def spark_error(exc: Exception, what: str, path: str | None = None) -> Exception:
     """A Spark failure as the error a user can act on (exit 2), naming what was being done."""
     text = first_line(exc)
     if "OVERFLOW" in text.upper() or "NUMERIC_VALUE_OUT_OF_RANGE" in text:
         return DataError(f"{what}: a number outgrew exact decimal arithmetic ({text}); sfc-check never rounds "
-                         "silently, so the run stops")
-    return UsageError(f"{what}: Spark refused the query: {text}")
+                         "silently, so the run stops", path)
+    return UsageError(f"{what}: Spark refused the query: {text}", path)
 
 
 def _quote(text: str) -> str:
