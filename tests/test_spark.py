@@ -4,11 +4,13 @@ start): the README's quick command leaves them out, CI runs them (`pytest -m spa
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, examples
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from test_differential import AS_OF, DATA, HK, RULES, sources_of
 
 from sfc_check.app.evaluation import RunSettings, evaluate
@@ -74,3 +76,136 @@ def test_a_decimal_overflow_stops_the_spark_run_as_it_stops_duckdb(cli, tmp_path
 def test_spark_connect_needs_a_staging_folder_the_cluster_reads(cli) -> None:
     result = cli("audit", ROOT / "samples" / "exports", "--engine", "spark", "--spark-remote", "sc://nowhere:15002")
     assert result.code == 2 and "--spark-staging" in result.err
+
+
+# --- the two loaders of a Parquet export: DuckDB's and Spark's own typing give the same table ------------------
+NUMBERS = ["1", "1.50", "-0", "+2", "1e3", "1E-30", "1e-31", "1,000", "1,000.5", "1,00", "12,345,678.9", "1.2.3",
+           "inf", "-Infinity", "NaN", "1e18", "999999999999999999", "9.99e17", "0.00000000001", "0.0000000001",
+           "1.10000000000", ".5", "5.", "e5", "1e", "--1", "0x10", "١٢", "1 000", "12%", "0"]
+STAMPS = ["2026-03-01T09:30:00+08:00", "2026-03-01 09:30", "2026-03-01", "2026-03-01T09:30:00Z",
+          "2026-03-01T09:30:00.123456-05:30", "2026-03-01T09:30:00.1234567Z", "2026-03-01T24:00:00+08:00",
+          "2026-02-30T00:00:00Z", "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z",
+          "2026-03-01T09:30:00+0800", "2026-03-01T09:30:00+08", "2026-03-01T09:30:00+14:00", "2026-03-01T09:60:00Z",
+          "2026-3-1T09:30:00+08:00", "2026-03-01T09:30:00 +08:00", "20260301T093000Z", "x", "2026-03-01t09:30:00z"]
+DATES = ["2026-03-01", "2026-02-29", "2024-02-29", "0000-01-01", "2026-3-01", "2026/03/01", "20260301", "x",
+         "9999-12-31", "0001-01-01"]
+WORDS = ["true", "FALSE", "Yes", "n", "1", "0", "T", "maybe", "completed", "Requested", "SUBMITTED", "rejected",
+         "mfa", "password", "none", "retail", "professional", "individual", "corporate", "A", "b", "active"]
+PADS = ["", " ", "\u00a0", "\t", "\u3000"]
+
+
+def cell(values: list[str]) -> st.SearchStrategy:
+    padded = st.tuples(st.sampled_from(PADS), st.sampled_from(values), st.sampled_from(PADS)).map("".join)
+    return st.one_of(st.none(), st.just(""), padded)
+
+
+def table(columns: dict[str, list[str]], key: str) -> st.SearchStrategy:
+    row = st.fixed_dictionaries({c: cell(v) for c, v in columns.items()})
+    ids = st.sampled_from(["K1", "K2", "K3", "K4", "K5", "K6", " K1", ""])
+    return st.lists(st.tuples(ids, row), min_size=1, max_size=25).map(
+        lambda rows: [{key: k, **r} for k, r in rows])
+
+
+WITHDRAWALS = table({"client_id": WORDS, "asset": WORDS, "amount": NUMBERS, "destination_address": WORDS,
+                     "requested_at": STAMPS, "status": WORDS, "auth_method": WORDS, "auth_passed": WORDS,
+                     "address_whitelisted_at": STAMPS, "amount_hkd": NUMBERS, "memo": WORDS}, "withdrawal_id")
+CLIENTS = table({"client_type": WORDS, "investor_class": WORDS, "pi_portfolio_hkd": NUMBERS,
+                 "pi_assessed_on": DATES, "has_securities_margin_account": WORDS, "credit_rating": WORDS,
+                 "status": WORDS, "securities_margin_outstanding_hkd": NUMBERS, "sob_elected_at": STAMPS}, "client_id")
+
+
+def loaded_by_both(dataset: str, rows: list[dict], folder: Path) -> tuple[tuple, tuple]:
+    from datetime import datetime, timezone
+
+    import duckdb
+
+    from sfc_check.backends.duckdb_backend import DuckDBBackend
+    from sfc_check.backends.spark_backend import spark_session
+    from sfc_check.backends.spark_typing import SparkParquetLoad
+    from sfc_check.data.dictionary import load_dictionary
+    from sfc_check.model import InputStats
+
+    spec = load_dictionary()[dataset]
+    path = folder / f"{dataset}.parquet"
+    columns = list(rows[0])
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t ({', '.join(f'{chr(34)}{c}{chr(34)} VARCHAR' for c in columns)})")
+    con.executemany(f"INSERT INTO t VALUES ({', '.join('?' for _ in columns)})", [list(r.values()) for r in rows])
+    con.execute(f"COPY t TO '{path}' (FORMAT parquet)")
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+    def micros(v):
+        return (v - epoch) // __import__("datetime").timedelta(microseconds=1) if isinstance(v, datetime) else v
+
+    def extra(v):
+        return {k: x for k, x in json.loads(v).items() if x is not None} if v else None
+
+    duck_rejected: list = []
+    backend = DuckDBBackend("Asia/Hong_Kong")
+    stats = InputStats(dataset, path.name)
+    backend.load_parquet(spec, path, stats, duck_rejected)
+    names = [d[0] for d in backend.con.execute(f'SELECT * FROM "ds_{dataset}"').description]
+    duck_rows = [tuple(extra(v) if n == "__extra" else micros(v) for n, v in zip(names, r))
+                 for r in backend.con.execute(f'SELECT * FROM "ds_{dataset}" ORDER BY "__row"').fetchall()]
+    duck = (names, duck_rows, [(r.row, r.column, r.value, r.reason) for r in duck_rejected], stats.rows_read, stats.rows_blank)
+    backend.close()
+
+    session = spark_session(SPARK)
+    spark_rejected: list = []
+    stats = InputStats(dataset, path.name)
+    good = SparkParquetLoad(session, spec, path, path.name, stats, spark_rejected, "Asia/Hong_Kong",
+                            f"ds_{dataset}").load()
+    from pyspark.sql.types import TimestampType
+    shown = [f"unix_micros(`{f.name}`) AS `{f.name}`" if isinstance(f.dataType, TimestampType) else f"`{f.name}`"
+             for f in good.schema.fields]
+    spark_rows = [tuple(extra(v) if n == "__extra" else v for n, v in zip(good.columns, r))
+                  for r in good.selectExpr(*shown).orderBy("__row").collect()]
+    spark = (good.columns, spark_rows, [(r.row, r.column, r.value, r.reason) for r in spark_rejected], stats.rows_read,
+             stats.rows_blank)
+    good.unpersist()
+    return duck, spark
+
+
+def every_value_once(columns: dict[str, list[str]], key: str, valid: dict[str, str]) -> list[dict]:
+    """A table that puts each tricky value (padded and not) in each column once, the row otherwise valid, so
+    that no earlier bad cell hides a later one."""
+    rows = []
+    for column, values in columns.items():
+        for value in values + [f"{pad}{v}{pad}" for v, pad in zip(values, PADS[1:] * len(values))]:
+            rows.append({**valid, key: f"R{len(rows)}", column: value})
+    return rows
+
+
+def test_spark_types_every_tricky_value_as_duckdb_does(tmp_path: Path) -> None:
+    withdrawals = every_value_once(
+        {"amount": NUMBERS, "requested_at": STAMPS, "status": WORDS, "auth_passed": WORDS, "amount_hkd": NUMBERS},
+        "withdrawal_id", {"client_id": "C1", "asset": "BTC", "amount": "1", "destination_address": "x",
+                          "requested_at": "2026-03-01T09:30:00+08:00", "status": "completed", "auth_method": "mfa",
+                          "auth_passed": "true", "address_whitelisted_at": "", "amount_hkd": "10", "memo": "m"})
+    clients = every_value_once(
+        {"pi_assessed_on": DATES, "client_type": WORDS, "status": WORDS + [""],
+         "securities_margin_outstanding_hkd": NUMBERS + [""]},
+        "client_id", {"client_type": "individual", "investor_class": "retail", "pi_portfolio_hkd": "",
+                      "pi_assessed_on": "", "has_securities_margin_account": "y", "credit_rating": "",
+                      "status": "", "securities_margin_outstanding_hkd": "", "sob_elected_at": ""})
+    for dataset, rows in (("withdrawals", withdrawals), ("clients", clients)):
+        duck, spark = loaded_by_both(dataset, rows, Path(tempfile.mkdtemp(dir=tmp_path)))
+        assert len(duck[2]) > 20  # (the table does reject: the values are tricky)
+        assert spark[2] == duck[2]
+        assert spark == duck
+
+
+@pytest.mark.property
+@settings(max_examples=examples(3, 15), deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(withdrawals=WITHDRAWALS, clients=CLIENTS)
+def test_spark_types_a_parquet_export_as_duckdb_does(withdrawals, clients, tmp_path: Path) -> None:
+    """Random tables (repeated and blank keys, empty rows, padding): the same typed rows and rejections.
+    (Not shrunk: one Spark load takes seconds; the failing table is printed whole.)"""
+    for dataset, rows in (("withdrawals", withdrawals), ("clients", clients)):
+        duck, spark = loaded_by_both(dataset, rows, Path(tempfile.mkdtemp(dir=tmp_path)))
+        assert spark[0] == duck[0]                      # the same columns
+        assert spark[2] == duck[2]                      # the same rejected rows, reasons and values
+        assert spark[3:] == duck[3:]                    # the same counts of rows read and blank
+        assert spark[1] == duck[1]                      # the same typed values, exponents, offsets and dates

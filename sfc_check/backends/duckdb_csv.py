@@ -527,7 +527,9 @@ def _datetime_parts(t: exp.Expr) -> exp.Expr:
 
 def _datetime_text(t: exp.Expr) -> exp.Expr:
     p = _datetime_parts(t)
-    return _t("CASE WHEN struct_extract(:p, 'd') <> '' AND NOT starts_with(struct_extract(:p, 'd'), '0000') THEN "
+    # (hour 24 is refused as Python's reader refuses it: DuckDB alone would read 24:00 as the next midnight)
+    return _t("CASE WHEN struct_extract(:p, 'd') <> '' AND NOT starts_with(struct_extract(:p, 'd'), '0000') "
+              "AND struct_extract(:p, 'h') <> '24' THEN "
               "struct_extract(:p, 'd') || ' ' || COALESCE(NULLIF(struct_extract(:p, 'h'), ''), '00') || ':' || COALESCE(NULLIF(struct_extract(:p, 'm'), ''), '00') || ':' "
               "|| COALESCE(NULLIF(struct_extract(:p, 's'), ''), '00') || CASE WHEN struct_extract(:p, 'f') <> '' THEN '.' || struct_extract(:p, 'f') ELSE '' END || "
               "CASE WHEN struct_extract(:p, 'z') IN ('', 'Z', 'z') THEN '+00:00' "
@@ -536,7 +538,8 @@ def _datetime_text(t: exp.Expr) -> exp.Expr:
 
 
 # The shape nearly every export writes (2026-03-01T09:30:00+08:00) is cast directly; any other goes the long way.
-_USUAL = "length(:t) = 25 AND substr(:t, 11, 1) = 'T' AND substr(:t, 20, 1) IN ('+', '-') AND substr(:t, 23, 1) = ':'"
+_USUAL = "length(:t) = 25 AND substr(:t, 11, 1) = 'T' AND substr(:t, 20, 1) IN ('+', '-') AND substr(:t, 23, 1) = ':' " \
+         "AND substr(:t, 12, 2) <> '24'"
 
 
 def _datetime(t: exp.Expr) -> tuple[exp.Expr, exp.Expr]:

@@ -421,7 +421,7 @@ def _part(t: exp.Expr, group: int) -> exp.Expr:
 
 def _datetime_text(t: exp.Expr) -> exp.Expr:
     d, h, m, s, f, z = (_part(t, g) for g in range(1, 7))
-    return _t("CASE WHEN :d <> '' AND NOT startswith(:d, '0000') THEN "
+    return _t("CASE WHEN :d <> '' AND NOT startswith(:d, '0000') AND :h <> '24' THEN "
               "concat(:d, ' ', COALESCE(NULLIF(:h, ''), '00'), ':', COALESCE(NULLIF(:m, ''), '00'), ':', "
               "COALESCE(NULLIF(:s, ''), '00'), CASE WHEN :f <> '' THEN concat('.', :f) ELSE '' END, "
               "CASE WHEN :z IN ('', 'Z', 'z') THEN '+00:00' WHEN length(:z) = 3 THEN concat(:z, ':00') "
