@@ -42,7 +42,8 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--as-of", default="2026-06-30")
     p.add_argument("extra", nargs="*", help="more sfc-check audit options (after --)")
-    a = p.parse_args()
+    a, more = p.parse_known_args()  # (options after `--` are sfc-check's)
+    a.extra = [x for x in a.extra + more if x != "--"]
     report = Path(tempfile.mkdtemp()) / "report.json"
     ours = [sys.executable, "-m", "sfc_check.cli", "audit", str(a.data), "--as-of", a.as_of, "--format", "json",
             "--output", str(report), "--quiet", *a.extra]

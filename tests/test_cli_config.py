@@ -105,3 +105,14 @@ def test_rules_validate_reports_every_error_in_every_file(cli, tmp_path) -> None
     assert any("FIN-COLL-102.yaml" in e and "titel" in e for e in errors)
     assert "error(s) in 2 of 3 file(s)" in result.err
     assert cli("rules", "validate", folder / "FIN-COLL-002.yaml").out.strip() == "1 rule(s) valid"
+
+
+def test_the_spark_engine_without_pyspark_says_how_to_install_it(cli, monkeypatch) -> None:
+    import sys
+
+    from conftest import ROOT
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # (as on a machine without the spark extra)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    result = cli("audit", ROOT / "samples" / "exports", "--as-of", "2026-06-30", "--engine", "spark")
+    assert result.code == 2
+    assert "pip install 'sfc-check[spark]'" in result.err and "Traceback" not in result.err

@@ -61,6 +61,8 @@ def spark_session(settings: SparkSettings) -> Any:
     builder = SparkSession.builder.appName("sfc-check")
     if settings.remote:
         builder = builder.remote(settings.remote)
+    elif os.environ.get("PYSPARK_GATEWAY_PORT"):
+        pass  # launched by spark-submit: its --master and --conf options decide
     else:
         builder = builder.master(settings.master).config("spark.ui.enabled", "false").config(
             "spark.ui.showConsoleProgress", "false")
@@ -124,10 +126,16 @@ class SparkBackend:
             raise
         self.timezone = timezone_name
         self.staged: dict[str, str] = {}
+        self.persisted: list[Any] = []  # typed tables Spark holds for this run (released at close)
         self.tables = self.loader.tables
 
     def close(self) -> None:
         session = getattr(self, "session", None)
+        for frame in getattr(self, "persisted", ()):
+            try:
+                frame.unpersist()
+            except Exception:  # (a session already stopped holds nothing)
+                pass
         if session is not None:
             for view in self.staged.values():
                 try:
@@ -153,7 +161,8 @@ class SparkBackend:
         table = table_name(spec.name)
         try:
             stats.sha256 = file_sha256(path)
-            SparkParquetLoad(self.session, spec, path, stats.path, stats, rejected, self.timezone, table).load()
+            self.persisted.append(SparkParquetLoad(self.session, spec, path, stats.path, stats, rejected,
+                                                   self.timezone, table).load())
         except SfcCheckError:
             raise
         except Exception as exc:
