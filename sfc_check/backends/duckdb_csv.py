@@ -192,12 +192,12 @@ class CsvLoad:
         columns are computed once)."""
         width = len(header)
         cells = self._cell_rows(quotes)
-        fields = [_FieldSql(f, positions.get(f.name), self.timezone, self.trim) for f in self.spec.fields]
+        fields = [_FieldSql(f, positions.get(f.name), self.timezone, self.trim, self._cell) for f in self.spec.fields]
         extras = [(str(h).strip(), i) for i, h in enumerate(header)
                   if h is not None and str(h).strip() and str(h).strip().lower() not in self.spec.by_name]
         blank = self._blank()
-        texts = exp.select("n", exp.alias_(exp.Length(this=exp.column("c")), "width"),
-                           exp.alias_(_extra_json(extras, self.trim), "__extra", quoted=True),
+        texts = exp.select("n", exp.alias_(self._width(), "width"),
+                           exp.alias_(_extra_json(extras, self.trim, self._cell), "__extra", quoted=True),
                            *[c for fs in fields for c in fs.texts()], copy=False).from_(cells.subquery("s1", copy=False), copy=False).where(
             exp.Not(this=blank), copy=False)
         typed = exp.select("n", "width", exp.column("__extra", quoted=True),
@@ -238,6 +238,14 @@ class CsvLoad:
             return self._quoted_cells()
         return exp.select("n", "line", exp.alias_(_t("string_split(line, ',')"), "c"), copy=False).from_(
             self.lines, copy=False).where(_t("n > 1 AND line IS NOT NULL"), copy=False)
+
+    def _cell(self, i: int) -> exp.Expr:
+        """The i-th cell of a record (from 0)."""
+        return _t("list_extract(c, :i)", i=exp.Literal.number(i + 1))
+
+    def _width(self) -> exp.Expr:
+        """How many cells the record has."""
+        return exp.Length(this=exp.column("c"))
 
     def _blank(self) -> exp.Expr:
         """A line of nothing but separators and spaces holds no record (counted apart, as blank lines are)."""
@@ -303,13 +311,14 @@ def _q(name: str) -> str:
     return exp.to_identifier(name, quoted=True).sql(_DIALECT, copy=False)
 
 
-def _extra_json(extras: list[tuple[str, int]], trim: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
+def _extra_json(extras: list[tuple[str, int]], trim: Callable[[exp.Expr], exp.Expr],
+                cell: Callable[[int], exp.Expr]) -> exp.Expr:
     if not extras:
         return exp.cast(exp.null(), "VARCHAR")
     pairs: list[exp.Expr] = []
     for name, i in extras:
-        cell = _t("NULLIF(:t, '')", t=trim(_t("list_extract(c, :i)", i=exp.Literal.number(i + 1))))
-        pairs += [exp.Literal.string(name), cell]
+        text = _t("NULLIF(:t, '')", t=trim(cell(i)))
+        pairs += [exp.Literal.string(name), text]
     obj = exp.func("json_object", *pairs)
     present = exp.or_(*[exp.Not(this=exp.Is(this=p, expression=exp.null())) for p in pairs[1::2]])
     return exp.Case(ifs=[exp.If(this=present, true=exp.cast(obj, "VARCHAR"))])
@@ -319,14 +328,14 @@ class _FieldSql:
     """One dictionary field's SQL: its trimmed cell, typed value, whether the cell is bad and why."""
 
     def __init__(self, spec: FieldSpec, position: int | None, timezone: str,
-                 trim: Callable[[exp.Expr], exp.Expr]) -> None:
-        self.spec, self.position, self.timezone, self.trim = spec, position, timezone, trim
+                 trim: Callable[[exp.Expr], exp.Expr], cell: Callable[[int], exp.Expr]) -> None:
+        self.spec, self.position, self.timezone, self.trim, self.cell = spec, position, timezone, trim, cell
         self.name = spec.name
 
     def raw(self) -> exp.Expr:
         if self.position is None:
             return exp.cast(exp.null(), "VARCHAR")
-        return _t("list_extract(c, :i)", i=exp.Literal.number(self.position + 1))
+        return self.cell(self.position)
 
     def raw_column(self) -> exp.Expr:
         return exp.column(f"{self.name}__raw", quoted=True)
