@@ -61,8 +61,8 @@ class SparkParquetLoad:
 
     def load(self) -> Any:
         """The typed rows as a DataFrame, persisted and registered as the dataset's view. Whole-stage code
-        generation is off while typing: compiling the typing expressions took 2 s per query (measured on a
-        5-row file), more than interpreting them costs on millions of rows."""
+        generation is off while typing: compiling the typing expressions took 2 s per query on a 5-row file,
+        and on 1.46M rows the audit took 168 s with it, 172 s without (benchmarks/RESULTS.md)."""
         conf = self.session.conf
         before = conf.get("spark.sql.codegen.wholeStage", "true")
         conf.set("spark.sql.codegen.wholeStage", "false")
