@@ -4,6 +4,8 @@ start): the README's quick command leaves them out, CI runs them (`pytest -m spa
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from conftest import ROOT, examples
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_differential import AS_OF, DATA, HK, RULES, sources_of
+from test_parquet import csv_as_parquet
 
 from sfc_check.app.evaluation import RunSettings, evaluate
 from sfc_check.app.selftest import run_examples
@@ -209,3 +212,57 @@ def test_spark_types_a_parquet_export_as_duckdb_does(withdrawals, clients, tmp_p
         assert spark[2] == duck[2]                      # the same rejected rows, reasons and values
         assert spark[3:] == duck[3:]                    # the same counts of rows read and blank
         assert spark[1] == duck[1]                      # the same typed values, exponents, offsets and dates
+
+
+# --- Spark Connect: a server started here, the audit run as a separate process against it ---------------------
+@pytest.fixture(scope="module")
+def connect_server(tmp_path_factory):
+    import socket
+    import subprocess
+    import time
+
+    import pyspark
+    home = Path(pyspark.__file__).parent
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    logs = tmp_path_factory.mktemp("connect-server")
+    env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOG_DIR": str(logs), "SPARK_PID_DIR": str(logs),
+           "SPARK_IDENT_STRING": f"sfc-check-{port}"}
+    subprocess.run(["bash", str(home / "sbin" / "start-connect-server.sh"), "--master", "local[2]",
+                    "--conf", f"spark.connect.grpc.binding.port={port}"], env=env, check=True, capture_output=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(1)
+        else:
+            raise AssertionError(f"the Spark Connect server did not listen: {list(logs.iterdir())}")
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        subprocess.run(["bash", str(home / "sbin" / "stop-connect-server.sh")], env=env, capture_output=True)
+
+
+def test_spark_connect_gives_duckdbs_report(connect_server, cli, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    data = tmp_path / "exports"
+    shutil.copytree(ROOT / "samples" / "exports", data)
+    csv_as_parquet(data / "withdrawals.csv", data / "withdrawals.parquet")  # (typed by Spark on the server)
+    (data / "withdrawals.csv").unlink()
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    remote = tmp_path / "remote.json"
+    run = subprocess.run([sys.executable, "-m", "sfc_check.cli", "audit", str(data), "--as-of", "2026-06-30",
+                          "--engine", "spark", "--spark-staging", str(staging), "--output", str(remote), "--quiet"],
+                         env={**os.environ, "SPARK_REMOTE": connect_server}, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 1, run.stderr
+    local = tmp_path / "local.json"
+    assert cli("audit", data, "--as-of", "2026-06-30", "--output", local, "--quiet").code == 1
+    got, expected = json.loads(remote.read_text("utf-8")), json.loads(local.read_text("utf-8"))
+    for part in ("inputs", "rules", "violations", "rejected_rows", "summary"):
+        assert got[part] == expected[part], part
+    assert len(got["violations"]) > 40 and not list(staging.iterdir())  # (the staging folder is left empty)
