@@ -243,3 +243,16 @@ def test_a_message_reads_as_its_template_with_each_placeholder_worded(pieces) ->
                   {"p": values["p"]}, {"p": "list"}, date(2026, 6, 30))
     expected = re.sub(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}", lambda m: format_value(values[m.group(1)]), template)
     assert render(message(template, scope, ()), values) == expected
+
+
+def test_a_tied_least_or_greatest_value_shows_the_places_of_the_one_with_most(tmp_path) -> None:
+    """`60` and `60.00` are the same greatest haircut: the evidence shows 60.00 whichever row came first (every
+    engine, every thread count: not the first row an engine happens to meet)."""
+    rule = make_rule(tmp_path, {"dataset": "collateral", "group": {"by": ["client_id"], "aggregates": {
+        "hi": {"max": {"field": "haircut_pct"}}, "lo": {"min": {"field": "haircut_pct"}}}},
+        "violation_when": {"all": [{"field": "lo", "ge": 0}, {"field": "hi", "ge": 0}]}})
+    for order in ([("P1", "60"), ("P2", "60.00"), ("P3", "5.0"), ("P4", "5")],
+                  [("P2", "60.00"), ("P1", "60"), ("P4", "5"), ("P3", "5.0")]):
+        result = run(rule, [pos(p, client_id="A", haircut_pct=h) for p, h in order])
+        assert [{k: str(x) for k, x in zip(v.evidence_fields, v.evidence_values)} for v in result.violations] \
+            == [{"client_id": "A", "lo": "5.0", "hi": "60.00"}]

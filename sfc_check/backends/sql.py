@@ -222,8 +222,8 @@ class RuleSql:
             return exp.Literal.number(-6)
         if isinstance(node, RelatedAggregate) and node.value is not None and node.type == "decimal":
             inner = self._inner(node.alias)
-            pick = "ARG_MIN" if node.kind == "min" else "ARG_MAX"
-            return exp.paren(self.related(node, exp.func(pick, inner.exponent(node.value), inner.value(node.value))))
+            return exp.paren(self.related(node, places_of_extreme(node.kind, inner.exponent(node.value),
+                                                                  inner.value(node.value))))
         return exp.Literal.number(0)
 
     # --- conditions --------------------------------------------------------------------------------------
@@ -493,8 +493,7 @@ class RuleSql:
                 agg = exp.Min if a.kind == "min" else exp.Max
                 columns.append(exp.alias_(agg(this=when(v)), a.name, quoted=True))
                 if _has_exponent(a):  # the places of the value chosen
-                    pick = "ARG_MIN" if a.kind == "min" else "ARG_MAX"
-                    columns.append(exp.alias_(exp.func(pick, when(rows.exponent(a.value)), when(v)),
+                    columns.append(exp.alias_(places_of_extreme(a.kind, when(rows.exponent(a.value)), when(v)),
                                               exponent_column(a.name), quoted=True))
         query = exp.select(*columns, copy=False).from_(exp.alias_(self.table(dataset), ROW_ALIAS, table=True), copy=False)
         filters: list[exp.Expr] = [exp.Not(this=exp.Is(this=col(ROW_ALIAS, f), expression=exp.null()))
@@ -502,6 +501,16 @@ class RuleSql:
         if where is not None:
             filters.append(rows.cond(where))
         return query.where(exp.and_(*filters), copy=False).group_by(*[col(ROW_ALIAS, f) for f, _ in keys], copy=False)
+
+
+def places_of_extreme(kind: str, exponent: exp.Expr, value: exp.Expr) -> exp.Expr:
+    """The exponent of the least (kind min) or greatest value, the same on every engine: among equal values
+    (`1.5` and `1.50`) the one written with the most places, not whichever row an engine meets first."""
+    most_places = exponent if kind == "min" else exp.Neg(this=exp.paren(exponent.copy()))
+    key = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()),
+                                  exp.PropertyEQ(this=exp.to_identifier("e"), expression=most_places)])
+    present = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=value.copy(), expression=exp.null())), true=key)])
+    return exp.func("ARG_MIN" if kind == "min" else "ARG_MAX", exponent, present)
 
 
 def _aggregates_related(node: Any) -> bool:
