@@ -266,3 +266,25 @@ def test_spark_connect_gives_duckdbs_report(connect_server, cli, tmp_path: Path)
     for part in ("inputs", "rules", "violations", "rejected_rows", "summary"):
         assert got[part] == expected[part], part
     assert len(got["violations"]) > 40 and not list(staging.iterdir())  # (the staging folder is left empty)
+
+
+def test_a_tied_greatest_value_shows_the_same_places_on_spark(tmp_path: Path) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from rulekit import make_rule
+    from test_conditions import pos
+
+    from sfc_check.app.selftest import example_sources
+    rule = make_rule(tmp_path, {"dataset": "collateral", "group": {"by": ["client_id"], "aggregates": {
+        "hi": {"max": {"field": "haircut_pct"}}, "lo": {"min": {"field": "haircut_pct"}}}},
+        "violation_when": {"all": [{"field": "lo", "ge": 0}, {"field": "hi", "ge": 0}]}})
+    for order in ([("P1", "60"), ("P2", "60.00"), ("P3", "5.0"), ("P4", "5")],
+                  [("P2", "60.00"), ("P1", "60"), ("P4", "5"), ("P3", "5.0")]):
+        rejected: list = []
+        records = [pos(p, client_id="A", haircut_pct=h) for p, h in order]
+        sources = example_sources(rule, {"name": "t", "records": records, "data": {}}, rejected)
+        result = evaluate([rule], sources, RunSettings(as_of=date(2026, 6, 30), tz=ZoneInfo("Asia/Hong_Kong"),
+                                                       spark=SPARK), rejected)
+        assert [{k: str(x) for k, x in v.evidence.items()} for v in result.violations] == \
+            [{"client_id": "A", "lo": "5.0", "hi": "60.00"}]
