@@ -288,3 +288,9 @@ def test_a_tied_greatest_value_shows_the_same_places_on_spark(tmp_path: Path) ->
                                                        spark=SPARK), rejected)
         assert [{k: str(x) for k, x in v.evidence.items()} for v in result.violations] == \
             [{"client_id": "A", "lo": "5.0", "hi": "60.00"}]
+
+
+def test_a_staging_folder_that_does_not_exist_is_a_clear_error(cli, tmp_path: Path) -> None:
+    result = cli("audit", ROOT / "samples" / "exports", "--engine", "spark", "--spark-staging", tmp_path / "nope")
+    assert result.code == 2 and "--spark-staging: cannot create a folder there" in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err

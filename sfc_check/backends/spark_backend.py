@@ -115,18 +115,22 @@ class SparkBackend:
         if spark.remote and not spark.staging:
             raise UsageError("--spark-remote needs --spark-staging: a folder this machine writes and the Spark "
                              "cluster reads (the typed tables are handed over there as Parquet)")
-        self.loader = DuckDBBackend(timezone_name, settings)
+        self.staged: dict[str, str] = {}
+        self.persisted: list[Any] = []  # typed tables Spark holds for this run (released at close)
         self.owned_staging = spark.staging is None
-        self.staging = Path(spark.staging or tempfile.mkdtemp(prefix="sfc-check-spark-"))
-        self.run_folder = Path(tempfile.mkdtemp(prefix="run-", dir=self.staging))
+        try:
+            self.staging = Path(spark.staging or tempfile.mkdtemp(prefix="sfc-check-spark-")).resolve()
+            self.run_folder = Path(tempfile.mkdtemp(prefix="run-", dir=self.staging))
+        except OSError as exc:
+            raise UsageError(f"--spark-staging: cannot create a folder there ({exc.strerror}); give an existing "
+                             "folder this process can write and the cluster can read", spark.staging) from None
+        self.loader = DuckDBBackend(timezone_name, settings)
         try:
             self.session = spark_session(spark)
         except UsageError:
             self.close()
             raise
         self.timezone = timezone_name
-        self.staged: dict[str, str] = {}
-        self.persisted: list[Any] = []  # typed tables Spark holds for this run (released at close)
         self.tables = self.loader.tables
 
     def close(self) -> None:
@@ -161,7 +165,8 @@ class SparkBackend:
         table = table_name(spec.name)
         try:
             stats.sha256 = file_sha256(path)
-            self.persisted.append(SparkParquetLoad(self.session, spec, path, stats.path, stats, rejected,
+            # (an absolute path: a Spark Connect server or a cluster does not share this process's folder)
+            self.persisted.append(SparkParquetLoad(self.session, spec, path.resolve(), stats.path, stats, rejected,
                                                    self.timezone, table).load())
         except SfcCheckError:
             raise
