@@ -122,7 +122,8 @@ def audit(
                                                         help="Memory the engine may use before it spills to TMPDIR, "
                                                              "e.g. 2GB (default: 80% of RAM).")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="Where rules are judged: DuckDB on this machine, or "
-                                           "Apache Spark (loading and typing stay DuckDB's).")] = Engine.DUCKDB,
+                                           "Apache Spark (which also types Parquet exports; other formats are "
+                                           "typed here by DuckDB).")] = Engine.DUCKDB,
     spark_master: Annotated[str, typer.Option("--spark-master", metavar="URL", help="Spark master for --engine "
                                               "spark: local[*], spark://host:7077, yarn…")] = "local[*]",
     spark_remote: Annotated[Optional[str], typer.Option("--spark-remote", metavar="URL", envvar="SPARK_REMOTE",
