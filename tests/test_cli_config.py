@@ -116,3 +116,13 @@ def test_the_spark_engine_without_pyspark_says_how_to_install_it(cli, monkeypatc
     result = cli("audit", ROOT / "samples" / "exports", "--as-of", "2026-06-30", "--engine", "spark")
     assert result.code == 2
     assert "pip install 'sfc-check[spark]'" in result.err and "Traceback" not in result.err
+
+
+def test_the_spark_submit_script_prints_its_own_path() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+    out = subprocess.run([sys.executable, "-m", "sfc_check.cli.submit"], capture_output=True, text=True, check=True)
+    path = Path(out.stdout.strip())
+    assert path.name == "submit.py" and path.is_file() and "from sfc_check.cli.commands import main" in \
+        path.read_text("utf-8")

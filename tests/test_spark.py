@@ -294,3 +294,22 @@ def test_a_staging_folder_that_does_not_exist_is_a_clear_error(cli, tmp_path: Pa
     result = cli("audit", ROOT / "samples" / "exports", "--engine", "spark", "--spark-staging", tmp_path / "nope")
     assert result.code == 2 and "--spark-staging: cannot create a folder there" in result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
+
+
+def test_spark_submit_runs_the_audit_with_its_own_master(tmp_path: Path) -> None:
+    """The README's cluster command: spark-submit runs sfc_check/cli/submit.py, its --master decides."""
+    import subprocess
+    import sys
+
+    import pyspark
+    script = subprocess.run([sys.executable, "-m", "sfc_check.cli.submit"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    out = tmp_path / "report.json"
+    run = subprocess.run([str(Path(pyspark.__file__).parent / "bin" / "spark-submit"), "--master", "local[1]",
+                          script, "audit", str(ROOT / "samples" / "exports"), "--as-of", "2026-06-30",
+                          "--engine", "spark", "--output", str(out), "--quiet"],
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 1, run.stderr[-3000:]
+    expected = json.loads((GOLDEN / "samples-exports.expected.json").read_text("utf-8"))
+    got = json.loads(out.read_text("utf-8"))
+    assert got["violations"] == expected["violations"] and got["rules"] == expected["rules"]
