@@ -126,3 +126,8 @@ def test_the_spark_submit_script_prints_its_own_path() -> None:
     path = Path(out.stdout.strip())
     assert path.name == "submit.py" and path.is_file() and "from sfc_check.cli.commands import main" in \
         path.read_text("utf-8")
+
+
+def test_a_uri_data_folder_needs_the_spark_engine(cli, tmp_path) -> None:
+    result = cli("audit", tmp_path.as_uri(), "--as-of", "2026-06-30")
+    assert result.code == 2 and "read by Spark: add --engine spark" in result.err

@@ -313,3 +313,24 @@ def test_spark_submit_runs_the_audit_with_its_own_master(tmp_path: Path) -> None
     expected = json.loads((GOLDEN / "samples-exports.expected.json").read_text("utf-8"))
     got = json.loads(out.read_text("utf-8"))
     assert got["violations"] == expected["violations"] and got["rules"] == expected["rules"]
+
+
+def test_a_folder_given_as_a_uri_is_listed_hashed_and_typed_by_spark(cli, tmp_path: Path) -> None:
+    """A lake folder (here file://; s3a:// and hdfs:// alike): its Parquet exports give the report DuckDB gives
+    on the same files (hashes included: Spark computes them), other files are listed as ignored."""
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    for f in sorted((ROOT / "samples" / "exports").glob("*.csv")):
+        csv_as_parquet(f, lake / f"{f.stem}.parquet")
+    local = tmp_path / "local.json"
+    assert cli("audit", lake, "--as-of", "2026-06-30", "--output", local, "--quiet").code == 1
+    (lake / "notes.txt").write_text("not an export", "utf-8")
+    remote = tmp_path / "remote.json"
+    result = cli("audit", lake.as_uri(), "--as-of", "2026-06-30", "--engine", "spark", "--spark-master",
+                 "local[2]", "--output", remote, "--quiet")
+    assert result.code == 1, result.err
+    got, expected = json.loads(remote.read_text("utf-8")), json.loads(local.read_text("utf-8"))
+    for part in ("inputs", "rules", "violations", "rejected_rows", "summary"):
+        assert got[part] == expected[part], part
+    assert got["ignored_files"] == ["notes.txt"] and got["run"]["data_dir"] == lake.as_uri()
+    assert len(got["inputs"]) == 12 and len(got["violations"]) > 30

@@ -16,6 +16,7 @@ from ..data.datasets import discover, open_reader
 from ..data.dictionary import load_dictionary
 from ..data.profilereader import profile_sources
 from ..data.profiles import Profile, load_profile
+from ..data.rowreader import InputFile
 from ..errors import DataError, UsageError, did_you_mean
 from ..findings import tally
 from ..governance.baseline import Baseline, BaselineOutcome, compare, load_baseline
@@ -32,6 +33,7 @@ class AuditRequest:
     """Everything the user asked for, as one value (the CLI builds it; tests can too)."""
 
     data_dir: Path
+    data_uri: str | None = None     # a folder given as a URI Spark reads (s3a://…, hdfs://…): Parquet exports only
     rules_dir: Path | None = None
     as_of: date | None = None
     timezone: str = DEFAULT_TZ
@@ -158,9 +160,14 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     warnings: list[str] = []
     previous = _baseline(request, warnings)
     profile = load_profile(request.profile) if request.profile else None
-    files, ignored = discover(request.data_dir)
     rejected = rejected_store()
     sources: dict[str, Source] = {}
+    files: dict[str, InputFile] = {}
+    ignored: list[str] = []
+    if request.data_uri is not None:
+        sources.update(_remote_sources(request, profile, rejected, ignored))
+    else:
+        files, ignored = discover(request.data_dir)
     if profile:
         sources.update(profile_sources(profile, request.data_dir, rejected, request.encoding))
         used = {f for reader in sources.values() for f in reader.files}  # type: ignore[attr-defined]
@@ -170,7 +177,7 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     if request.max_rejected is not None:
         parse_max_rejected(request.max_rejected)
     if not sources:
-        raise DataError(_nothing_found(ignored, profile is not None), str(request.data_dir))
+        raise DataError(_nothing_found(ignored, profile is not None), request.data_uri or str(request.data_dir))
     for name in required_datasets(request, rules, profile, as_of):
         if name not in sources:
             where = (f"the profile's file pattern {profile.datasets[name]['file']!r}" if profile and
@@ -179,8 +186,7 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     settings = RunSettings(as_of=as_of, tz=tz, overrides=policy.overrides if policy else {},
                            unavailable=profile.unavailable() if profile else {},
                            engine=EngineSettings(threads=request.threads, memory_limit=request.memory_limit),
-                           spark=SparkSettings(request.spark_master, request.spark_remote, request.spark_staging)
-                           if request.engine == "spark" else None)
+                           spark=_spark_settings(request) if request.engine == "spark" else None)
     result = evaluate(rules, sources, settings, rejected, progress)
     result.ignored_files = ignored
     waiver_outcome = baseline_outcome = None
@@ -213,6 +219,36 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
                     fingerprint=pack_fingerprint(pack), exit_code=exit_code,
                     policy=policy, waivers=waiver_outcome, baseline=baseline_outcome, profile=profile,
                     decided_by=decided_by, warnings=warnings)
+
+
+def _remote_sources(request: AuditRequest, profile: Profile | None, rejected: Any, ignored: list[str]
+                    ) -> dict[str, Source]:
+    """The Parquet exports in a folder given as a URI, listed (and hashed) by Spark; other files are ignored."""
+    assert request.data_uri is not None
+    if request.engine != "spark":
+        raise UsageError("a data folder given as a URI is read by Spark: add --engine spark", request.data_uri)
+    if profile is not None:
+        raise UsageError("a profile maps files of this machine; a URI folder holds canonical Parquet exports",
+                         request.data_uri)
+    from ..backends.spark_backend import list_exports
+    from ..data.parquetfile import ParquetSource
+    known = load_dictionary()
+    sources: dict[str, Source] = {}
+    for name, uri, size, sha256 in list_exports(request.data_uri, _spark_settings(request)):
+        spec = known.get(Path(name).stem.lower()) if name.lower().endswith(".parquet") else None
+        if spec is None:
+            ignored.append(name)
+            continue
+        if spec.name in sources:
+            raise DataError(f"two files hold dataset {spec.name!r}: keep one", uri)
+        source = ParquetSource(InputFile(spec, Path(name), name, "parquet"), rejected, uri=uri, size=size)
+        source.stats.sha256 = sha256
+        sources[spec.name] = source
+    return sources
+
+
+def _spark_settings(request: AuditRequest) -> SparkSettings:
+    return SparkSettings(request.spark_master, request.spark_remote, request.spark_staging)
 
 
 def _baseline(request: AuditRequest, warnings: list[str]) -> Baseline | None:

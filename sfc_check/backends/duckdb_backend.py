@@ -111,9 +111,11 @@ class DuckDBBackend:
             self.tables[spec.name] = table_name(spec.name)
         return loaded
 
-    def load_parquet(self, spec: DatasetSpec, path: Path, stats: Any, rejected: Any) -> None:
+    def load_parquet(self, spec: DatasetSpec, path: Path | str, stats: Any, rejected: Any) -> None:
         """A Parquet export typed by DuckDB itself (every row typed or rejected, keys deduplicated)."""
         from .duckdb_parquet import ParquetLoad
+        if isinstance(path, str):  # (a URI: run_audit sends those to Spark only)
+            raise UsageError("a data folder given as a URI is read by Spark: add --engine spark", path)
         ParquetLoad(self.con, spec, path, stats.path, stats, rejected, self.timezone).load()
         self.tables[spec.name] = table_name(spec.name)
 

@@ -159,14 +159,17 @@ class SparkBackend:
     def load_csv(self, spec: DatasetSpec, path: Path, stats: Any, rejected: Any) -> bool:
         return self.loader.load_csv(spec, path, stats, rejected)
 
-    def load_parquet(self, spec: DatasetSpec, path: Path, stats: Any, rejected: Any) -> None:
-        """A Parquet export is read and typed by Spark itself (spark_typing): it never passes through here."""
+    def load_parquet(self, spec: DatasetSpec, path: Path | str, stats: Any, rejected: Any) -> None:
+        """A Parquet export is read and typed by Spark itself (spark_typing): it never passes through here. A
+        URI (hashed when Spark listed it) is Spark's to read; a file here is handed over by its absolute path
+        (a Spark Connect server or a cluster does not share this process's folder)."""
         from .spark_typing import SparkParquetLoad
         table = table_name(spec.name)
         try:
-            stats.sha256 = file_sha256(path)
-            # (an absolute path: a Spark Connect server or a cluster does not share this process's folder)
-            self.persisted.append(SparkParquetLoad(self.session, spec, path.resolve(), stats.path, stats, rejected,
+            if isinstance(path, Path):
+                stats.sha256 = file_sha256(path)
+            where = path if isinstance(path, str) else str(path.resolve())
+            self.persisted.append(SparkParquetLoad(self.session, spec, where, stats.path, stats, rejected,
                                                    self.timezone, table).load())
         except SfcCheckError:
             raise
@@ -242,3 +245,15 @@ def spark_error(exc: Exception, what: str, path: str | None = None) -> Exception
 
 def _quote(text: str) -> str:
     return text.replace("'", "''")
+
+
+def list_exports(uri: str, settings: SparkSettings) -> list[tuple[str, str, int, str]]:
+    """The files directly in a folder Spark reads (s3a://, hdfs://, file://…), as (name, URI, size, SHA-256),
+    listed and hashed by Spark (the hash reads each file once on the executors; a file past 2 GB cannot be)."""
+    session = spark_session(settings)
+    try:
+        frame = session.read.format("binaryFile").load(uri.rstrip("/") + "/*")
+        rows = frame.selectExpr("path", "length", "sha2(content, 256)").orderBy("path").collect()
+    except Exception as exc:
+        raise UsageError(f"Spark cannot list this folder: {first_line(exc)}", uri) from None
+    return [(str(p).rstrip("/").rsplit("/", 1)[-1], str(p), int(n), str(h)) for p, n, h in rows]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import sqlglot
@@ -54,7 +53,7 @@ def _q(name: str) -> str:
 class SparkParquetLoad:
     """Type one Parquet file on Spark into a temporary view named `table` (rejections streamed to `rejected`)."""
 
-    def __init__(self, session: Any, spec: DatasetSpec, path: Path, display: str, stats: InputStats,
+    def __init__(self, session: Any, spec: DatasetSpec, path: str, display: str, stats: InputStats,
                  rejected: Any, timezone: str, table: str) -> None:
         self.session, self.spec, self.path, self.display = session, spec, path, display
         self.stats, self.rejected, self.timezone, self.table = stats, rejected, timezone, table
@@ -73,7 +72,7 @@ class SparkParquetLoad:
 
     def _load(self) -> Any:
         from pyspark.sql.types import TimestampNTZType, TimestampType
-        raw = self.session.read.parquet(str(self.path))
+        raw = self.session.read.parquet(self.path)
         header = [f.name for f in raw.schema.fields]
         positions = header_positions(header, self.spec, self.display)
         self.stats.absent = {f.name for f in self.spec.fields if f.name not in positions}
@@ -87,7 +86,7 @@ class SparkParquetLoad:
             else:
                 text = f"CAST({c} AS STRING)"
             texts.append(f"{text} AS `__c{i}`")
-        self.session.read.parquet(str(self.path)).selectExpr(
+        self.session.read.parquet(self.path).selectExpr(
             "_metadata.row_index + 1 AS n", *texts).createOrReplaceTempView(f"{self.table}__cells")
         fields = [_SparkField(f, positions.get(f.name), self.timezone) for f in self.spec.fields]
         extras = [(h.strip(), i) for i, h in enumerate(header) if h.strip() and h.strip().lower() not in

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
+from urllib.parse import urlparse
 
 import typer
 
@@ -29,6 +31,9 @@ profile_app = typer.Typer(no_args_is_help=True, help="Check a profile (the mappi
 app.add_typer(profile_app, name="profile")
 
 _state = {"debug": False}
+
+
+URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")  # a data folder Spark reads (s3a://, hdfs://, file://…)
 
 
 class Engine(str, Enum):
@@ -72,7 +77,9 @@ def _parse_date(value: str | None) -> date | None:
 
 @app.command()
 def audit(
-    data_dir: Annotated[Path, typer.Argument(help="Folder holding the exported files (clients.csv, …).")],
+    data_dir: Annotated[str, typer.Argument(help="Folder holding the exported files (clients.csv, …); with "
+                                            "--engine spark also a URI Spark reads (s3a://…, hdfs://…), whose "
+                                            "Parquet exports are audited.")],
     rules: RulesOption = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Audit date YYYY-MM-DD (default: today).")] = None,
     tz: Annotated[str, typer.Option("--timezone", help="Zone in which date-times become dates.")] = DEFAULT_TZ,
@@ -152,7 +159,11 @@ def audit(
             raise UsageError(f"cannot tell the report format from the extension of {path}; use .json .csv .md "
                              ".html .xml .sarif .parquet or give --format")
         targets.append((path, target))
-    refuse_overwriting([p for p, _ in targets], [data_dir, rules, waivers, baseline, policy, profile], data_dir)
+    data_uri = data_dir if URI.match(data_dir) else None
+    local = data_uri is None or data_dir.startswith("file:")  # (a file:// URI is a folder here too)
+    folder = Path(urlparse(data_dir).path) if data_uri and local else Path(data_dir)
+    refuse_overwriting([p for p, _ in targets], [folder if local else None, rules, waivers, baseline, policy,
+                                                 profile], folder if local else None)
     if encoding:
         import codecs
         try:
@@ -163,7 +174,7 @@ def audit(
     from ..report import RENDERERS, STREAMERS, WRITERS
     from ..report.document import build_document
     from .console import ProgressBars, make_console, render_audit, summary_line
-    request = AuditRequest(data_dir=data_dir, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
+    request = AuditRequest(data_dir=folder, data_uri=data_uri, rules_dir=rules, as_of=_parse_date(as_of), timezone=tz,
                            fail_on=fail_on, only=tuple(only or ()), skip=tuple(skip or ()), encoding=encoding,
                            require=tuple(require or ()), policy=policy, waivers=waivers, baseline=baseline,
                            fail_on_new=fail_on_new, profile=profile, require_all=require_all,

@@ -14,17 +14,21 @@ from .rowtyping import Row
 class ParquetSource:
     """A `.parquet` export: the engine types it by the dictionary (backends/duckdb_parquet.py)."""
 
-    def __init__(self, source: InputFile, rejected: RejectedSink, encoding: str | None = None) -> None:
+    def __init__(self, source: InputFile, rejected: RejectedSink, encoding: str | None = None,
+                 uri: str | None = None, size: int | None = None) -> None:
         self.source = source
         self.rejected = rejected
+        self.uri, self.size = uri, size  # a file Spark reads where this machine cannot (listed by Spark)
         self.stats = InputStats(dataset=source.dataset.name, path=source.display, format="parquet")
 
     @property
-    def native_parquet(self) -> Path:
-        return self.source.path
+    def native_parquet(self) -> Path | str:
+        return self.uri or self.source.path
 
     @property
     def total_bytes(self) -> int | None:
+        if self.uri is not None:
+            return self.size
         try:
             return self.source.path.stat().st_size
         except OSError:

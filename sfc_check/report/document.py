@@ -116,7 +116,7 @@ def build_document(run: AuditRun) -> dict[str, Any]:
         "run": {
             "started_at": _utc(run.started_at), "finished_at": _utc(run.finished_at),
             "as_of": run.as_of.isoformat(), "timezone": run.request.timezone,
-            "data_dir": str(run.request.data_dir), "rules": run.rules_location,
+            "data_dir": run.request.data_uri or str(run.request.data_dir), "rules": run.rules_location,
             "rule_pack_sha256": run.fingerprint, "fail_on": run.request.fail_on.value,
             "fail_on_new": run.request.fail_on_new,
             "only": list(run.request.only), "skip": list(run.request.skip),

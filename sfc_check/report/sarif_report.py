@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ def stream_sarif(document: dict[str, Any]) -> Iterator[str]:
         "tool": {"driver": {"name": "sfc-check", "version": document["tool"]["version"],
                             "semanticVersion": document["tool"]["version"],
                             "rules": [_rule(r) for r in rules]}},
-        "originalUriBaseIds": {"DATA_DIR": {"uri": Path(run["data_dir"]).resolve().as_uri() + "/"}},
+        "originalUriBaseIds": {"DATA_DIR": {"uri": _base_uri(run["data_dir"])}},
         "invocations": [_invocation(document)],
         "columnKind": "unicodeCodePoints",
         "properties": {"as_of": run["as_of"], "timezone": run["timezone"], "fail_on": run["fail_on"],
@@ -124,3 +125,10 @@ def _resolved(r: dict[str, Any], index: dict[str, int]) -> dict[str, Any]:
             "baselineState": "absent",
             "partialFingerprints": {"sfcCheckIdentity/v1": _fingerprint(r["rule_id"], r["key"])},
             "properties": {"key": r["key"]}}
+
+
+def _base_uri(data_dir: str) -> str:
+    """DATA_DIR as a URI ending in a slash: a folder's file:// URI, or the URI the audit was given."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", data_dir):
+        return data_dir.rstrip("/") + "/"
+    return Path(data_dir).resolve().as_uri() + "/"
