@@ -8,7 +8,6 @@ from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
-from urllib.parse import urlparse
 
 import typer
 
@@ -161,7 +160,7 @@ def audit(
         targets.append((path, target))
     data_uri = data_dir if URI.match(data_dir) else None
     local = data_uri is None or data_dir.startswith("file:")  # (a file:// URI is a folder here too)
-    folder = Path(urlparse(data_dir).path) if data_uri and local else Path(data_dir)
+    folder = Path(re.sub(r"^file://(localhost)?", "", data_dir)) if data_uri and local else Path(data_dir)
     refuse_overwriting([p for p, _ in targets], [folder if local else None, rules, waivers, baseline, policy,
                                                  profile], folder if local else None)
     if encoding:
