@@ -156,7 +156,7 @@ def loaded_by_both(dataset: str, rows: list[dict], folder: Path) -> tuple[tuple,
     session = spark_session(SPARK)
     spark_rejected: list = []
     stats = InputStats(dataset, path.name)
-    good = SparkParquetLoad(session, spec, path, path.name, stats, spark_rejected, "Asia/Hong_Kong",
+    good = SparkParquetLoad(session, spec, str(path), path.name, stats, spark_rejected, "Asia/Hong_Kong",
                             f"ds_{dataset}").load()
     from pyspark.sql.types import TimestampType
     shown = [f"unix_micros(`{f.name}`) AS `{f.name}`" if isinstance(f.dataType, TimestampType) else f"`{f.name}`"
