@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from itertools import count
 from typing import Any, overload
 
 from .model import Severity, Violation
@@ -15,7 +16,7 @@ from .scratch import append, scratch_file
 
 IN_MEMORY = 4096  # violations held before they go to disk, a batch at a time
 
-Mark = Callable[[Violation], Violation]
+Mark = Callable[[int, Violation], Violation]  # a violation by its position in the run
 
 
 class FindingLog(Sequence[Violation]):
@@ -87,7 +88,7 @@ class MarkedFindings(Sequence[Violation]):
     def __iter__(self) -> Iterator[Violation]:
         out: Iterator[Violation] = iter(self._log)
         for mark in self._marks:
-            out = map(mark, out)
+            out = map(mark, count(), out)
         return out
 
     @overload
@@ -136,7 +137,7 @@ def remark(violations: Sequence[Violation], mark: Mark) -> Sequence[Violation]:
     """Violations passed through `mark`: lazily for a log, as a new list otherwise."""
     if isinstance(violations, (FindingLog, MarkedFindings)):
         return violations.marked(mark)
-    return [mark(v) for v in violations]
+    return [mark(n, v) for n, v in enumerate(violations)]
 
 
 # --- a violation as JSON, restored exactly (type, digits, exponent, offset) -----------------------------------

@@ -321,8 +321,11 @@ def test_baseline_is_read_as_a_stream_keeping_only_identities(tmp_path) -> None:
     path = tmp_path / "before.json"
     path.write_text(json.dumps(report, indent=2), "utf-8")
     baseline = load_baseline(path)
-    assert baseline.previous_as_of == "2026-06-29" and len(baseline.before) == 50
-    assert all(set(v) == {"rule_id", "key", "message", "severity"} for v in baseline.before.values())
+    assert baseline.previous_as_of == "2026-06-29" and baseline.identities is not None
+    assert len(baseline.identities) == 50
+    resolved = baseline.identities.resolved(["R"], str(path))
+    assert [r["key"]["trade_id"] for r in resolved][:3] == ["T0", "T1", "T10"]
+    assert all(r == {"rule_id": "R", "key": r["key"], "message": "m", "severity": "high"} for r in resolved)
 
 
 def test_a_waiver_approved_after_the_audit_date_is_listed_as_not_yet_approved(cli, tmp_path) -> None:

@@ -259,8 +259,8 @@ def _baseline(request: AuditRequest, warnings: list[str]) -> Baseline | None:
         if not request.baseline_optional:
             warnings.append(f"baseline {request.baseline} does not exist yet: every violation counts as new "
                             "(first run; --baseline-optional says so without this warning)")
-        return Baseline(previous_as_of=None, before={}, missing=True)
-    return load_baseline(request.baseline)
+        return Baseline(previous_as_of=None, identities=None, missing=True)
+    return load_baseline(request.baseline, request.threads)
 
 
 def _nothing_checked(result: AuditResult) -> str:

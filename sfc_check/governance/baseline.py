@@ -1,8 +1,7 @@
 """Baselines: compare with a previous JSON report so a nightly run highlights only what is new."""
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +12,9 @@ from ..data.textfiles import open_text
 from ..errors import DataError
 from ..findings import remark
 from ..model import RuleOutcome, RuleStatus, Violation
-from .waivers import violation_identity
+from .identities import IdentityJoin, identity_text
+
+REPORT = "an sfc-check JSON report (an object with a 'violations' list)"
 
 
 @dataclass
@@ -21,7 +22,7 @@ class BaselineOutcome:
     path: str
     previous_as_of: str | None
     missing: bool = False
-    resolved: list[dict[str, Any]] = field(default_factory=list)
+    resolved: Sequence[dict[str, Any]] = field(default_factory=list)  # on disk once many (SortedRuns)
 
     @property
     def count_resolved(self) -> int:
@@ -30,35 +31,45 @@ class BaselineOutcome:
 
 @dataclass
 class Baseline:
-    """What a previous report says about its violations: by identity, only what a resolved entry shows."""
+    """What a previous report says about its violations, by identity: only what a resolved entry shows, held
+    in an embedded database (`IdentityJoin`) rather than in memory. None on the first night (no report yet)."""
 
     previous_as_of: str | None
-    before: dict[Any, dict[str, Any]]
+    identities: IdentityJoin | None
     missing: bool = False   # no previous report yet (the first night): every violation is new
 
 
-def load_baseline(path: Path) -> Baseline:
-    """Read a previous JSON report's violations one at a time (a nightly report can hold hundreds of
-    thousands): each keeps its identity, message and severity, not its evidence."""
+def load_baseline(path: Path, threads: int | None = None) -> Baseline:
+    """Read a previous JSON report's violations one at a time (a nightly report can hold millions): each keeps
+    its identity, message and severity, not its evidence."""
     display = str(path)
     kept: dict[str, Any] = {"run": None}
-    before: dict[Any, dict[str, Any]] = {}
+    identities = IdentityJoin(threads)
     try:
         text, _, _ = open_text(path, None)
         with text:
-            for index, v in json_records(text, display, ("violations",), kept,
-                                     "an sfc-check JSON report (an object with a 'violations' list)"):
-                entry = _entry(v)
-                if entry is None:
-                    raise DataError(f"violation {index} is not an sfc-check violation: expected an object with a "
-                                    "text 'rule_id' and a 'key' object of field values", display)
-                before[violation_identity(entry["rule_id"], entry["key"])] = entry
+            identities.add_previous(_entries(json_records(text, display, ("violations",), kept, REPORT), display),
+                                    display)
     except FileNotFoundError:
+        identities.close()
         raise DataError("baseline report not found", display) from None
     except (OSError, UnicodeDecodeError) as exc:
+        identities.close()
         raise DataError(f"cannot read baseline report: {exc}", display) from None
+    except BaseException:
+        identities.close()
+        raise
     run = kept["run"] if isinstance(kept["run"], dict) else {}
-    return Baseline(previous_as_of=_text(run.get("as_of")), before=before)
+    return Baseline(previous_as_of=_text(run.get("as_of")), identities=identities)
+
+
+def _entries(records: Iterator[tuple[int, Any]], display: str) -> Iterator[dict[str, Any]]:
+    for index, v in records:
+        entry = _entry(v)
+        if entry is None:
+            raise DataError(f"violation {index} is not an sfc-check violation: expected an object with a "
+                            "text 'rule_id' and a 'key' object of field values", display)
+        yield entry
 
 
 def _entry(v: Any) -> dict[str, Any] | None:
@@ -79,18 +90,20 @@ def _text(value: Any) -> str | None:
 
 def compare(violations: Sequence[Violation], outcomes: list[RuleOutcome], baseline: Baseline,
             path: str) -> tuple[Sequence[Violation], BaselineOutcome]:
-    """Mark each violation new or persisting; list previous ones gone from rules that ran this time."""
-    before = baseline.before
-    still = {i for v in violations if (i := violation_identity(v.rule_id, v.key)) in before}
-
-    def mark(v: Violation) -> Violation:
-        persisting = violation_identity(v.rule_id, v.key) in still
-        return v._replace(baseline="persisting" if persisting else "new")
-
+    """Mark each violation new or persisting; list previous ones gone from rules that ran this time. The join
+    runs in the baseline's database; what comes back is a bit per violation and the resolved entries."""
     ran = {o.rule_id for o in outcomes if o.status in (RuleStatus.PASS, RuleStatus.FAIL)}
     outcome = BaselineOutcome(path=path, previous_as_of=baseline.previous_as_of, missing=baseline.missing)
-    for ident, v in before.items():
-        if ident not in still and v["rule_id"] in ran:
-            outcome.resolved.append(dict(v))
-    outcome.resolved.sort(key=lambda r: (r["rule_id"], json.dumps(r["key"], sort_keys=True)))
+    persisting = bytearray((len(violations) + 7) // 8)
+    if baseline.identities is not None:
+        try:
+            persisting = baseline.identities.persisting(
+                (identity_text(v.rule_id, v.key) for v in violations), len(violations), path)
+            outcome.resolved = baseline.identities.resolved(ran, path)
+        finally:
+            baseline.identities.close()
+
+    def mark(n: int, v: Violation) -> Violation:
+        return v._replace(baseline="persisting" if persisting[n >> 3] >> (n & 7) & 1 else "new")
+
     return remark(violations, mark), outcome

@@ -109,7 +109,7 @@ def apply_waivers(violations: Sequence[Violation], waivers: list[Waiver], as_of:
     if not live:
         return violations, outcome
 
-    def mark(v: Violation) -> Violation:
+    def mark(_: int, v: Violation) -> Violation:
         w = live.get(violation_identity(v.rule_id, v.key))
         return v if w is None else v._replace(waived=True, waiver=w.entry())
 

@@ -14,24 +14,39 @@ def render_json(document: dict[str, Any]) -> str:
 
 def stream_json(document: dict[str, Any]) -> Iterator[str]:
     """The report in pieces: indented for reading, except that each item of a list of records (violations,
-    rejected rows) takes one line, made and encoded only when written (by the json module's C encoder;
-    indenting would force its slow path)."""
+    rejected rows, resolved baseline entries) takes one line, made and encoded only when written (by the json
+    module's C encoder; indenting would force its slow path)."""
+    yield from _object(document, "")
+    yield "\n"
+
+
+def _object(document: dict[str, Any], margin: str) -> Iterator[str]:
     yield "{\n"
     last = len(document) - 1
     for n, (key, value) in enumerate(document.items()):
         name = json.dumps(key, ensure_ascii=False)
         tail = ",\n" if n < last else "\n"
         if isinstance(value, Sequence) and not isinstance(value, str) and len(value) and _records(value):
-            yield f"  {name}: [\n"
+            yield f"{margin}  {name}: [\n"
             first = True
             for item in value:
-                yield ("    " if first else ",\n    ") + _ONE_LINE(item)
+                yield (f"{margin}    " if first else f",\n{margin}    ") + _ONE_LINE(item)
                 first = False
-            yield "\n  ]" + tail
+            yield f"\n{margin}  ]" + tail
+        elif isinstance(value, dict) and any(_stored(x) for x in value.values()):
+            yield f"{margin}  {name}: "
+            yield from _object(value, margin + "  ")
+            yield tail
         else:
             plain = list(value) if isinstance(value, Sequence) and not isinstance(value, (str, list)) else value
-            yield f"  {name}: " + json.dumps(plain, indent=2, ensure_ascii=False).replace("\n", "\n  ") + tail
-    yield "}\n"
+            text = json.dumps(plain, indent=2, ensure_ascii=False)
+            yield f"{margin}  {name}: " + text.replace("\n", f"\n{margin}  ") + tail
+    yield margin + "}"
+
+
+def _stored(value: Any) -> bool:
+    """A sequence kept on disk (violations, resolved entries): written a record at a time, never as a list."""
+    return isinstance(value, Sequence) and not isinstance(value, (str, list, tuple))
 
 
 def _records(value: Sequence[Any]) -> bool:
