@@ -212,6 +212,8 @@ def test_baseline_marks_new_persisting_and_resolved(cli, tmp_path) -> None:
     assert all(v["baseline"] == "persisting" for v in report["violations"] if (v["rule_id"], list(v["key"].values())[0]) not in new)
     assert [(r["rule_id"], r["key"]) for r in report["baseline"]["resolved"]] == [("FIN-COLL-002", {"position_id": "P015"})]
     assert report["summary"]["new"] == 1 and report["summary"]["resolved"] == 1
+    table = cli("audit", data, *AS_OF, "--baseline", first).out
+    assert "1 resolved since the baseline:\n  FIN-COLL-002 [position_id=P015]\n" in table
     # --fail-on-new: only the new medium... the new one is critical, so still 1; with it waived, 0
     assert cli("audit", data, *AS_OF, "--baseline", first, "--fail-on-new", "--quiet").code == 1
     path = waiver_file(tmp_path, waiver("FIN-COLL-001", "{position_id: P022}", "2026-12-31"))
@@ -335,5 +337,6 @@ def test_a_waiver_approved_after_the_audit_date_is_listed_as_not_yet_approved(cl
     assert [w["key"] for w in report["waivers"]["not_yet_approved"]] == [{"position_id": "P015"}]
     assert not report["waivers"]["stale"] and not report["waivers"]["applied"]
     assert report["summary"]["waived"] == 0 and result.code == 1
-    assert "1 waiver(s) not yet approved on 2026-06-30" in cli("audit", SAMPLES / "exports", *AS_OF, "--waivers",
-                                                               path).out
+    early = cli("audit", SAMPLES / "exports", *AS_OF, "--waivers", path).out
+    assert "1 waiver(s) not yet approved on 2026-06-30" in early
+    assert "FIN-COLL-002 [position_id=P015] approved 2026-07-15" in early

@@ -62,8 +62,9 @@ def test_nothing_wraps_and_marks_show(tuesday, width) -> None:
         assert "-1" in by_rule["FIN-COLL-002"] and "marks: +new  -resolved  w waived  s stale waiver" in text
     assert "26EC5 para 7(a)" in by_rule["FIN-COLL-001"] and "(primary text)" not in by_rule["FIN-COLL-001"]
     assert ("Virtual asset other than bitcoin" in by_rule["FIN-COLL-001"]) == (width == 160)
-    assert "(new) collateral.csv:24" in text and "(waived) perp_trades.csv:3" in text
+    assert "(new) collateral.csv:24 [position_id=P022]" in text and "(waived) perp_trades.csv:3 [trade_id=T002]" in text
     assert "1 stale waiver(s)" in text and "1 resolved since the baseline" in text
+    assert "FIN-COLL-002 [position_id=P015]" in text  # a key in brackets is text, not rich markup
 
 
 def test_rules_are_sorted_failing_worst_first_then_passing(tuesday) -> None:

@@ -104,7 +104,7 @@ def render_audit(console: Console, doc: dict[str, Any]) -> None:
         for v in items:
             where = f"{v['path']}:{v['row']}" if v.get("row") else (v.get("path") or v["dataset"])
             key = ", ".join(f"{k}={val}" for k, val in v["key"].items())
-            console.print(f"  {_violation_mark(v)}{clean(where)} [{clean(key)}] {clean(v['message'])}")
+            console.print(f"  {_violation_mark(v)}{clean(where)} {clean('[' + key + ']')} {clean(v['message'])}")
         if total > len(items):
             console.print(f"  … and {total - len(items):,} more (see --format json)")
     _render_rejected(console, doc["rejected_rows"])
@@ -207,20 +207,20 @@ def _render_governance(console: Console, doc: dict[str, Any]) -> None:
         console.print(f"\n[green]{len(resolved):,} resolved[/] since the baseline:")
         for r in resolved[:10]:
             key = ", ".join(f"{k}={val}" for k, val in r["key"].items())
-            console.print(f"  {r['rule_id']} [{clean(key)}]")
+            console.print(f"  {clean(r['rule_id'])} {clean('[' + key + ']')}")
     early = (doc.get("waivers") or {}).get("not_yet_approved", [])
     if early:
         console.print(f"\n[yellow]{len(early):,} waiver(s) not yet approved[/] on {doc['run']['as_of']} (approved "
                       "later: they do not apply to this date):")
         for w in early:
             key = ", ".join(f"{k}={val}" for k, val in w["key"].items())
-            console.print(f"  {w['rule_id']} [{clean(key)}] approved {w['approved_on']}")
+            console.print(f"  {clean(w['rule_id'])} {clean('[' + key + ']')} approved {w['approved_on']}")
     stale = (doc.get("waivers") or {}).get("stale", [])
     if stale:
         console.print(f"\n[yellow]{len(stale):,} stale waiver(s)[/] (match no violation: remove or correct them):")
         for w in stale:
             key = ", ".join(f"{k}={val}" for k, val in w["key"].items())
-            console.print(f"  {w['rule_id']} [{clean(key)}]")
+            console.print(f"  {clean(w['rule_id'])} {clean('[' + key + ']')}")
 
 
 def _render_parameters(console: Console, doc: dict[str, Any]) -> None:
