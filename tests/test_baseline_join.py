@@ -73,6 +73,7 @@ def test_the_join_marks_and_resolves_as_a_dictionary_does(tmp_path, now, kept, r
     assert (states, resolved) == oracle(violations, before, ran)
 
 
+@pytest.mark.slow
 def test_the_join_gives_the_same_answer_past_its_memory_cap(tmp_path, monkeypatch) -> None:
     """150,000 previous entries (19 MB of entries) against 100,000 violations with a 64 MB cap on two threads:
     the answer holds."""
