@@ -315,17 +315,24 @@ def test_spark_submit_runs_the_audit_with_its_own_master(tmp_path: Path) -> None
     assert got["violations"] == expected["violations"] and got["rules"] == expected["rules"]
 
 
-def test_a_folder_given_as_a_uri_is_listed_hashed_and_typed_by_spark(cli, tmp_path: Path) -> None:
-    """A lake folder (here file://; s3a:// and hdfs:// alike): its Parquet exports give the report DuckDB gives
-    on the same files (hashes included: Spark computes them), other files are listed as ignored."""
+def test_a_folder_given_as_a_uri_is_listed_hashed_and_typed_by_spark(cli, tmp_path: Path, monkeypatch) -> None:
+    """A lake folder (here file://; s3a:// and hdfs:// alike): its exports give the report DuckDB gives on the
+    same files (hashes included: Spark computes them) — Parquet read by Spark, CSV and JSON fetched through
+    Spark and read here — and other files are listed as ignored."""
     lake = tmp_path / "lake"
     lake.mkdir()
-    for f in sorted((ROOT / "samples" / "exports").glob("*.csv")):
-        csv_as_parquet(f, lake / f"{f.stem}.parquet")
+    for f in sorted((ROOT / "samples" / "exports").iterdir()):
+        if f.suffix == ".csv" and f.stem != "clients":
+            csv_as_parquet(f, lake / f"{f.stem}.parquet")
+        else:
+            (lake / f.name).write_bytes(f.read_bytes())
     local = tmp_path / "local.json"
     assert cli("audit", lake, "--as-of", "2026-06-30", "--output", local, "--quiet").code == 1
     (lake / "notes.txt").write_text("not an export", "utf-8")
     remote = tmp_path / "remote.json"
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     result = cli("audit", lake.as_uri(), "--as-of", "2026-06-30", "--engine", "spark", "--spark-master",
                  "local[2]", "--output", remote, "--quiet")
     assert result.code == 1, result.err
@@ -333,4 +340,7 @@ def test_a_folder_given_as_a_uri_is_listed_hashed_and_typed_by_spark(cli, tmp_pa
     for part in ("inputs", "rules", "violations", "rejected_rows", "summary"):
         assert got[part] == expected[part], part
     assert got["ignored_files"] == ["notes.txt"] and got["run"]["data_dir"] == lake.as_uri()
-    assert len(got["inputs"]) == 12 and len(got["violations"]) > 30
+    formats = {i["path"]: i["format"] for i in got["inputs"]}
+    assert len(formats) == 14 and formats["clients.csv"] == "csv" and formats["access_log.jsonl"] == "jsonl"
+    assert formats["perp_trades.parquet"] == "parquet" and len(got["violations"]) > 40
+    assert not list(scratch.glob("sfc-check-fetched-*"))  # the fetched copies are removed

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .. import __version__
 from ..backends.base import Settings as EngineSettings
 from ..backends.base import SparkSettings
-from ..data.datasets import discover, open_reader
+from ..data.datasets import FORMATS, discover, open_reader
 from ..data.dictionary import load_dictionary
 from ..data.profilereader import profile_sources
 from ..data.profiles import Profile, load_profile
@@ -33,7 +34,7 @@ class AuditRequest:
     """Everything the user asked for, as one value (the CLI builds it; tests can too)."""
 
     data_dir: Path
-    data_uri: str | None = None     # a folder given as a URI Spark reads (s3a://…, hdfs://…): Parquet exports only
+    data_uri: str | None = None     # a folder given as a URI Spark reads (s3a://…, hdfs://…)
     rules_dir: Path | None = None
     as_of: date | None = None
     timezone: str = DEFAULT_TZ
@@ -165,7 +166,10 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
     files: dict[str, InputFile] = {}
     ignored: list[str] = []
     if request.data_uri is not None:
-        sources.update(_remote_sources(request, profile, rejected, ignored))
+        # other formats are fetched to this machine and read as from a folder; removed when the run ends
+        fetched = tempfile.TemporaryDirectory(prefix="sfc-check-fetched-")
+        parquet, files = _remote_sources(request, profile, rejected, ignored, Path(fetched.name))
+        sources.update(parquet)
     else:
         files, ignored = discover(request.data_dir)
     if profile:
@@ -221,30 +225,38 @@ def run_audit(request: AuditRequest, progress: Any = None) -> AuditRun:
                     decided_by=decided_by, warnings=warnings)
 
 
-def _remote_sources(request: AuditRequest, profile: Profile | None, rejected: Any, ignored: list[str]
-                    ) -> dict[str, Source]:
-    """The Parquet exports in a folder given as a URI, listed (and hashed) by Spark; other files are ignored."""
+def _remote_sources(request: AuditRequest, profile: Profile | None, rejected: Any, ignored: list[str],
+                    fetched: Path) -> tuple[dict[str, Source], dict[str, InputFile]]:
+    """The exports in a folder given as a URI, listed (and hashed) by Spark: Parquet ones read there, the others
+    (CSV, JSON, Excel) fetched through Spark into `fetched` and read as from a folder on this machine."""
     assert request.data_uri is not None
     if request.engine != "spark":
         raise UsageError("a data folder given as a URI is read by Spark: add --engine spark", request.data_uri)
     if profile is not None:
-        raise UsageError("a profile maps files of this machine; a URI folder holds canonical Parquet exports",
+        raise UsageError("a profile maps files of this machine; a URI folder holds canonical exports",
                          request.data_uri)
-    from ..backends.spark_backend import list_exports
+    from ..backends.spark_backend import fetch_exports, list_exports
     from ..data.parquetfile import ParquetSource
     known = load_dictionary()
     sources: dict[str, Source] = {}
+    elsewhere: list[tuple[str, str]] = []
     for name, uri, size, sha256 in list_exports(request.data_uri, _spark_settings(request)):
-        spec = known.get(Path(name).stem.lower()) if name.lower().endswith(".parquet") else None
-        if spec is None:
+        fmt, spec = FORMATS.get(Path(name).suffix.lower()), known.get(Path(name).stem.lower())
+        if fmt is None or spec is None:
             ignored.append(name)
-            continue
-        if spec.name in sources:
-            raise DataError(f"two files hold dataset {spec.name!r}: keep one", uri)
-        source = ParquetSource(InputFile(spec, Path(name), name, "parquet"), rejected, uri=uri, size=size)
-        source.stats.sha256 = sha256
-        sources[spec.name] = source
-    return sources
+        elif fmt != "parquet":
+            elsewhere.append((name, uri))
+        else:
+            source = ParquetSource(InputFile(spec, Path(name), name, "parquet"), rejected, uri=uri, size=size)
+            source.stats.sha256 = sha256
+            sources[spec.name] = source
+    fetch_exports(elsewhere, fetched, _spark_settings(request))
+    files, _ = discover(fetched)
+    for name, f in files.items():
+        if name in sources:
+            raise DataError(f"two files hold dataset {name!r}: {sources[name].stats.path} and {f.display}; "
+                            "keep one", request.data_uri)
+    return sources, files
 
 
 def _spark_settings(request: AuditRequest) -> SparkSettings:

@@ -257,3 +257,21 @@ def list_exports(uri: str, settings: SparkSettings) -> list[tuple[str, str, int,
     except Exception as exc:
         raise UsageError(f"Spark cannot list this folder: {first_line(exc)}", uri) from None
     return [(str(p).rstrip("/").rsplit("/", 1)[-1], str(p), int(n), str(h)) for p, n, h in rows]
+
+
+def fetch_exports(files: list[tuple[str, str]], folder: Path, settings: SparkSettings) -> None:
+    """Copy (name, URI) files Spark reads into `folder`, through the driver's memory one file at a time: CSV,
+    JSON and Excel exports are typed on this machine, as from a local folder."""
+    if not files:
+        return
+    session = spark_session(settings)
+    for name, uri in files:
+        try:
+            content = session.read.format("binaryFile").load(uri).select("content").collect()[0][0]
+        except Exception as exc:
+            raise DataError(f"Spark cannot read this export: {first_line(exc)}", uri) from None
+        try:
+            (folder / name).write_bytes(bytes(content))
+        except OSError as exc:
+            raise DataError(f"cannot keep a copy of {name} on this machine ({exc.strerror}): point TMPDIR at a "
+                            "folder with free space", str(folder)) from None

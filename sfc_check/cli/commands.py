@@ -77,8 +77,8 @@ def _parse_date(value: str | None) -> date | None:
 @app.command()
 def audit(
     data_dir: Annotated[str, typer.Argument(help="Folder holding the exported files (clients.csv, …); with "
-                                            "--engine spark also a URI Spark reads (s3a://…, hdfs://…), whose "
-                                            "Parquet exports are audited.")],
+                                            "--engine spark also a URI Spark reads (s3a://…, hdfs://…): Parquet "
+                                            "exports are read there, others fetched here.")],
     rules: RulesOption = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Audit date YYYY-MM-DD (default: today).")] = None,
     tz: Annotated[str, typer.Option("--timezone", help="Zone in which date-times become dates.")] = DEFAULT_TZ,
