@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import examples
+from conftest import SAMPLES, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +96,15 @@ def test_a_baseline_that_breaks_midway_leaves_no_spill_folder(tmp_path, monkeypa
     with pytest.raises(DataError, match="violation 2 is not an sfc-check violation"):
         load_baseline(path)
     assert not list(tmp_path.glob("sfc-check-baseline-*"))
+
+
+def test_a_tmpdir_that_cannot_be_written_is_exit_2_saying_so(cli, tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    def refused(**_: Any) -> str:
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    before = report(tmp_path, [{"rule_id": "R-1", "key": {"k": "1"}}])
+    result = cli("audit", SAMPLES / "exports", "--as-of", "2026-06-30", "--baseline", before)
+    assert result.code == 2 and "cannot make a folder for the baseline comparison (Permission denied)" in result.err
+    assert "Traceback" not in result.err

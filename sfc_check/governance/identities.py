@@ -28,7 +28,11 @@ class IdentityJoin:
     (`persisting`), then what the previous report listed and this run no longer finds (`resolved`)."""
 
     def __init__(self, threads: int | None = None) -> None:
-        self._spill = tempfile.mkdtemp(prefix="sfc-check-baseline-")
+        try:
+            self._spill = tempfile.mkdtemp(prefix="sfc-check-baseline-")
+        except OSError as exc:
+            raise DataError(f"cannot make a folder for the baseline comparison ({exc.strerror or exc}): point "
+                            "TMPDIR at a writable folder", tempfile.gettempdir()) from None
         weakref.finalize(self, shutil.rmtree, self._spill, True)  # removed even if the run stops early
         config: dict[str, Any] = {"memory_limit": MEMORY_CAP, "temp_directory": self._spill,
                                   "preserve_insertion_order": False,
@@ -36,9 +40,13 @@ class IdentityJoin:
         if threads:
             config["threads"] = threads
         # a database file, not an in-memory one: its tables leave memory for disk as the cap requires
-        self._con = duckdb.connect(os.path.join(self._spill, "baseline.duckdb"), config=config)
-        self._con.execute("CREATE TABLE previous (seq BIGINT, identity VARCHAR, rule VARCHAR, entry VARCHAR)")
-        self._con.execute("CREATE TABLE current (ordinal BIGINT, identity VARCHAR)")
+        try:
+            self._con = duckdb.connect(os.path.join(self._spill, "baseline.duckdb"), config=config)
+        except duckdb.Error as exc:
+            raise DataError(f"cannot start the baseline comparison's database: {_said(exc)}; point TMPDIR at a "
+                            "folder with free space", self._spill) from None
+        self._run("CREATE TABLE previous (seq BIGINT, identity VARCHAR, rule VARCHAR, entry VARCHAR)", self._spill)
+        self._run("CREATE TABLE current (ordinal BIGINT, identity VARCHAR)", self._spill)
         self._seq = 0
 
     def close(self) -> None:
