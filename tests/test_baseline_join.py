@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from sfc_check.findings import FindingLog
 from sfc_check.governance import identities
 from sfc_check.governance.baseline import compare, load_baseline
-from sfc_check.governance.waivers import violation_identity
 from sfc_check.model import RuleOutcome, RuleStatus, Severity, Violation
 
 RULES = ["R-1", "R-2", "RÉ-3", "R-4"]
@@ -30,12 +29,17 @@ def violation(rule_id: str, key: dict[str, Any]) -> Violation:
     return Violation(rule_id, Severity.HIGH, "trades", tuple(key), tuple(key.values()), "t.csv", 2, "m", (), (), "c")
 
 
+def identity(rule_id: str, key: dict[str, Any]) -> tuple[str, frozenset]:
+    """The oracle's own identity: rule id and key values as text."""
+    return rule_id, frozenset((k, str(v)) for k, v in key.items())
+
+
 def oracle(violations: list[Violation], before: list[dict[str, Any]], ran: set[str]) -> tuple[list[str], list]:
     """What a dictionary keyed by identity says: the last entry of an identity wins; resolved sorted by rule
     id then key."""
-    latest = {violation_identity(e["rule_id"], e["key"]): e for e in before}
-    states = ["persisting" if violation_identity(v.rule_id, v.key) in latest else "new" for v in violations]
-    now = {violation_identity(v.rule_id, v.key) for v in violations}
+    latest = {identity(e["rule_id"], e["key"]): e for e in before}
+    states = ["persisting" if identity(v.rule_id, v.key) in latest else "new" for v in violations]
+    now = {identity(v.rule_id, v.key) for v in violations}
     resolved = [e for i, e in latest.items() if i not in now and e["rule_id"] in ran]
     resolved.sort(key=lambda r: (r["rule_id"], json.dumps(r["key"], sort_keys=True)))
     return states, resolved

@@ -42,25 +42,28 @@ class Baseline:
 def load_baseline(path: Path, threads: int | None = None) -> Baseline:
     """Read a previous JSON report's violations one at a time (a nightly report can hold millions): each keeps
     its identity, message and severity, not its evidence."""
-    display = str(path)
     kept: dict[str, Any] = {"run": None}
     identities = IdentityJoin(threads)
+    try:
+        _read_entries(path, kept, identities)
+    except BaseException:
+        identities.close()
+        raise
+    run = kept["run"] if isinstance(kept["run"], dict) else {}
+    return Baseline(previous_as_of=_text(run.get("as_of")), identities=identities)
+
+
+def _read_entries(path: Path, kept: dict[str, Any], identities: IdentityJoin) -> None:
+    display = str(path)
     try:
         text, _, _ = open_text(path, None)
         with text:
             identities.add_previous(_entries(json_records(text, display, ("violations",), kept, REPORT), display),
                                     display)
     except FileNotFoundError:
-        identities.close()
         raise DataError("baseline report not found", display) from None
     except (OSError, UnicodeDecodeError) as exc:
-        identities.close()
         raise DataError(f"cannot read baseline report: {exc}", display) from None
-    except BaseException:
-        identities.close()
-        raise
-    run = kept["run"] if isinstance(kept["run"], dict) else {}
-    return Baseline(previous_as_of=_text(run.get("as_of")), identities=identities)
 
 
 def _entries(records: Iterator[tuple[int, Any]], display: str) -> Iterator[dict[str, Any]]:

@@ -15,6 +15,7 @@ from ..findings import remark
 from ..model import Violation
 from ..validation import validate_document
 from ..yamlsafe import load_yaml_file
+from .identities import identity_text
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,6 @@ def waiver_schema() -> dict[str, Any]:
     return json.loads(resources.files("sfc_check.schemas").joinpath("waivers.schema.json").read_text("utf-8"))
 
 
-def violation_identity(rule_id: str, key: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """How waivers and baselines recognise a violation across runs: rule id and key values as text."""
-    return rule_id, tuple(sorted((k, str(v)) for k, v in key.items()))
-
-
 def load_waivers(path: Path) -> tuple[list[Waiver], str]:
     doc = load_yaml_file(path)
     if not isinstance(doc.data, dict):
@@ -82,14 +78,14 @@ def apply_waivers(violations: Sequence[Violation], waivers: list[Waiver], as_of:
     """Mark violations covered by an unexpired waiver; report expired and stale waivers. One pass finds which
     waivers match; the marking itself happens as the violations are read (a store keeps them on disk)."""
     outcome = WaiverOutcome(path=path, sha256=sha256)
-    by_identity: dict[Any, list[Waiver]] = {}
+    by_identity: dict[str, list[Waiver]] = {}
     for w in waivers:
-        by_identity.setdefault(violation_identity(w.rule_id, w.key), []).append(w)
-    live: dict[Any, Waiver] = {}
+        by_identity.setdefault(identity_text(w.rule_id, w.key), []).append(w)
+    live: dict[str, Waiver] = {}
     matched: set[int] = set()
     if by_identity:
         for v in violations:
-            candidates = by_identity.get(violation_identity(v.rule_id, v.key))
+            candidates = by_identity.get(identity_text(v.rule_id, v.key))
             if not candidates:
                 continue
             for w in candidates:
@@ -98,7 +94,7 @@ def apply_waivers(violations: Sequence[Violation], waivers: list[Waiver], as_of:
             if current and current[0] not in outcome.applied:
                 outcome.applied.append(current[0])
             if current:
-                live[violation_identity(v.rule_id, v.key)] = current[0]
+                live[identity_text(v.rule_id, v.key)] = current[0]
     for w in waivers:
         if w.expires_on < as_of and id(w) in matched:
             outcome.expired.append(w)
@@ -110,7 +106,7 @@ def apply_waivers(violations: Sequence[Violation], waivers: list[Waiver], as_of:
         return violations, outcome
 
     def mark(_: int, v: Violation) -> Violation:
-        w = live.get(violation_identity(v.rule_id, v.key))
+        w = live.get(identity_text(v.rule_id, v.key))
         return v if w is None else v._replace(waived=True, waiver=w.entry())
 
     return remark(violations, mark), outcome
